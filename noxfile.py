@@ -1,0 +1,73 @@
+"""Test sessions: one per package (installing only that package and its test dependencies),
+one for the cross-package integration tests, and ruff.
+
+Every session installs from the committed uv.lock (`uv sync --frozen`) into its own virtualenv,
+so what is tested is what users get. Run all: `uv run nox`; one: `uv run nox -s infotheory`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+# session name -> (workspace member, extras its tests need)
+PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "data": ("xtvqa-data", ()),
+    "infotheory": ("xtvqa-infotheory", ()),
+    "models": ("xtvqa-models", ("openai", "gemini")),
+    "train": ("xtvqa-train", ()),
+    "build": ("xtvqa-build", ("openai", "gemini")),
+}
+nox.options.sessions = ["lint", *PACKAGES, "integration"]
+
+TEST_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "TRANSFORMERS_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "MPLBACKEND": "Agg"}
+
+
+def _sync(session: nox.Session, *args: str) -> None:
+    """Install exactly the locked dependencies of one target into the session's virtualenv."""
+    session.run_install(
+        "uv", "sync", "--frozen", "--no-progress", *args,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )
+
+
+def _pytest(session: nox.Session, *paths: str) -> None:
+    session.run("python", "-m", "pytest", *paths, *session.posargs, env=TEST_ENV)
+
+
+def _package_session(name: str, member: str, extras: tuple[str, ...]) -> None:
+    @nox.session(name=name)
+    def run(session: nox.Session) -> None:
+        _sync(session, "--package", member, *(f"--extra={e}" for e in extras))
+        _pytest(session, f"packages/{member}/tests")
+
+    run.__doc__ = f"Install {member} alone (+ its test group) and run its tests."
+
+
+for _name, (_member, _extras) in PACKAGES.items():
+    _package_session(_name, _member, _extras)
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """The whole workspace (the apps end to end): tests/."""
+    _sync(session, "--all-packages")
+    _pytest(session, "tests")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the whole repository."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+
+
+if os.environ.get("CI"):
+    nox.options.reuse_existing_virtualenvs = False

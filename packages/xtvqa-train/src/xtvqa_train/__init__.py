@@ -1,0 +1,1 @@
+"""xtvqa-train."""
