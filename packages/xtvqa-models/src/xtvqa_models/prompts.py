@@ -1,0 +1,84 @@
+"""The prompt every model gets (DESIGN.md section 4): the question, then a short instruction
+written in the question's language to answer with a single word or phrase (yes/no for yes-no
+items), optionally preceded by the image's OCR tokens (the paper's Table 1 marks such models *).
+
+The instructions are authored per language (not machine-translated). A run may override any of
+them; the exact `PromptConfig` goes into `results.json`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from xtvqa_data import EvalItem
+
+# Answer with a single word or phrase.
+SHORT_ANSWER: dict[str, str] = {
+    "en": "Answer the question using a single word or phrase.",
+    "zh": "请用一个词或短语回答问题。",
+    "fr": "Répondez à la question par un seul mot ou une courte expression.",
+    "de": "Beantworte die Frage mit einem einzigen Wort oder einer kurzen Wortgruppe.",
+    "es": "Responde a la pregunta con una sola palabra o frase corta.",
+    "ja": "質問に一語または短いフレーズで答えてください。",
+    "ko": "질문에 한 단어 또는 짧은 구로 답하세요.",
+    "ru": "Ответьте на вопрос одним словом или короткой фразой.",
+}
+
+# Answer yes or no (the words the model should use are the image-language ones it can score).
+YES_NO: dict[str, str] = {
+    "en": "Answer with yes or no.",
+    "zh": "请回答“是”或“否”。",
+    "fr": "Répondez par oui ou par non.",
+    "de": "Antworte mit Ja oder Nein.",
+    "es": "Responde con sí o no.",
+    "ja": "「はい」か「いいえ」で答えてください。",
+    "ko": "예 또는 아니요로 답하세요.",
+    "ru": "Ответьте «да» или «нет».",
+}
+
+# Header of the OCR-token line ("OCR tokens:").
+OCR_HEADER: dict[str, str] = {
+    "en": "OCR tokens:",
+    "zh": "OCR 文本：",
+    "fr": "Texte OCR :",
+    "de": "OCR-Text:",
+    "es": "Texto OCR:",
+    "ja": "OCRテキスト：",
+    "ko": "OCR 텍스트:",
+    "ru": "Текст OCR:",
+}
+
+
+@dataclass(frozen=True)
+class PromptConfig:
+    """How a question becomes the user turn's text. Missing languages fall back to English."""
+
+    short_answer: Mapping[str, str] = field(default_factory=lambda: dict(SHORT_ANSWER))
+    yes_no: Mapping[str, str] = field(default_factory=lambda: dict(YES_NO))
+    ocr_header: Mapping[str, str] = field(default_factory=lambda: dict(OCR_HEADER))
+    use_ocr_tokens: bool = False
+    max_ocr_tokens: int = 64
+
+    def instruction(self, item: EvalItem) -> str:
+        table = self.yes_no if item.record.question_type == "yes-no" else self.short_answer
+        return table.get(item.question_lang) or table["en"]
+
+    def text(self, item: EvalItem) -> str:
+        """The user-turn text for `item` (the image is passed separately, before it)."""
+        parts = []
+        if self.use_ocr_tokens and item.ocr_tokens:
+            header = self.ocr_header.get(item.question_lang) or self.ocr_header["en"]
+            parts.append(f"{header} {' '.join(list(item.ocr_tokens)[: self.max_ocr_tokens])}")
+        parts.append(item.question)
+        parts.append(self.instruction(item))
+        return "\n".join(parts)
+
+    def to_dict(self) -> dict:
+        return {
+            "short_answer": dict(self.short_answer),
+            "yes_no": dict(self.yes_no),
+            "ocr_header": dict(self.ocr_header),
+            "use_ocr_tokens": self.use_ocr_tokens,
+            "max_ocr_tokens": self.max_ocr_tokens,
+        }
