@@ -1,0 +1,93 @@
+"""Which metric scores an item, and how an item is scored across languages (DESIGN.md 4).
+
+`default_metric(record)`: the record's own `metric` if set, else its source's: chartqa
+relaxed_accuracy, docvqa anls, textvqa vqa_accuracy, ocrvqa exact_match, xpaperqa-* token_f1
+(yes_no_accuracy for yes-no items), synth-* relaxed_accuracy when every gold answer is a number
+and exact_match otherwise, any other source exact_match.
+
+`score_item(item, prediction)`: the paper scores correctness regardless of the answer's
+language, so the prediction is compared with `answers[image_lang]` and, for a cross-lingual
+item, with `answers[question_lang]` where the record has them; with a translator, the prediction
+translated from the question language (the language models mostly answer in) into the image
+language is compared with `answers[image_lang]` too. The best of these counts. `token_f1`
+tokenises for the language of the answers it is compared against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from xtvqa_data.metrics.anls import anls
+from xtvqa_data.metrics.exact import exact_match
+from xtvqa_data.metrics.f1 import token_f1
+from xtvqa_data.metrics.relaxed import is_numeric_answer, relaxed_accuracy
+from xtvqa_data.metrics.vqa import vqa_accuracy
+from xtvqa_data.metrics.yes_no import yes_no_accuracy
+from xtvqa_data.record import EvalItem, Record
+
+Metric = Callable[[str, Sequence[str]], float]
+# callable(text, source_lang, target_lang) -> text in target_lang
+Translator = Callable[[str, str, str], str]
+
+METRICS: dict[str, Metric] = {
+    "relaxed_accuracy": relaxed_accuracy,
+    "anls": anls,
+    "vqa_accuracy": vqa_accuracy,
+    "exact_match": exact_match,
+    "token_f1": token_f1,
+    "yes_no_accuracy": yes_no_accuracy,
+}
+LANGUAGE_AWARE = frozenset({"token_f1"})  # metrics that take the answers' language as `lang`
+SOURCE_METRICS: dict[str, str] = {
+    "chartqa": "relaxed_accuracy",
+    "docvqa": "anls",
+    "textvqa": "vqa_accuracy",
+    "ocrvqa": "exact_match",
+}
+
+
+def default_metric(record: Record) -> str:
+    """The name (a key of `METRICS`) of the metric that scores `record`."""
+    if record.metric is not None:
+        if record.metric not in METRICS:
+            raise ValueError(
+                f"Record {record.id!r}: metric {record.metric!r} is not one of {', '.join(METRICS)}"
+            )
+        return record.metric
+    source = record.source
+    if source in SOURCE_METRICS:
+        return SOURCE_METRICS[source]
+    if source.startswith("xpaperqa"):
+        return "yes_no_accuracy" if record.question_type == "yes-no" else "token_f1"
+    if source.startswith("synth"):
+        numeric = all(is_numeric_answer(answer) for answer in record.answers[record.image_lang])
+        return "relaxed_accuracy" if numeric else "exact_match"
+    return "exact_match"
+
+
+def _apply(name: str, prediction: str, answers: Sequence[str], lang: str) -> float:
+    if name in LANGUAGE_AWARE:
+        return METRICS[name](prediction, answers, lang=lang)  # type: ignore[call-arg]
+    return METRICS[name](prediction, answers)
+
+
+def score_item(item: EvalItem, prediction: str, *, translator: Translator | None = None) -> float:
+    """The item's score in [0, 1]: the best over the comparisons in the module docstring."""
+    record = item.record
+    name = default_metric(record)
+    image_lang, question_lang = record.image_lang, item.question_lang
+    try:
+        best = _apply(name, prediction, record.answers[image_lang], image_lang)
+        if question_lang != image_lang and question_lang in record.answers:
+            best = max(best, _apply(name, prediction, record.answers[question_lang], question_lang))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"Record {record.id!r} ({item.key}): {error}") from error
+    # Translation costs an API call: skip it when it cannot help.
+    if translator is not None and question_lang != image_lang and prediction.strip() and best < 1.0:
+        translated = translator(prediction, question_lang, image_lang)
+        if not isinstance(translated, str):
+            raise TypeError(
+                f"Record {record.id!r}: the translator returned {type(translated).__name__}, expected str"
+            )
+        best = max(best, _apply(name, translated, record.answers[image_lang], image_lang))
+    return best

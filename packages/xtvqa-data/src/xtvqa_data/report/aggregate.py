@@ -1,0 +1,157 @@
+"""Prediction rows -> the Table-1 numbers: scores per language, and the cross-lingual drops.
+
+Input: one row per item with `id`, `source`, `question_lang`, `image_lang`, `question_type`,
+`score` (the predictions.jsonl lines). Output (`aggregate`), all scores in [0, 1], drops in
+points (x 100), relative drops in %, None where undefined:
+
+    overall[q], scores[source][q], by_type[type][q]        mean score of the items asked in q
+    drops / overall_drops / by_type_drops [..][q]           absolute drop, points
+    relative_drops / overall_relative_drops / ..            relative drop, %
+    by_image_lang[source][image_lang][q]                    the strata the drops come from
+    n[...], n_cross[...]                                    item counts, cross-lingual ones
+
+Drops (DESIGN.md 4: absolute = score(image_lang) - score(q)). One source can mix image
+languages (the sample has en, zh and fr images), and "the image's language" then differs per
+item, so the reference is taken per stratum = (source, image_lang): within a stratum s,
+ref_s = mean score of its monolingual items (question_lang == image_lang) and
+drop_s(q) = ref_s - mean score of its items asked in q. A group's drop (a source, a question
+type, everything) is the average of its strata's drops weighted by their number of items asked
+in q, over the strata that have both a reference and q items:
+
+    drop(q) = sum_s n_s,q (ref_s - score_s,q) / sum_s n_s,q                (x 100: points)
+    relative(q) = drop(q) / ref*(q) x 100 %,  ref*(q) = sum_s n_s,q ref_s / sum_s n_s,q
+
+For a group with a single image language this is exactly score(image_lang) - score(q); in
+general it is ref*(q) - score(q), the reference re-weighted to the image languages of the q
+items. Monolingual items contribute a drop of 0 (q == image_lang within their stratum); a
+column whose items are all monolingual has n_cross == 0. Means are over the items present
+(unpaired): with --limit or partial translations the q items of a stratum need not be the
+same records as its monolingual ones.
+
+A row whose item failed (a truthy `error`) with no score counts as score 0 and is counted in
+`n_failed`; any other row without a score in [0, 1] raises.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+UNTYPED = "untyped"  # question_type None or missing
+REQUIRED = ("id", "source", "question_lang", "image_lang")
+
+
+def _clean(rows: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    clean, failed = [], 0
+    for number, row in enumerate(rows):
+        missing = [f for f in REQUIRED if row.get(f) in (None, "")]
+        if missing:
+            raise ValueError(f"prediction row {number} (id {row.get('id')!r}) lacks {', '.join(missing)}")
+        score = row.get("score")
+        if score is None and row.get("error"):
+            score, failed = 0.0, failed + 1
+        if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score) or not 0.0 <= score <= 1.0:
+            raise ValueError(f"prediction row {row['id']!r} ({row['question_lang']}): score must be a number in [0, 1], got {score!r}")
+        clean.append({
+            "source": str(row["source"]),
+            "q": str(row["question_lang"]),
+            "g": str(row["image_lang"]),
+            "type": str(row.get("question_type") or UNTYPED),
+            "score": float(score),
+        })
+    return clean, failed
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _drops(rows: Sequence[Mapping[str, Any]], q: str) -> tuple[float | None, float | None]:
+    """(absolute drop in points, relative drop in %) of language q over `rows` (module docstring)."""
+    strata: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for row in rows:
+        strata[(row["source"], row["g"])].append(row)
+    weighted_drop = weighted_ref = weight = 0.0
+    for (_, image_lang), stratum in strata.items():
+        reference = _mean([r["score"] for r in stratum if r["q"] == image_lang])
+        asked = [r["score"] for r in stratum if r["q"] == q]
+        if reference is None or not asked:
+            continue
+        weighted_drop += len(asked) * (reference - sum(asked) / len(asked))
+        weighted_ref += len(asked) * reference
+        weight += len(asked)
+    if weight == 0:
+        return None, None
+    drop, reference = weighted_drop / weight, weighted_ref / weight
+    return 100.0 * drop, (100.0 * drop / reference if reference > 0 else None)
+
+
+def _table(groups: Mapping[str, Sequence[Mapping[str, Any]]], langs: Sequence[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """For each group and language: score, n, n_cross, drop, relative drop."""
+    table: dict[str, dict[str, dict[str, Any]]] = {}
+    for name, rows in groups.items():
+        table[name] = {}
+        for q in langs:
+            asked = [r for r in rows if r["q"] == q]
+            drop, relative = _drops(rows, q)
+            table[name][q] = {
+                "score": _mean([r["score"] for r in asked]),
+                "n": len(asked),
+                "n_cross": sum(r["g"] != q for r in asked),
+                "drop": drop,
+                "relative": relative,
+            }
+    return table
+
+
+def _field(table: Mapping[str, Mapping[str, Mapping[str, Any]]], field: str) -> dict[str, dict[str, Any]]:
+    return {name: {q: cell[field] for q, cell in cells.items()} for name, cells in table.items()}
+
+
+def aggregate(rows: Iterable[Mapping[str, Any]], langs: Sequence[str] | None = None) -> dict[str, Any]:
+    """The Table-1 results of prediction rows (module docstring); `langs` fixes the column order."""
+    clean, failed = _clean(rows)
+    if not clean:
+        raise ValueError("no prediction rows to aggregate")
+    if langs is None:
+        langs = list(dict.fromkeys(r["q"] for r in clean))
+    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in clean:
+        by_source[row["source"]].append(row)
+        by_type[row["type"]].append(row)
+    overall = _table({"overall": clean}, langs)
+    sources = _table(dict(sorted(by_source.items())), langs)
+    types = _table(dict(sorted(by_type.items())), langs)
+    strata = {
+        source: _table({g: [r for r in rows if r["g"] == g] for g in sorted({r["g"] for r in rows})}, langs)
+        for source, rows in sorted(by_source.items())
+    }
+    return {
+        "langs": list(langs),
+        "n_items": len(clean),
+        "n_failed": failed,
+        "overall": _field(overall, "score")["overall"],
+        "overall_drops": _field(overall, "drop")["overall"],
+        "overall_relative_drops": _field(overall, "relative")["overall"],
+        "scores": _field(sources, "score"),
+        "drops": _field(sources, "drop"),
+        "relative_drops": _field(sources, "relative"),
+        "by_type": _field(types, "score"),
+        "by_type_drops": _field(types, "drop"),
+        "by_type_relative_drops": _field(types, "relative"),
+        "by_image_lang": {source: _field(table, "score") for source, table in strata.items()},
+        "n": {
+            "overall": _field(overall, "n")["overall"],
+            "scores": _field(sources, "n"),
+            "by_type": _field(types, "n"),
+            "by_image_lang": {source: _field(table, "n") for source, table in strata.items()},
+        },
+        "n_cross": {
+            "overall": _field(overall, "n_cross")["overall"],
+            "scores": _field(sources, "n_cross"),
+            "by_type": _field(types, "n_cross"),
+        },
+    }

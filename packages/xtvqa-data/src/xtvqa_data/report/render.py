@@ -1,0 +1,107 @@
+"""The Table-1 view of `aggregate`'s results: Markdown for table.md, a rich Table for the terminal.
+
+Scores are shown x 100 with one decimal; each language's drop column reads "abs / rel%" (points,
+then percent of the reference; positive = lower than with questions in the image's language).
+A drop cell is "ref" when every item asked in that language is monolingual (nothing to drop
+from), and "-" when undefined; a drop column that is "ref" or "-" in every row is left out.
+Rows: overall, then each source; a second block per question type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.table import Table
+
+Results = Mapping[str, Any]
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}"
+
+
+def _drop(points: float | None, relative: float | None, n_cross: int) -> str:
+    if n_cross == 0:
+        return "ref"
+    if points is None:
+        return "-"
+    return f"{points:.1f} / " + ("-" if relative is None else f"{relative:.1f}%")
+
+
+def _blocks(results: Results) -> list[tuple[str, list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], dict[str, int], dict[str, int]]]]]:
+    """[(block title, [(label, scores, drops, relative drops, n, n_cross) per row])]."""
+    sources = [
+        (source, results["scores"][source], results["drops"][source], results["relative_drops"][source],
+         results["n"]["scores"][source], results["n_cross"]["scores"][source])
+        for source in results["scores"]
+    ]
+    overall = ("overall", results["overall"], results["overall_drops"], results["overall_relative_drops"],
+               results["n"]["overall"], results["n_cross"]["overall"])
+    types = [
+        (kind, results["by_type"][kind], results["by_type_drops"][kind], results["by_type_relative_drops"][kind],
+         results["n"]["by_type"][kind], results["n_cross"]["by_type"][kind])
+        for kind in results["by_type"]
+    ]
+    return [("source", [overall, *sources]), ("question type", types)]
+
+
+def table_rows(results: Results) -> tuple[list[str], list[tuple[str, list[list[str]]]]]:
+    """Header and per-block rows of cell strings, shared by the Markdown and rich renderers."""
+    langs: Sequence[str] = results["langs"]
+    blocks = _blocks(results)
+    every_row = [row for _, rows in blocks for row in rows]
+    # A language gets a drop column only if some row has cross-lingual items in it.
+    with_drop = [q for q in langs if any(row[5].get(q, 0) > 0 for row in every_row)]
+    header = ["n"]
+    for q in langs:
+        header.append(q)
+        if q in with_drop:
+            header.append(f"drop {q} (abs / rel%)")
+    out_blocks = []
+    for title, rows in blocks:
+        cells = []
+        for label, scores, drops, relative, n, n_cross in rows:
+            line = [label, str(sum(n.values()))]
+            for q in langs:
+                line.append(_score(scores.get(q)))
+                if q in with_drop:
+                    line.append(_drop(drops.get(q), relative.get(q), n_cross.get(q, 0)))
+            cells.append(line)
+        out_blocks.append((title, cells))
+    return header, out_blocks
+
+
+def render_table_markdown(results: Results) -> str:
+    """table.md: one Markdown table per block (by source, by question type)."""
+    header, blocks = table_rows(results)
+    parts = []
+    for title, rows in blocks:
+        if not rows:
+            continue
+        lines = [
+            "| " + " | ".join([title, *header]) + " |",
+            "|" + "|".join([":---"] + ["---:"] * len(header)) + "|",
+            *("| " + " | ".join(row) + " |" for row in rows),
+        ]
+        parts.append("\n".join(lines))
+    note = "Scores x 100. Drop: points below the monolingual reference (question in the image's language) / relative %."
+    return "\n\n".join([*parts, note]) + "\n"
+
+
+def render_rich_table(results: Results, *, title: str | None = "XT-VQA results") -> Table:
+    """The same table for the terminal, one section per block."""
+    header, blocks = table_rows(results)
+    table = Table(title=title, show_lines=False)
+    table.add_column("group", style="bold")
+    for name in header:
+        table.add_column(name, justify="right", style="dim" if name.startswith("drop") else None)
+    for index, (title_, rows) in enumerate(blocks):
+        if not rows:
+            continue
+        if index:
+            table.add_section()
+            table.add_row(f"[italic]{title_}[/italic]", *[""] * len(header))
+        for row in rows:
+            table.add_row(*row)
+    return table

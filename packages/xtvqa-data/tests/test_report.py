@@ -1,0 +1,140 @@
+"""Aggregation into the Table-1 format, per-stratum drops, rendering and the bar chart.
+
+Run: uv run pytest packages/xtvqa-data/tests/test_report.py -q
+"""
+
+import io
+
+import pytest
+from PIL import Image
+from rich.console import Console
+from xtvqa_data.report import aggregate, plot_scores, render_rich_table, render_table_markdown
+from xtvqa_data.runs import atomic_write_json
+
+
+def make_rows(source, image_lang, q, scores, question_type=None):
+    return [
+        {"id": f"{source}-{image_lang}-{i}", "source": source, "question_lang": q, "image_lang": image_lang,
+         "question_type": question_type, "prediction": "p", "score": s}
+        for i, s in enumerate(scores)
+    ]
+
+
+@pytest.fixture
+def rows():
+    return [
+        # chartqa: en images only
+        *make_rows("chartqa", "en", "en", [1, 1, 0, 1], "human"),  # 0.75 (reference)
+        *make_rows("chartqa", "en", "zh", [1, 0, 0, 0], "human"),  # 0.25
+        # docvqa: en and zh images
+        *make_rows("docvqa", "en", "en", [1, 1]),  # reference of the en stratum: 1.0
+        *make_rows("docvqa", "en", "zh", [0, 1]),  # 0.5
+        *make_rows("docvqa", "zh", "zh", [1, 0, 1, 1]),  # reference of the zh stratum: 0.75
+        *make_rows("docvqa", "zh", "en", [0, 1, 0, 0]),  # 0.25
+    ]
+
+
+def test_scores_are_means_per_question_language(rows):
+    res = aggregate(rows, ["en", "zh", "fr"])
+    assert res["langs"] == ["en", "zh", "fr"]
+    assert res["overall"]["en"] == pytest.approx(6 / 10)
+    assert res["overall"]["zh"] == pytest.approx(5 / 10)
+    assert res["overall"]["fr"] is None and res["n"]["overall"]["fr"] == 0
+    assert res["scores"]["chartqa"] == {"en": 0.75, "zh": 0.25, "fr": None}
+    assert res["scores"]["docvqa"]["en"] == pytest.approx(3 / 6)
+    assert res["scores"]["docvqa"]["zh"] == pytest.approx(4 / 6)
+    assert res["by_type"]["human"]["en"] == 0.75 and res["by_type"]["untyped"]["zh"] == pytest.approx(4 / 6)
+    assert res["by_image_lang"]["docvqa"]["zh"]["en"] == 0.25
+    assert res["n"]["scores"]["docvqa"] == {"en": 6, "zh": 6, "fr": 0}
+    assert res["n_cross"]["scores"]["docvqa"] == {"en": 4, "zh": 2, "fr": 0}
+    assert res["n_cross"]["scores"]["chartqa"]["en"] == 0
+    assert res["n_items"] == 20 and res["n_failed"] == 0
+
+
+def test_single_image_language_drop_is_the_plain_difference(rows):
+    res = aggregate(rows, ["en", "zh", "fr"])
+    assert res["drops"]["chartqa"]["zh"] == pytest.approx(50.0)  # 75.0 - 25.0 points
+    assert res["relative_drops"]["chartqa"]["zh"] == pytest.approx(200 / 3)  # 50 / 75
+    assert res["drops"]["chartqa"]["en"] == 0.0
+    assert res["drops"]["chartqa"]["fr"] is None and res["relative_drops"]["chartqa"]["fr"] is None
+
+
+def test_mixed_image_languages_use_per_stratum_references(rows):
+    res = aggregate(rows, ["en", "zh"])
+    # docvqa zh: en stratum 2 x (1.0 - 0.5), zh stratum 4 x 0 -> 1/6; ref* = (2 x 1 + 4 x 0.75)/6 = 5/6
+    assert res["drops"]["docvqa"]["zh"] == pytest.approx(100 / 6)
+    assert res["relative_drops"]["docvqa"]["zh"] == pytest.approx(20.0)
+    # docvqa en: en stratum 2 x 0, zh stratum 4 x (0.75 - 0.25) -> 2/6; ref* = 5/6 -> 40 %
+    assert res["drops"]["docvqa"]["en"] == pytest.approx(100 / 3)
+    assert res["relative_drops"]["docvqa"]["en"] == pytest.approx(40.0)
+    # Overall, strata (chartqa,en) (docvqa,en) (docvqa,zh): zh: (4 x .5 + 2 x .5 + 0)/10 = .3, ref* = .8
+    assert res["overall_drops"]["zh"] == pytest.approx(30.0)
+    assert res["overall_relative_drops"]["zh"] == pytest.approx(37.5)
+    assert res["overall_drops"]["en"] == pytest.approx(20.0)
+    assert res["overall_relative_drops"]["en"] == pytest.approx(25.0)
+    # Equivalently ref*(q) - score(q): 0.8 - overall[q]
+    assert res["overall_drops"]["zh"] == pytest.approx(100 * (0.8 - res["overall"]["zh"]))
+    assert res["by_type_drops"]["human"]["zh"] == pytest.approx(50.0)
+
+
+def test_undefined_drops_are_none():
+    only_cross = make_rows("textvqa", "en", "zh", [1, 0])  # no monolingual reference at all
+    res = aggregate(only_cross)
+    assert res["langs"] == ["zh"] and res["drops"]["textvqa"]["zh"] is None
+    zero_ref = make_rows("textvqa", "en", "en", [0, 0]) + make_rows("textvqa", "en", "zh", [1, 0])
+    res = aggregate(zero_ref)
+    assert res["drops"]["textvqa"]["zh"] == pytest.approx(-50.0)  # an improvement is a negative drop
+    assert res["relative_drops"]["textvqa"]["zh"] is None  # no % of a zero reference
+
+
+def test_failed_items_and_bad_rows():
+    failed = [
+        *make_rows("ocrvqa", "en", "en", [1]),
+        {"id": "x", "source": "ocrvqa", "question_lang": "en", "image_lang": "en", "score": None, "error": "timeout"},
+    ]
+    res = aggregate(failed)
+    assert res["overall"]["en"] == 0.5 and res["n_failed"] == 1
+    with pytest.raises(ValueError, match=r"'x' \(en\): score must be a number in \[0, 1\], got None"):
+        aggregate([{**failed[1], "error": None}])
+    with pytest.raises(ValueError, match=r"got 1\.5"):
+        aggregate(make_rows("ocrvqa", "en", "en", [1.5]))
+    with pytest.raises(ValueError, match="lacks image_lang"):
+        aggregate([{"id": "y", "source": "s", "question_lang": "en", "score": 1.0}])
+    with pytest.raises(ValueError, match="no prediction rows"):
+        aggregate([])
+
+
+def test_results_are_strict_json(rows, tmp_path):
+    atomic_write_json(tmp_path / "results.json", aggregate(rows, ["en", "zh", "fr"]))  # no NaN anywhere
+
+
+def test_markdown_table(rows):
+    text = render_table_markdown(aggregate(rows, ["en", "zh", "fr"]))
+    lines = text.splitlines()
+    assert lines[0] == "| source | n | en | drop en (abs / rel%) | zh | drop zh (abs / rel%) | fr |"
+    assert "| overall | 20 | 60.0 | 20.0 / 25.0% | 50.0 | 30.0 / 37.5% | - |" in lines
+    assert "| chartqa | 8 | 75.0 | ref | 25.0 | 50.0 / 66.7% | - |" in lines
+    assert "| docvqa | 12 | 50.0 | 33.3 / 40.0% | 66.7 | 16.7 / 20.0% | - |" in lines
+    assert any(line.startswith("| question type |") for line in lines)
+    assert "| untyped | 12 |" in text
+
+
+def test_drop_column_left_out_when_nothing_is_cross_lingual():
+    mono = make_rows("ocrvqa", "en", "en", [1, 0])
+    assert render_table_markdown(aggregate(mono)).splitlines()[0] == "| source | n | en |"
+
+
+def test_rich_table(rows):
+    table = render_rich_table(aggregate(rows, ["en", "zh"]))
+    assert [c.header for c in table.columns] == ["group", "n", "en", "drop en (abs / rel%)", "zh", "drop zh (abs / rel%)"]
+    console = Console(file=io.StringIO(), width=140, record=True)
+    console.print(table)
+    out = console.export_text()
+    assert "50.0 / 66.7%" in out and "question type" in out and "chartqa" in out
+
+
+def test_plot_scores_writes_a_png(rows, tmp_path):
+    path = plot_scores(aggregate(rows, ["en", "zh", "fr"]), tmp_path / "figs" / "scores.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(path) as image:
+        assert image.width > image.height > 300
