@@ -1,0 +1,205 @@
+"""`openai:<model>`: any server that speaks the OpenAI chat-completions API with images.
+
+One backend for GPT-4o on api.openai.com and for a local vLLM, ollama or llama.cpp server
+(`base_url="http://localhost:8000/v1"`): the image goes in the user turn as a base64 data URL
+(`{"type": "image_url", "image_url": {"url": "data:image/png;base64,..."}}`), which all of them
+accept, followed by the prompt text from `PromptConfig`. Generation only: the API returns no
+full-vocabulary distributions, so `score` stays unsupported (base class).
+
+Concurrency, retries and failure recording live in `_concurrent` (shared with `gemini:`); the
+SDK's own retries are switched off (`max_retries=0`) so that policy is the only one.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from xtvqa_data import EvalItem
+
+from ..base import Generation, VisionLanguageModel
+from ..prompts import PromptConfig
+from ._api_common import (
+    IMAGE_FORMATS,
+    NO_KEY_PLACEHOLDER,
+    SecretScrubber,
+    encode_image,
+    host_of,
+    read_api_key,
+    retry_after_seconds,
+)
+from ._concurrent import (
+    Failure,
+    ItemError,
+    RetryPolicy,
+    Verdict,
+    generate_concurrently,
+    is_retryable_status,
+)
+
+OPENAI_HOST = "api.openai.com"
+
+
+def _import_openai() -> Any:
+    try:
+        import openai
+    except ImportError as exc:
+        raise ImportError(
+            "the openai: backend needs the OpenAI SDK: pip install 'xtvqa-models[openai]' "
+            "(in this workspace: uv sync --extra openai)"
+        ) from exc
+    return openai
+
+
+class OpenAIModel(VisionLanguageModel):
+    """A chat-completions model behind `VisionLanguageModel.generate`.
+
+    The key is read from `$api_key_env`; with `base_url` set (or `$OPENAI_BASE_URL`) a missing
+    key is allowed, for local servers. `max_tokens_field=None` sends `max_completion_tokens` to
+    api.openai.com (its newer models reject `max_tokens`) and `max_tokens` elsewhere (what every
+    OpenAI-compatible server accepts). `temperature=None` omits the field (reasoning models
+    accept only their default). `image_detail` ("low", "high", "auto") is OpenAI's resolution hint.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key_env: str = "OPENAI_API_KEY",
+        max_concurrency: int = 8,
+        max_retries: int = 5,
+        timeout: float = 60.0,
+        prompt: PromptConfig | None = None,
+        temperature: float | None = 0.0,
+        image_format: str = "PNG",
+        image_detail: str | None = None,
+        max_tokens_field: str | None = None,
+        seed: int | None = None,
+        retry_base_delay: float = 1.0,
+        retry_max_delay: float = 60.0,
+    ):
+        openai = _import_openai()
+        if not model:
+            raise ValueError("openai: backend needs a model name, e.g. 'openai:gpt-4o'")
+        if image_format.upper() not in IMAGE_FORMATS:
+            raise ValueError(f"image_format {image_format!r}: use one of {sorted(IMAGE_FORMATS)}")
+        if max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
+        base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+        key = read_api_key([api_key_env])
+        if key is None and base_url is None:
+            raise ValueError(
+                f"no API key for openai:{model}: set ${api_key_env} in the environment, or pass "
+                "--base-url for a local OpenAI-compatible server that needs no key"
+            )
+        self.spec = f"openai:{model}"
+        self.model = model
+        self.prompt = prompt or PromptConfig()
+        self.temperature = temperature
+        self.image_format = image_format.upper()
+        self.image_detail = image_detail
+        self.seed = seed
+        self.max_concurrency = max_concurrency
+        self.timeout = timeout
+        self.retry_policy = RetryPolicy(max_retries, retry_base_delay, retry_max_delay)
+        self._openai = openai
+        self._scrub = SecretScrubber(key)
+        # Retries are ours (_concurrent), hence max_retries=0 here.
+        self._client = openai.OpenAI(
+            api_key=key or NO_KEY_PLACEHOLDER, base_url=base_url, timeout=timeout, max_retries=0
+        )
+        self.host = host_of(str(self._client.base_url))
+        self.model_id = f"{model}@{self.host}"
+        self.max_tokens_field = max_tokens_field or (
+            "max_completion_tokens" if self.host == OPENAI_HOST else "max_tokens"
+        )
+
+    def __repr__(self) -> str:
+        return (f"OpenAIModel(model={self.model!r}, host={self.host!r}, "
+                f"max_concurrency={self.max_concurrency})")
+
+    def describe(self) -> dict[str, Any]:
+        """What `results.json` records about this backend (no key, no full URL)."""
+        return {
+            "backend": "openai", "model": self.model,
+            "host": self.host, "temperature": self.temperature, "seed": self.seed,
+            "image_format": self.image_format, "image_detail": self.image_detail,
+            "max_tokens_field": self.max_tokens_field, "max_concurrency": self.max_concurrency,
+            "max_retries": self.retry_policy.max_retries, "timeout": self.timeout,
+        }
+
+    def generate(
+        self, items: Sequence[EvalItem], *, max_new_tokens: int = 32, batch_size: int = 8
+    ) -> list[Generation]:
+        """Answers, one request per item; `max_concurrency` bounds parallelism (not `batch_size`:
+        the API has no batch dimension to fill)."""
+        return generate_concurrently(
+            items,
+            prepare=self._messages,
+            send=lambda messages: self._send(messages, max_new_tokens),
+            max_concurrency=self.max_concurrency,
+            policy=self.retry_policy,
+            classify=self._classify,
+            scrub=self._scrub,
+            label=lambda item: f"openai:{self.model} item {item.key}",
+        )
+
+    def _messages(self, item: EvalItem) -> list[dict[str, Any]]:
+        data, mime = encode_image(item.image, self.image_format)
+        image_url: dict[str, str] = {"url": f"data:{mime};base64,{base64.b64encode(data).decode()}"}
+        if self.image_detail:
+            image_url["detail"] = self.image_detail
+        content = [{"type": "image_url", "image_url": image_url},
+                   {"type": "text", "text": self.prompt.text(item)}]
+        return [{"role": "user", "content": content}]
+
+    def _send(self, messages: list[dict[str, Any]], max_new_tokens: int) -> Generation:
+        options: dict[str, Any] = {self.max_tokens_field: max_new_tokens}
+        if self.temperature is not None:
+            options["temperature"] = self.temperature
+        if self.seed is not None:
+            options["seed"] = self.seed
+        response = self._client.chat.completions.create(
+            model=self.model, messages=messages, **options
+        )
+        if not response.choices:
+            raise ItemError("the response has no choices")
+        choice = response.choices[0]
+        text = choice.message.content
+        if text is None:  # a refusal or a content filter; the answer is text, never evaluated
+            refusal = getattr(choice.message, "refusal", None)
+            raise ItemError(f"no text in the answer (finish_reason={choice.finish_reason!r}"
+                            + (f", refusal={refusal!r})" if refusal else ")"))
+        usage = response.usage
+        return Generation(
+            text=text.strip(),
+            n_tokens=usage.completion_tokens if usage is not None else None,
+            meta={"finish_reason": str(choice.finish_reason)},
+        )
+
+    def _classify(self, exc: BaseException) -> Failure | None:
+        openai = self._openai
+        if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+            return Failure(Verdict.RETRY)
+        if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+            return Failure(Verdict.FATAL, hint=f"Check the API key and its access to {self.model!r} "
+                                               f"at {self.host}.")
+        if isinstance(exc, openai.NotFoundError):
+            return Failure(Verdict.FATAL, hint=f"Check the model name {self.model!r} and the base "
+                                               "URL (OpenAI-compatible servers serve under /v1).")
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            if status == 429 and exc.code == "insufficient_quota":  # billing, not a rate limit
+                return Failure(Verdict.FATAL, hint="The account has no quota left.")
+            if is_retryable_status(status):
+                return Failure(Verdict.RETRY, retry_after_seconds(exc.response.headers))
+            return Failure(Verdict.FAIL_ITEM)  # 400, 413, 422: this request is bad
+        if isinstance(exc, openai.OpenAIError):  # e.g. an unparseable response
+            return Failure(Verdict.FAIL_ITEM)
+        return None
+
+    def close(self) -> None:
+        self._client.close()
