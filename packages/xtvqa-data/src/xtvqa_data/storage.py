@@ -1,0 +1,267 @@
+"""Saving and loading records as a Hugging Face `datasets` parquet dataset (DESIGN.md section 3).
+
+Layout (the hub's own, so a saved folder can be pushed as is)::
+
+    out/README.md                              dataset card, YAML `configs` -> data_files per split
+    out/data/<split>-00000-of-00002.parquet    shards, <= max_shard_size each
+    out/data/<split>-00001-of-00002.parquet
+
+Each shard carries the `datasets.Features` in its parquet metadata, so plain
+`datasets.load_dataset("parquet", data_files=...)` and `load_dataset(out)` see an `Image` column.
+Language maps are lists of `{lang, text}` / `{lang, texts}` structs (a struct with one column
+per language would be sparse); meta is a list of `{key, value}`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+from datasets.utils.py_utils import convert_file_size_to_int
+
+from xtvqa_data.card import Counts, render_card
+from xtvqa_data.dataset import FEATURES, RecordDataset, StorageError, check_columns
+from xtvqa_data.images import encode_image
+from xtvqa_data.record import Record, RecordError
+
+SCHEMA: pa.Schema = FEATURES.arrow_schema  # carries the `huggingface` features metadata
+ROWS_PER_ROW_GROUP = 100  # small row groups: random access and the hub viewer stay fast
+_SPLIT_NAME = re.compile(r"\w+(\.\w+)*")  # the hub's rule for split names
+_SHARD_NAME = re.compile(r"(?P<split>\w+(?:\.\w+)*)-\d{5}-of-\d{5}\.parquet")
+
+
+def record_to_row(record: Record) -> dict[str, Any]:
+    """The arrow row (encoded image bytes, language maps as struct lists) of one record."""
+    image_bytes, _ = encode_image(record.image, record_id=record.id)
+    return {
+        "id": record.id,
+        "source": record.source,
+        "image": {"bytes": image_bytes, "path": None},
+        "image_lang": record.image_lang,
+        "question": [{"lang": lang, "text": text} for lang, text in record.question.items()],
+        "answers": [{"lang": lang, "texts": list(texts)} for lang, texts in record.answers.items()],
+        "question_type": record.question_type,
+        "metric": record.metric,
+        "ocr_tokens": None if record.ocr_tokens is None else list(record.ocr_tokens),
+        "split": record.split,
+        "meta": [{"key": key, "value": value} for key, value in record.meta.items()],
+    }
+
+
+class _ShardWriter:
+    """Streams one split's rows into numbered temporary shards of bounded size."""
+
+    def __init__(self, folder: Path, split: str, max_bytes: int):
+        self.folder, self.split, self.max_bytes = folder, split, max_bytes
+        self.paths: list[Path] = []
+        self._writer: pq.ParquetWriter | None = None
+        self._bytes = 0
+        self._rows: list[dict[str, Any]] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._rows.append(row)
+        if len(self._rows) >= ROWS_PER_ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._rows:
+            return
+        table = pa.Table.from_pylist(self._rows, schema=SCHEMA)
+        self._rows = []
+        if self._writer is None:
+            path = self.folder / f"{self.split}.part{len(self.paths):05d}.parquet"
+            self.paths.append(path)
+            self._writer = pq.ParquetWriter(path, SCHEMA)
+        self._writer.write_table(table, row_group_size=ROWS_PER_ROW_GROUP)
+        self._bytes += table.nbytes
+        if self._bytes >= self.max_bytes:  # roll over: the next row group opens a new shard
+            self._writer.close()
+            self._writer, self._bytes = None, 0
+
+    def close(self) -> list[Path]:
+        """Flush, close and rename to `<split>-0000i-of-0000n.parquet`; the final paths."""
+        self._flush()
+        if self._writer is not None:
+            self._writer.close()
+        n = len(self.paths)
+        final = [p.with_name(f"{self.split}-{i:05d}-of-{n:05d}.parquet") for i, p in enumerate(self.paths)]
+        for src, dst in zip(self.paths, final, strict=True):
+            src.rename(dst)
+        return final
+
+
+def _is_replaceable(path: Path) -> bool:
+    """True for an empty folder or one `save` wrote (README.md + data/*.parquet only)."""
+    entries = {p.name for p in path.iterdir()}
+    if not entries:
+        return True
+    data = path / "data"
+    return entries <= {"README.md", "data"} and (
+        not data.is_dir() or all(p.suffix == ".parquet" for p in data.iterdir())
+    )
+
+
+def save(
+    records: Iterable[Record],
+    path: str | os.PathLike[str],
+    *,
+    card: str | None = None,
+    max_shard_size: int | str = "500MB",
+    overwrite: bool = True,
+) -> Path:
+    """Write `records` as a parquet dataset folder at `path`, one set of shards per split.
+
+    Records stream through (a generator is fine; nothing but the counts is held). The folder is
+    written under a temporary name and renamed into place at the end, so a crash never leaves
+    half a dataset. An existing folder is replaced only if it is empty or was written by `save`
+    (and `overwrite` is true). `card` is free text for the dataset card (provenance, licence).
+    Raises `RecordError` for a duplicate id or a split name the hub would reject.
+    Returns the dataset folder.
+    """
+    path = Path(path)
+    max_bytes = convert_file_size_to_int(max_shard_size)
+    if path.exists():
+        if not path.is_dir():
+            raise StorageError(f"{path} exists and is not a folder; choose another output path")
+        if not (overwrite and _is_replaceable(path)):
+            raise StorageError(
+                f"{path} exists and {'overwrite=False' if not overwrite else 'is not a dataset folder written by save'}; "
+                "refusing to replace it (choose a new path or remove it)"
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    (tmp / "data").mkdir(parents=True)
+    try:
+        writers: dict[str, _ShardWriter] = {}
+        seen: set[str] = set()
+        counts = Counts()
+        for record in records:
+            if not isinstance(record, Record):
+                raise TypeError(f"save() takes Record objects, got {type(record).__name__}")
+            if record.id in seen:
+                raise RecordError(record.id, "id", "is not unique in the dataset (ids must be unique across splits)")
+            if not _SPLIT_NAME.fullmatch(record.split):
+                raise RecordError(record.id, "split", f"{record.split!r} is not a valid split name (letters, digits, _ and .)")
+            seen.add(record.id)
+            counts.add(record)
+            if record.split not in writers:
+                writers[record.split] = _ShardWriter(tmp / "data", record.split, max_bytes)
+            writers[record.split].add(record_to_row(record))
+        if not writers:
+            raise StorageError(f"no records to save to {path}")
+        for writer in writers.values():
+            writer.close()
+        data_files = {split: f"data/{split}-*" for split in writers}
+        (tmp / "README.md").write_text(render_card(counts, data_files, name=path.name, text=card), encoding="utf-8")
+        if path.exists():  # swap: old aside, new in, old removed (a crash keeps one of them whole)
+            trash = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
+            path.rename(trash)
+            tmp.rename(path)
+            shutil.rmtree(trash)
+        else:
+            tmp.rename(path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return path
+
+
+def _card_splits(path: Path) -> list[str]:
+    """Split names in the order the dataset card's YAML `configs` lists them (save's order)."""
+    card = path / "README.md"
+    if not card.is_file():
+        return []
+    text = card.read_text(encoding="utf-8")
+    if not text.startswith("---"):
+        return []
+    try:
+        header = yaml.safe_load(text.split("---", 2)[1]) or {}
+        return [entry["split"] for entry in header["configs"][0]["data_files"]]
+    except (yaml.YAMLError, KeyError, IndexError, TypeError):
+        return []  # a hand-written card: fall back to the shards' names
+
+
+def _local_shards(path: Path) -> dict[str, list[str]]:
+    """Shard files of a local dataset folder (or one parquet file) grouped by split."""
+    if path.is_file():
+        files = [path]
+    else:
+        files = sorted((path / "data").glob("*.parquet")) or sorted(path.glob("*.parquet"))
+    if not files:
+        raise StorageError(f"{path} holds no parquet shards (expected {path}/data/<split>-*.parquet)")
+    by_split: dict[str, list[str]] = {split: [] for split in _card_splits(path)}
+    for file in files:
+        match = _SHARD_NAME.fullmatch(file.name)
+        split = match["split"] if match else file.stem
+        by_split.setdefault(split, []).append(str(file))
+    by_split = {split: shards for split, shards in by_split.items() if shards}
+    for shard in (f for fs in by_split.values() for f in fs):
+        try:  # reads only the footer: a truncated or overwritten shard fails here, by name
+            with pq.ParquetFile(shard) as parquet:
+                names = parquet.schema_arrow.names
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise StorageError(f"parquet shard {shard} is truncated or corrupt ({exc}); re-save or re-download it") from exc
+        check_columns(names, shard)
+    return by_split
+
+
+def _unreadable_shard(path: Path) -> str | None:
+    """The first shard that fails a full read (a damaged page passes the footer check)."""
+    for shard in (f for fs in _local_shards(path).values() for f in fs):
+        try:
+            pq.read_table(shard)
+        except (pa.ArrowInvalid, OSError):
+            return shard
+    return None
+
+
+def load(
+    path_or_hub_id: str | os.PathLike[str],
+    split: str | None = None,
+    **hub_kwargs: Any,
+) -> RecordDataset:
+    """Load records saved by `save` from a local folder / parquet file, or from a hub dataset id.
+
+    `split=None` loads every split, concatenated in the order of the card. An unknown split is a
+    `StorageError` listing the available ones. `hub_kwargs` (`revision`, `token`, `cache_dir`, ...)
+    go to `datasets.load_dataset`. Images are decoded lazily, per record, when it is accessed.
+    """
+    if hub_kwargs.get("streaming"):
+        raise NotImplementedError(
+            "not implemented yet: streaming load (a RecordDataset needs random access); stream with "
+            "datasets.load_dataset(id, split=..., streaming=True) and build Records per row"
+        )
+    local = Path(path_or_hub_id)
+    try:
+        if local.exists():
+            by_split = _local_shards(local)
+            if split is not None and split not in by_split:
+                raise StorageError(f"{local} has no split {split!r}; available: {', '.join(by_split)}")
+            wanted = {split: by_split[split]} if split is not None else by_split
+            loaded = datasets.load_dataset("parquet", data_files=wanted, features=FEATURES, **hub_kwargs)
+        else:
+            try:
+                loaded = datasets.load_dataset(str(path_or_hub_id), split=split, **hub_kwargs)
+            except ValueError as exc:  # datasets: 'Unknown split "x". Should be one of [...]'
+                if "Unknown split" not in str(exc):
+                    raise
+                raise StorageError(f"{path_or_hub_id} has no split {split!r}: {exc}") from exc
+            if split is not None:
+                loaded = {split: loaded}
+    except datasets.exceptions.DatasetGenerationError as exc:
+        culprit = _unreadable_shard(local) if local.exists() else None
+        where = f"parquet shard {culprit}" if culprit else str(path_or_hub_id)
+        raise StorageError(f"cannot read {where}: {exc.__cause__ or exc}") from exc
+    parts = list(loaded.values())
+    check_columns(parts[0].column_names, str(path_or_hub_id))
+    hf = parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
+    return RecordDataset(hf, origin=str(path_or_hub_id))
