@@ -1,12 +1,92 @@
-"""`uv run apps/analysis`: placeholder until its issue lands (see README.md)."""
+"""`uv run apps/analysis`: does a cross-lingual question activate less visual information?
+
+Per item: the greedy answer, its teacher-forced entropy under the clean image and K noised
+images, MI = H(Y|V_eps,Q) - H(Y|V,Q) and PMI (DESIGN.md 5). Per language: accuracy, entropies,
+MI and PMI with bootstrap CIs, the accuracy-MI correlation, and the paper's Figs. 3 and 4.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
+from rich.console import Console
+from xtvqa_models.cli import (
+    backend_options,
+    common_options,
+    console,
+    data_and_records,
+    default_run_dir,
+    fail,
+    ocr_function,
+    progress_bar,
+)
+
+REPO = Path(__file__).resolve().parents[1].parent
 
 
-@click.command()
-def main() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("apps/analysis is not implemented yet")
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@common_options(default_data=REPO / "data" / "sample", default_langs="en,zh,fr,de,es,ja,ko,ru", multiple_models=False)
+@click.option("--noise", default="gaussian:80", show_default=True,
+              help="gaussian:<sigma 0-255> on the image, or diffusion:<step 0-999> (VCD) on the pixel tensor.")
+@click.option("--draws", type=click.IntRange(min=1), default=4, show_default=True, help="Noised images per item (K).")
+@click.option("--answer", type=click.Choice(["greedy", "gold"]), default="greedy", show_default=True,
+              help="Score the model's greedy answer or the gold answer.")
+def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resume, seed, ocr_tokens,
+         noise, draws, answer, **backend_params) -> None:
+    """Entropy, mutual information and PMI between a model's answer and the image, per language.
+
+    Writes mi.jsonl (per item), summary.json, table.md, entropy_densities.png (Fig. 3) and
+    accuracy_mi.png (Fig. 4) into the run folder.
+
+    \b
+    Examples:
+      uv run apps/analysis
+      uv run apps/analysis --model hf:Qwen/Qwen2-VL-2B-Instruct --data lmms-lab/ChartQA --limit 100
+      uv run apps/analysis --noise diffusion:500 --answer gold
+    """
+    from xtvqa_data.runs import atomic_write_json
+    from xtvqa_models import default_model_spec, load_model
+    from xtvqa_models.analysis import (
+        AnalysisSettings,
+        plot_accuracy_mi,
+        plot_entropy_densities,
+        render_markdown,
+        render_rich,
+        run_analysis,
+        summarize_rows,
+    )
+
+    if resume and out is None:
+        raise click.UsageError("--resume needs --out: the run folder to finish")
+    try:
+        settings = AnalysisSettings(langs=langs, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
+                                    seed=seed, noise=noise, draws=draws, answer=answer, ocr_tokens=ocr_tokens)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    ocr = ocr_function(ocr_tokens)
+    dataset = data_and_records(data, split)
+    spec = model or default_model_spec()
+    run_dir = out or default_run_dir(REPO, "analysis")
+    try:
+        vlm = load_model(spec, **backend_options(spec, backend_params))
+    except (ValueError, FileNotFoundError, ImportError, OSError) as error:
+        raise fail(error) from None
+    try:
+        with progress_bar("analysis") as on_progress:
+            rows = run_analysis(vlm, dataset, run_dir, settings, resume=resume, data_id=str(data), ocr=ocr,
+                                on_progress=on_progress)
+    except (FileExistsError, ValueError) as error:
+        raise fail(error) from None
+    finally:
+        vlm.close()
+    summary = summarize_rows(rows, seed=seed)
+    atomic_write_json(run_dir / "summary.json", summary)
+    (run_dir / "table.md").write_text(render_markdown(summary), encoding="utf-8")
+    plot_entropy_densities(rows, run_dir / "entropy_densities.png")
+    plot_accuracy_mi(summary, run_dir / "accuracy_mi.png")
+    Console().print(render_rich(summary, title=f"{spec}: MI by question language ({settings.noise}, K={draws})"))
+    console.print(f"run folder: {run_dir}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,78 @@
-"""`uv run apps/bench`: placeholder until its issue lands (see README.md)."""
+"""`uv run apps/bench`: how much a vision-language model loses when the question is not in the
+language of the image's text (the paper's Tables 1 and 3).
+
+Thin CLI: parse options, load the data and each model, call `xtvqa_models.evaluate.run_benchmark`,
+print the table. Under `accelerate launch apps/bench ...` the items are sharded across processes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
+from rich.console import Console
+from xtvqa_models.cli import (
+    backend_options,
+    common_options,
+    console,
+    data_and_records,
+    default_run_dir,
+    fail,
+    ocr_function,
+    progress_bar,
+    slug,
+)
+
+REPO = Path(__file__).resolve().parents[1].parent
 
 
-@click.command()
-def main() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("apps/bench is not implemented yet")
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@common_options(default_data=REPO / "data" / "sample", default_langs="en,zh,fr", multiple_models=True)
+def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, resume, seed, ocr_tokens,
+         **backend_params) -> None:
+    """Benchmark models on cross-lingual text-rich VQA: score per question language and the drop
+    against questions in the image's own language, per source, question type and overall.
+
+    Writes a run folder (predictions.jsonl, results.json, table.md, scores.png) and prints the table.
+
+    \b
+    Examples:
+      uv run apps/bench
+      uv run apps/bench --model hf:Qwen/Qwen2-VL-2B-Instruct --data lmms-lab/DocVQA --limit 500
+      uv run apps/bench --model openai:gpt-4o --langs en,zh,fr,de
+      accelerate launch apps/bench --model hf:Qwen/Qwen2-VL-2B-Instruct
+    """
+    from xtvqa_data.report import render_rich_table
+    from xtvqa_models import default_model_spec, load_model
+    from xtvqa_models.distributed import process_info
+    from xtvqa_models.evaluate import BenchSettings, run_benchmark
+
+    if resume and out is None:
+        raise click.UsageError("--resume needs --out: the run folder to finish")
+    settings = BenchSettings(langs=langs, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
+                             seed=seed, ocr_tokens=ocr_tokens)
+    ocr = ocr_function(ocr_tokens)
+    dataset = data_and_records(data, split)
+    specs = list(models) or [default_model_spec()]
+    root = out or default_run_dir(REPO, "bench")
+    is_main = process_info().is_main
+    for spec in specs:
+        run_dir = root / slug(spec) if len(specs) > 1 else root
+        try:
+            model = load_model(spec, **backend_options(spec, backend_params))
+        except (ValueError, FileNotFoundError, ImportError, OSError) as error:
+            raise fail(error) from None
+        try:
+            with progress_bar(slug(spec), enabled=is_main) as on_progress:
+                results = run_benchmark(model, dataset, run_dir, settings, resume=resume, data_id=str(data),
+                                        ocr=ocr, on_progress=on_progress)
+        except (FileExistsError, ValueError) as error:
+            raise fail(error) from None
+        finally:
+            model.close()
+        if results is not None:
+            Console().print(render_rich_table(results, title=f"{spec} on {data}"))
+            console.print(f"run folder: {run_dir}  ({results['n_items']} items, {results['n_errors']} errors)")
 
 
 if __name__ == "__main__":

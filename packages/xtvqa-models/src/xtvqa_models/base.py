@@ -100,5 +100,9 @@ class VisionLanguageModel(ABC):
     def can_score(self) -> bool:
         return type(self).score is not VisionLanguageModel.score
 
+    def describe(self) -> dict[str, object]:
+        """Extra facts for `results.json` (dtype, device, base URL host...); never secrets."""
+        return {}
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (HTTP clients, GPU memory)."""

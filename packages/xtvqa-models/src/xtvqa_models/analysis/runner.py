@@ -1,0 +1,192 @@
+"""Per-item entropies, MI and PMI under clean and noised images (DESIGN.md 5).
+
+For each item: y = the greedy answer on the clean image (or the gold answer); H(Y|V,Q) and
+log p(y|V,Q) from one teacher-forced pass on the clean image; H(Y|V_eps,Q) and log p(y|V_eps,Q)
+from K passes on independently noised images (seeded by item key and draw, so a rerun or a
+resumed run draws the same noise). Both conditions are batched forward passes, not re-generation
+(the authors' two free-running `generate` calls per item can score different answers).
+
+Noise at the `image` stage (Gaussian, on 0-255 pixels) noises the PIL image before the
+processor; when the model reads OCR tokens, the OCR runs again on the noised image, so the noise
+passes through the model's whole perception. Noise at the `pixel_values` stage (VCD diffusion)
+needs a backend that accepts a pixel transform (the hf backend).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from xtvqa_data import EvalItem, Record
+from xtvqa_data.metrics import score_item
+from xtvqa_data.runs import JsonlWriter, RunFolder, done_keys, read_jsonl, run_metadata
+from xtvqa_infotheory import mutual_information, parse_noise, pointwise_mutual_information
+
+from xtvqa_models.base import TokenScores, VisionLanguageModel
+from xtvqa_models.evaluate import build_items, run_config, select_records
+
+OcrFn = Callable[[Image.Image], Sequence[str]]
+MI_FILE = "mi.jsonl"
+ALL_LANGS = ("en", "zh", "fr", "de", "es", "ja", "ko", "ru")
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    langs: tuple[str, ...] = ALL_LANGS
+    limit: int | None = None
+    batch_size: int = 8
+    max_new_tokens: int = 32
+    seed: int = 0
+    noise: str = "gaussian:80"
+    draws: int = 4
+    answer: str = "greedy"  # or "gold"
+    ocr_tokens: bool = False
+
+    def __post_init__(self) -> None:
+        if self.answer not in ("greedy", "gold"):
+            raise ValueError(f"answer must be 'greedy' or 'gold', got {self.answer!r}")
+        if self.draws < 1:
+            raise ValueError(f"draws must be >= 1, got {self.draws}")
+        parse_noise(self.noise)  # raises on a bad spec
+
+
+def draw_seed(seed: int, key: str, draw: int) -> int:
+    """A noise seed fixed by (run seed, item key, draw): independent of batching and resume."""
+    digest = hashlib.blake2b(f"{seed}|{key}|{draw}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & 0x7FFFFFFF
+
+
+def _logmeanexp(values: Sequence[float]) -> float:
+    """log of the mean probability over the noise draws: log p(y|V_eps,Q) marginalised over eps."""
+    a = np.asarray(values, dtype=np.float64)
+    top = a.max()
+    return float(top + np.log(np.mean(np.exp(a - top)))) if math.isfinite(top) else float(top)
+
+
+def analysis_row(item: EvalItem, answer: str, prediction: str, correct: float,
+                 clean: TokenScores, noised: Sequence[TokenScores]) -> dict[str, Any]:
+    """One `mi.jsonl` line: entropies (nats, sum over answer tokens and per-token mean), MI, PMI."""
+    n = clean.n_tokens
+    row: dict[str, Any] = {
+        "key": item.key, "id": item.id, "source": item.record.source,
+        "question_lang": item.question_lang, "image_lang": item.image_lang,
+        "question_type": item.record.question_type,
+        "prediction": prediction, "answer": answer, "correct": float(correct), "n_tokens": n,
+    }
+    if n == 0:  # an empty answer has no tokens to score: recorded, excluded from the means
+        row.update(h_clean=None, h_noised=None, mi=None, pmi=None, skipped="empty answer")
+        return row
+    h_clean = clean.sum_entropy
+    h_noised = float(np.mean([s.sum_entropy for s in noised]))
+    logp_clean = clean.sum_logprob
+    logp_noised = _logmeanexp([s.sum_logprob for s in noised])
+    row.update(
+        h_clean=h_clean, h_noised=h_noised,
+        h_clean_mean=h_clean / n, h_noised_mean=h_noised / n,
+        mi=float(mutual_information(h_noised, h_clean)),
+        mi_mean=float(mutual_information(h_noised, h_clean)) / n,
+        logp_clean=logp_clean, logp_noised=logp_noised,
+        pmi=float(pointwise_mutual_information(logp_clean, logp_noised)),
+    )
+    return row
+
+
+def _noised_items(items: Sequence[EvalItem], settings: AnalysisSettings, draw: int,
+                  ocr: OcrFn | None) -> list[EvalItem]:
+    spec = parse_noise(settings.noise)
+    out = []
+    for item in items:
+        noised = spec(item.image, seed=draw_seed(settings.seed, item.key, draw))
+        new = item.with_image(noised)
+        if ocr is not None and item.record.ocr_tokens is None:
+            new = new.with_ocr_tokens(tuple(ocr(noised)))
+        out.append(new)
+    return out
+
+
+def run_analysis(
+    model: VisionLanguageModel,
+    records: Sequence[Record],
+    out_dir: str | Path,
+    settings: AnalysisSettings = AnalysisSettings(),
+    *,
+    resume: bool = False,
+    data_id: str = "",
+    ocr: OcrFn | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Score every item into `out_dir/mi.jsonl` (appended, resumable); return all rows in item order."""
+    if not model.can_score:
+        raise ValueError(f"{model.spec} cannot score answers (no logits): use an hf: model for the analysis")
+    if settings.ocr_tokens and ocr is None:
+        raise ValueError("settings.ocr_tokens is set but no `ocr` function was given")
+    spec = parse_noise(settings.noise)
+    items = build_items(select_records(records, settings.limit), settings.langs)
+    folder = RunFolder.start(out_dir, resume=resume, guarded=(MI_FILE,))
+    folder.bind_config(run_config(model, data_id, settings), resume=resume)
+    path = folder.file(MI_FILE)
+    done = done_keys(path) if resume else set()
+    todo = [item for item in items if item.key not in done]
+    ocr_fn = ocr if settings.ocr_tokens else None
+    pixel_noise = spec.stage == "pixel_values"
+
+    started = time.perf_counter()
+    finished = len(items) - len(todo)
+    if on_progress:
+        on_progress(finished, len(items))
+    with JsonlWriter(path) as writer:
+        for start in range(0, len(todo), settings.batch_size):
+            batch = todo[start : start + settings.batch_size]
+            if ocr_fn is not None:
+                batch = [i if i.record.ocr_tokens is not None else i.with_ocr_tokens(tuple(ocr_fn(i.image))) for i in batch]
+            gens = model.generate(batch, max_new_tokens=settings.max_new_tokens, batch_size=settings.batch_size)
+            predictions = [g.text for g in gens]
+            correct = [score_item(i, p) for i, p in zip(batch, predictions, strict=True)]
+            answers = predictions if settings.answer == "greedy" else [i.record.answers[i.image_lang][0] for i in batch]
+            clean = model.score(batch, answers, batch_size=settings.batch_size)
+            noised_draws = []
+            for draw in range(settings.draws):
+                if pixel_noise:
+                    seeds = [draw_seed(settings.seed, i.key, draw) for i in batch]
+                    noised_draws.append(model.score(batch, answers, batch_size=settings.batch_size,
+                                                    pixel_transform=_pixel_transform(spec, seeds)))
+                else:
+                    noised_draws.append(model.score(_noised_items(batch, settings, draw, ocr_fn), answers,
+                                                    batch_size=settings.batch_size))
+            writer.write_many(
+                analysis_row(item, answers[j], predictions[j], correct[j], clean[j], [d[j] for d in noised_draws])
+                for j, item in enumerate(batch)
+            )
+            finished += len(batch)
+            if on_progress:
+                on_progress(finished, len(items))
+    elapsed = time.perf_counter() - started
+
+    rows = {row["key"]: row for row in read_jsonl(path)}
+    ordered = [rows[item.key] for item in items if item.key in rows]
+    if len(ordered) != len(items):
+        raise RuntimeError(f"{path}: {len(ordered)} rows for {len(items)} items; rerun with --resume")
+    folder.write_json("run.json", {
+        "model": {"spec": model.spec, "id": model.model_id, "revision": model.revision, **model.describe()},
+        "noise": str(spec),
+        "timings": {"seconds_this_process": round(elapsed, 3), "items_this_process": len(todo),
+                    "items_per_second": round(len(todo) / elapsed, 3) if todo and elapsed > 0 else None},
+        "run": run_metadata(),
+    })
+    return ordered
+
+
+def _pixel_transform(spec, seeds: Sequence[int]):
+    """A per-row transform of the processor's pixel tensor, for `pixel_values`-stage noise."""
+
+    def transform(pixel_values, row: int):
+        return spec(pixel_values, seed=seeds[row])
+
+    return transform

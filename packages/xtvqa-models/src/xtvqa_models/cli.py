@@ -1,0 +1,155 @@
+"""Click options and progress display shared by the apps (bench, analysis, train), declared once.
+
+Each app is parse -> call library -> print; the options that several apps take (model, data,
+languages, run folder) live here so they cannot drift apart between apps.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+console = Console(stderr=True)
+
+
+def parse_langs(value: str) -> tuple[str, ...]:
+    """'en, zh,fr' -> ('en', 'zh', 'fr'); every code checked against ISO 639-1."""
+    from xtvqa_data import RecordError, check_lang
+
+    langs = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    if not langs:
+        raise click.BadParameter("give at least one language, e.g. en,zh,fr")
+    for lang in langs:
+        try:
+            check_lang(lang)
+        except RecordError as error:
+            raise click.BadParameter(error.problem) from None
+    return langs
+
+
+def _langs_callback(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    return parse_langs(value)
+
+
+def slug(spec: str) -> str:
+    """A folder-safe short name for a model spec."""
+    tail = spec.rstrip("/").split("/")[-1] if "/" in spec else spec
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", tail).strip("_")[:60] or "model"
+
+
+def default_run_dir(repo: Path, app: str) -> Path:
+    return repo / "runs" / app / time.strftime("%Y%m%d-%H%M%S")
+
+
+def common_options(*, default_data: Path, default_langs: str, multiple_models: bool) -> Callable:
+    """The options bench and analysis share, in one place."""
+
+    def decorate(func: Callable) -> Callable:
+        options = [
+            click.option("--model", "models" if multiple_models else "model", multiple=multiple_models,
+                         default=None, metavar="SPEC",
+                         help="hf:<hub id or path>, openai:<model>, gemini:<model>, vllm:<hub id or path>"
+                              + (" (repeatable)" if multiple_models else "")
+                              + ". Default: the bundled model (a tiny one is built when absent)."),
+            click.option("--data", default=str(default_data), show_default=True, metavar="PATH|HUB_ID",
+                         help="Dataset folder written by xtvqa_data.save, or a hub id."),
+            click.option("--split", default=None, help="Split to use (default: every split)."),
+            click.option("--langs", default=default_langs, show_default=True, callback=_langs_callback,
+                         help="Question languages, comma-separated ISO 639-1 codes."),
+            click.option("--limit", type=click.IntRange(min=1), default=None,
+                         help="Only the first N records (each asked in every language)."),
+            click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True),
+            click.option("--max-new-tokens", type=click.IntRange(min=1), default=32, show_default=True),
+            click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                         help="Run folder (default: runs/<app>/<time>)."),
+            click.option("--resume", is_flag=True, help="Finish the interrupted run in --out; every item exactly once."),
+            click.option("--seed", type=int, default=0, show_default=True),
+            click.option("--ocr-tokens", is_flag=True,
+                         help="Put the image's OCR tokens in the prompt (the dataset's own, else rapidocr)."),
+            click.option("--dtype", default="auto", show_default=True, help="hf: torch dtype (auto, bfloat16, float32)."),
+            click.option("--device-map", default=None, help="hf: device map (auto, cuda:0, cpu)."),
+            click.option("--trust-remote-code", is_flag=True, help="hf: allow the model repository's own code."),
+            click.option("--base-url", default=None, help="openai: base URL (a local vLLM/ollama/llama.cpp server)."),
+            click.option("--max-concurrency", type=click.IntRange(min=1), default=8, show_default=True,
+                         help="API backends: requests in flight."),
+        ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def backend_options(spec: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The keyword options that `load_model(spec, ...)` takes for this spec's provider."""
+    provider = spec.split(":", 1)[0]
+    chosen = {
+        "hf": {"dtype": params["dtype"], "device_map": params["device_map"],
+               "trust_remote_code": params["trust_remote_code"]},
+        "vllm": {"dtype": params["dtype"], "trust_remote_code": params["trust_remote_code"]},
+        "openai": {"base_url": params["base_url"], "max_concurrency": params["max_concurrency"]},
+        "gemini": {"max_concurrency": params["max_concurrency"]},
+    }.get(provider, {})
+    return {k: v for k, v in chosen.items() if v is not None}
+
+
+class ItemsPerSecond(ProgressColumn):
+    def render(self, task) -> Text:  # type: ignore[override]
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.2f} items/s" if speed else "- items/s", style="progress.data.speed")
+
+
+@contextmanager
+def progress_bar(label: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar with items/s; yields the `on_progress(done, total)` callback."""
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), ItemsPerSecond(),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=not enabled) as bar:
+        task = bar.add_task(label, total=None)
+        yield functools.partial(_update, bar, task)
+
+
+def _update(bar: Progress, task: int, done: int, total: int) -> None:
+    bar.update(task, completed=done, total=total)
+
+
+def fail(error: BaseException) -> click.ClickException:
+    """An expected error (bad input, missing file) as a one-line CLI error, exit code 1."""
+    return click.ClickException(str(error))
+
+
+def ocr_function(enabled: bool) -> Callable | None:
+    """rapidocr's tokens (xtvqa-build) when --ocr-tokens is on."""
+    if not enabled:
+        return None
+    try:
+        from xtvqa_build.ocr import ocr_tokens
+    except ImportError as error:
+        raise click.ClickException(f"--ocr-tokens needs xtvqa-build (rapidocr): {error}") from None
+    return ocr_tokens
+
+
+def data_and_records(data: str, split: str | None) -> Sequence:
+    from xtvqa_data import load
+
+    try:
+        return load(data, split=split)
+    except (FileNotFoundError, ValueError, OSError) as error:
+        raise fail(error) from None

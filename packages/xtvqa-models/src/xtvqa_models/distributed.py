@@ -1,0 +1,43 @@
+"""Which process am I? One helper over `accelerate` for sharding evaluation work.
+
+`accelerate launch apps/bench ...` starts one process per device with RANK/WORLD_SIZE set; each
+evaluates `items[rank::world_size]` into its own shard file, then rank 0 merges after a barrier.
+A plain `python`/`uv run` start is a world of one and never initialises torch.distributed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    rank: int
+    world_size: int
+    barrier: Callable[[], None]
+    device: str | None = None
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def _no_barrier() -> None:
+    return None
+
+
+def process_info() -> ProcessInfo:
+    """The current process's rank and world size (accelerate's `PartialState` when launched)."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return ProcessInfo(rank=0, world_size=1, barrier=_no_barrier)
+    from accelerate import PartialState
+
+    state = PartialState()
+    return ProcessInfo(
+        rank=state.process_index,
+        world_size=state.num_processes,
+        barrier=state.wait_for_everyone,
+        device=str(state.device),
+    )

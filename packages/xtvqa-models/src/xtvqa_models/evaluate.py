@@ -1,0 +1,219 @@
+"""The benchmark runner: items -> `model.generate` -> metric -> run folder (issue 3, DESIGN.md 4).
+
+A run folder holds `predictions.jsonl` (one line per item, appended and fsynced as it goes, so
+`resume=True` after a kill -9 finishes the run with every item exactly once), `results.json`
+(scores, drops, config, model id and revision, package versions, git commit, seed, timings),
+`table.md` and `scores.png`. Under `accelerate launch` every rank evaluates a strided shard into
+`predictions.rank<r>.jsonl`; rank 0 merges them in item order into `predictions.jsonl`.
+
+`limit` counts records, not items: each selected record is asked in every requested language,
+so the drop compares the same images across languages.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from xtvqa_data import EvalItem, Record, check_langs_present, iter_items
+from xtvqa_data.metrics import default_metric, score_item
+from xtvqa_data.report import aggregate, plot_scores, render_table_markdown
+from xtvqa_data.runs import (
+    JsonlWriter,
+    RunFolder,
+    done_keys,
+    merge_rows,
+    merge_shards,
+    read_jsonl,
+    run_metadata,
+    shard,
+)
+from xtvqa_data.runs.folder import RESULTS, TABLE
+
+from xtvqa_models.base import Generation, VisionLanguageModel
+from xtvqa_models.distributed import process_info
+
+OcrFn = Callable[[Image.Image], Sequence[str]]
+TranslateFn = Callable[[str, str, str], str]
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """Everything that decides a benchmark's numbers besides the model and the data."""
+
+    langs: tuple[str, ...] = ("en", "zh", "fr")
+    limit: int | None = None
+    batch_size: int = 8
+    max_new_tokens: int = 32
+    seed: int = 0
+    ocr_tokens: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.langs:
+            raise ValueError("langs is empty: give at least one question language")
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"limit must be >= 1, got {self.limit}")
+        if self.batch_size < 1 or self.max_new_tokens < 1:
+            raise ValueError("batch_size and max_new_tokens must be >= 1")
+
+
+def select_records(records: Sequence[Record], limit: int | None) -> list[Record]:
+    """The first `limit` records (all when None); an empty selection is an error."""
+    selected = list(records) if limit is None else [records[i] for i in range(min(limit, len(records)))]
+    if not selected:
+        raise ValueError("the dataset is empty: nothing to evaluate")
+    return selected
+
+
+def build_items(records: Sequence[Record], langs: Sequence[str]) -> list[EvalItem]:
+    check_langs_present(records, langs)
+    return list(iter_items(records, langs))
+
+
+def prediction_row(item: EvalItem, generation: Generation, score: float) -> dict[str, Any]:
+    """One `predictions.jsonl` line; `id, source, question_lang, image_lang, prediction, score` are fixed keys."""
+    row: dict[str, Any] = {
+        "key": item.key,
+        "id": item.id,
+        "source": item.record.source,
+        "question_lang": item.question_lang,
+        "image_lang": item.image_lang,
+        "question_type": item.record.question_type,
+        "metric": default_metric(item.record),
+        "question": item.question,
+        "answers": list(item.record.answers[item.image_lang]),
+        "prediction": generation.text,
+        "score": float(score),
+        "error": generation.error,
+    }
+    return row
+
+
+def _with_ocr(items: Sequence[EvalItem], ocr: OcrFn, cache: dict[str, tuple[str, ...]]) -> list[EvalItem]:
+    """Items with OCR tokens: the dataset's own where present, else `ocr(image)` once per record."""
+    out = []
+    for item in items:
+        if item.record.ocr_tokens is not None:
+            out.append(item)
+            continue
+        if item.id not in cache:
+            cache[item.id] = tuple(ocr(item.image))
+        out.append(item.with_ocr_tokens(cache[item.id]))
+    return out
+
+
+def run_benchmark(
+    model: VisionLanguageModel,
+    records: Sequence[Record],
+    out_dir: str | Path,
+    settings: BenchSettings = BenchSettings(),
+    *,
+    resume: bool = False,
+    data_id: str = "",
+    ocr: OcrFn | None = None,
+    translator: TranslateFn | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any] | None:
+    """Evaluate `model` on `records` into `out_dir`; return `results.json`'s content (rank 0; None elsewhere).
+
+    `on_progress(done, total)` is called after every batch (the app draws a progress bar with it).
+    """
+    proc = process_info()
+    random.seed(settings.seed)
+    _seed_torch(settings.seed)
+    if settings.ocr_tokens and ocr is None:
+        raise ValueError("settings.ocr_tokens is set but no `ocr` function was given")
+
+    items = build_items(select_records(records, settings.limit), settings.langs)
+    folder = RunFolder.start(out_dir, resume=resume)  # refuses an earlier run's predictions
+    proc.barrier()  # every rank has checked before any rank appends
+    if proc.is_main:
+        folder.bind_config(run_config(model, data_id, settings), resume=resume)
+    proc.barrier()
+    mine = shard(items, proc.rank, proc.world_size)
+    pred_path = folder.predictions_path if proc.world_size == 1 else folder.shard_path(proc.rank)
+    done = done_keys(pred_path, include_errors=False) if resume else set()
+    todo = [item for item in mine if item.key not in done]
+
+    started = time.perf_counter()
+    ocr_cache: dict[str, tuple[str, ...]] = {}
+    n_done = len(mine) - len(todo)
+    if on_progress:
+        on_progress(n_done, len(mine))
+    with JsonlWriter(pred_path) as writer:
+        # API backends overlap requests within one generate() call, so hand them at least
+        # max_concurrency items at a time; local backends batch by batch_size.
+        chunk = max(settings.batch_size, getattr(model, "max_concurrency", 0))
+        for start in range(0, len(todo), chunk):
+            batch = todo[start : start + chunk]
+            if settings.ocr_tokens:
+                batch = _with_ocr(batch, ocr, ocr_cache)
+            generations = model.generate(batch, max_new_tokens=settings.max_new_tokens, batch_size=settings.batch_size)
+            if len(generations) != len(batch):
+                raise RuntimeError(f"{model.spec}: returned {len(generations)} answers for {len(batch)} items")
+            writer.write_many(
+                prediction_row(item, gen, score_item(item, gen.text, translator=translator) if gen.ok else 0.0)
+                for item, gen in zip(batch, generations, strict=True)
+            )
+            n_done += len(batch)
+            if on_progress:
+                on_progress(n_done, len(mine))
+    elapsed = time.perf_counter() - started
+
+    proc.barrier()
+    if not proc.is_main:
+        return None
+    order = [item.key for item in items]
+    if proc.world_size > 1:
+        shards = [folder.shard_path(r) for r in range(proc.world_size)]
+        rows = merge_shards(shards, folder.predictions_path, order=order)
+    else:
+        rows = merge_rows([read_jsonl(pred_path)], order=order)  # a retried item's newer row wins
+    if len(rows) != len(items):
+        raise RuntimeError(f"{folder.path}: {len(rows)} predictions for {len(items)} items; rerun with --resume")
+
+    results = aggregate(rows)
+    results.update(
+        {
+            "model": {"spec": model.spec, "id": model.model_id, "revision": model.revision,
+                      **model.describe()},
+            "data": data_id,
+            "settings": asdict(settings),
+            "prompt": model.prompt.to_dict() if getattr(model, "prompt", None) is not None else None,
+            "n_items": len(rows),
+            "n_errors": sum(1 for r in rows if r.get("error")),
+            "timings": {"seconds_this_process": round(elapsed, 3), "items_this_process": len(todo),
+                        "items_per_second": round(len(todo) / elapsed, 3) if elapsed > 0 and todo else None,
+                        "world_size": proc.world_size},
+            "translator": translator is not None,
+            "run": run_metadata(),
+        }
+    )
+    folder.write_json(RESULTS, results)
+    folder.write_text(TABLE, render_table_markdown(results))
+    plot_scores(results, folder.figure_path)
+    return results
+
+
+def run_config(model: VisionLanguageModel, data_id: str, settings: BenchSettings | Any) -> dict[str, Any]:
+    """The settings that change results; a resumed run must match them (`RunFolder.bind_config`)."""
+    decisive = {k: v for k, v in asdict(settings).items() if k != "batch_size"}
+    return {
+        "model": model.spec,
+        "data": data_id,
+        "settings": decisive,
+        "prompt": model.prompt.to_dict() if getattr(model, "prompt", None) is not None else None,
+    }
+
+
+def _seed_torch(seed: int) -> None:
+    try:
+        import torch
+    except ImportError:  # API-only installs
+        return
+    torch.manual_seed(seed)

@@ -1,0 +1,140 @@
+"""`apps/bench` end to end on a tiny model: run folder, fixed keys, resume, bad input.
+
+Run: uv run nox -s integration -- -k bench
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO, run_app
+
+FIXED_ROW_KEYS = {"id", "source", "question_lang", "image_lang", "prediction", "score"}
+
+
+def _rows(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_bench_writes_the_run_folder(tiny_model, small_data, tmp_path):
+    out = tmp_path / "run"
+    done = run_app("bench", "--model", tiny_model, "--data", str(small_data), "--langs", "en,zh,fr",
+                   "--limit", "6", "--batch-size", "4", "--max-new-tokens", "4", "--out", str(out))
+    assert {"predictions.jsonl", "results.json", "table.md", "scores.png", "config.json"} <= {p.name for p in out.iterdir()}
+    rows = _rows(out / "predictions.jsonl")
+    assert len(rows) == 6 * 3  # every generated record has questions in all 8 languages
+    assert all(row.keys() >= FIXED_ROW_KEYS for row in rows)
+    assert all(0.0 <= row["score"] <= 1.0 for row in rows)
+    results = json.loads((out / "results.json").read_text())
+    assert set(results["overall"]) == {"en", "zh", "fr"}
+    for source, by_lang in results["scores"].items():
+        assert source.startswith("synth-")
+        assert all(v is None or 0.0 <= v <= 1.0 for v in by_lang.values())
+    mean_en = sum(r["score"] for r in rows if r["question_lang"] == "en") / 6
+    assert results["overall"]["en"] == pytest.approx(mean_en)
+    assert results["model"]["spec"] == tiny_model
+    assert results["settings"]["seed"] == 0 and "packages" in results["run"]
+    assert results["prompt"]["short_answer"]["zh"]
+    assert "| " in (out / "table.md").read_text()
+    assert "overall" in done.stdout
+
+
+def test_bench_refuses_to_overwrite_and_resumes_exactly_once(tiny_model, small_data, tmp_path):
+    out = tmp_path / "run"
+    args = ["--model", tiny_model, "--data", str(small_data), "--langs", "en,zh", "--limit", "5",
+            "--max-new-tokens", "3", "--out", str(out)]
+    run_app("bench", *args)
+    full = _rows(out / "predictions.jsonl")
+    again = run_app("bench", *args, check=False)
+    assert again.returncode != 0 and "--resume" in again.stderr
+    # Simulate a crash: keep 3 complete lines and half of the 4th.
+    lines = (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (out / "predictions.jsonl").write_text("".join(lines[:3]) + lines[3][:10], encoding="utf-8")
+    run_app("bench", *args, "--resume")
+    resumed = _rows(out / "predictions.jsonl")
+    assert sorted(r["key"] for r in resumed) == sorted(r["key"] for r in full)
+    assert [r["prediction"] for r in resumed] == [r["prediction"] for r in full]  # greedy is deterministic
+
+
+def test_bench_resume_after_kill_9(tiny_model, small_data, tmp_path):
+    out = tmp_path / "run"
+    args = [sys.executable, str(REPO / "apps" / "bench"), "--model", tiny_model, "--data", str(small_data),
+            "--langs", "en,zh,fr,de", "--batch-size", "1", "--max-new-tokens", "8", "--out", str(out)]
+    env = {**os.environ, "XTVQA_HOME": str(REPO)}
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    predictions = out / "predictions.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not predictions.exists() or len(predictions.read_bytes().splitlines()) < 3):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = len(_rows(predictions))
+    assert 3 <= killed_at < 12 * 4, "the run should have been killed midway"
+    run_app("bench", *args[2:], "--resume")
+    rows = _rows(predictions)
+    keys = [r["key"] for r in rows]
+    assert len(keys) == len(set(keys)) == 12 * 4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model", "nosuch:model"], "unknown"),
+        (["--model", "hf:./no/such/folder"], "no/such/folder"),
+        (["--langs", "en,xx"], "xx"),
+        (["--langs", "ko", "--data", "{data}", "--limit", "1", "--model", "{model}"], None),
+        (["--data", "{missing}"], "missing"),
+        (["--resume"], "--resume needs --out"),
+    ],
+)
+def test_bench_bad_input_is_a_clear_error(args, message, tiny_model, small_data, tmp_path):
+    args = [a.format(data=small_data, model=tiny_model, missing=tmp_path / "missing") for a in args]
+    done = run_app("bench", *args, "--out", str(tmp_path / "o"), check=False) if "--resume" not in args else \
+        run_app("bench", *args, check=False)
+    if message is None:  # ko questions exist in synthetic data: this one must succeed
+        assert done.returncode == 0, done.stderr
+        return
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert message in done.stderr
+
+
+def test_bench_empty_language_is_an_error(tiny_model, tmp_path):
+    from PIL import Image
+    from xtvqa_data import Record, save
+
+    data = tmp_path / "enonly"
+    save([Record(id="a", source="chartqa", image=Image.new("RGB", (56, 56), "white"), image_lang="en",
+                 question={"en": "What?"}, answers={"en": ["1"]})], data)
+    done = run_app("bench", "--model", tiny_model, "--data", str(data), "--langs", "en,zh",
+                   "--out", str(tmp_path / "o"), check=False)
+    assert done.returncode != 0 and "no record has a question in zh" in done.stderr
+
+
+@pytest.mark.slow
+def test_accelerate_two_processes_equal_one(tiny_model, small_data, tmp_path):
+    common = ["--model", tiny_model, "--data", str(small_data), "--langs", "en,zh", "--limit", "6",
+              "--max-new-tokens", "4"]
+    run_app("bench", *common, "--out", str(tmp_path / "single"))
+    env = {**os.environ, "XTVQA_HOME": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "2", "--cpu",
+         "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+         str(REPO / "apps" / "bench"), *common, "--out", str(tmp_path / "multi")],
+        env=env, capture_output=True, text=True, timeout=600, cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "multi" / "predictions.rank1.jsonl").exists()
+    single = _rows(tmp_path / "single" / "predictions.jsonl")
+    multi = _rows(tmp_path / "multi" / "predictions.jsonl")
+    assert [(r["key"], r["prediction"], r["score"]) for r in multi] == [(r["key"], r["prediction"], r["score"]) for r in single]
+    a = json.loads((tmp_path / "single" / "results.json").read_text())
+    b = json.loads((tmp_path / "multi" / "results.json").read_text())
+    assert a["overall"] == b["overall"] and a["scores"] == b["scores"] and a["drops"] == b["drops"]
