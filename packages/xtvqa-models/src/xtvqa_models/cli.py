@@ -7,6 +7,7 @@ languages, run folder) live here so they cannot drift apart between apps.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -28,6 +29,11 @@ from rich.progress import (
 from rich.text import Text
 
 console = Console(stderr=True)
+
+# The apps draw one rich progress bar with items/s; the libraries' own tqdm bars ("Generating
+# test split", "Loading weights") would interleave with it. Set HF_HUB_DISABLE_PROGRESS_BARS=0
+# to see them again (e.g. for a large hub download).
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def parse_langs(value: str) -> tuple[str, ...]:
