@@ -1,0 +1,154 @@
+"""OCR behind one function: `ocr(image, backend) -> list[OcrToken]`.
+
+The paper ran PaddleOCR on Chinese paper pages. Backends:
+- `rapidocr` (default, offline): PaddleOCR's PP-OCR models as ONNX, shipped inside the rapidocr
+  wheel (PP-OCRv6 det/rec + the v2 direction classifier; checked: no download at first use);
+  reads Chinese and English;
+- `paddleocr`: the original, for users who can fetch its models (lazy import);
+- `tesseract`: pytesseract + a system tesseract with `chi_sim`/`eng` data (optional).
+
+Any backend failure becomes an `OcrError` naming the page, which the pipeline quarantines.
+`ocr_tokens` gives the word-level tokens the benchmark's `--ocr-tokens` option puts in prompts.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+BACKENDS = ("rapidocr", "paddleocr", "tesseract")
+# rapidocr settings: quiet, and no text-direction classifier, since rendered PDF pages are upright
+# (benchmarks/ocr_speed.py: same line accuracy, faster). Photographed pages may want it back.
+RAPIDOCR_PARAMS = {"Global.log_level": "warning", "Global.use_cls": False}
+_TESSERACT_LANGS = {"zh": "chi_sim+eng", "en": "eng", "fr": "fra", "de": "deu", "ja": "jpn", "ko": "kor"}
+
+
+@dataclass(frozen=True)
+class OcrToken:
+    """One recognised text line or word: text, axis-aligned box (x0, y0, x1, y1) in image
+    pixels, and the recogniser's confidence in [0, 1]."""
+
+    text: str
+    box: tuple[float, float, float, float]
+    score: float
+
+
+class OcrError(RuntimeError):
+    """OCR failed on one page; `where` names it (file and page)."""
+
+    def __init__(self, where: str, problem: str):
+        self.where = where
+        super().__init__(f"OCR failed on {where}: {problem}")
+
+
+def _quad_to_box(quad: Any) -> tuple[float, float, float, float]:
+    points = np.asarray(quad, dtype=float).reshape(-1, 2)  # [4, 2] corner points
+    return (float(points[:, 0].min()), float(points[:, 1].min()),
+            float(points[:, 0].max()), float(points[:, 1].max()))
+
+
+_engines: dict[str, Any] = {}
+_engine_lock = threading.Lock()
+
+
+def _engine(backend: str, lang: str) -> Any:
+    key = f"{backend}:{lang}"
+    with _engine_lock:
+        if key not in _engines:
+            if backend == "rapidocr":
+                from rapidocr import RapidOCR
+
+                # Models resolve to the wheel's own `models/` folder (config Global.model_root_dir).
+                _engines[key] = RapidOCR(params=dict(RAPIDOCR_PARAMS))
+            elif backend == "paddleocr":
+                try:
+                    from paddleocr import PaddleOCR
+                except ImportError as exc:
+                    raise ImportError("the paddleocr backend needs `pip install paddleocr paddlepaddle` "
+                                      "(its models download on first use); rapidocr runs offline") from exc
+                _engines[key] = PaddleOCR(lang="ch" if lang == "zh" else lang)
+            elif backend == "tesseract":
+                try:
+                    import pytesseract
+                except ImportError as exc:
+                    raise ImportError("the tesseract backend needs `pip install pytesseract` and a "
+                                      "tesseract binary with the language data") from exc
+                _engines[key] = pytesseract
+            else:
+                raise ValueError(f"unknown OCR backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        return _engines[key]
+
+
+def _rapidocr(engine: Any, image: Image.Image) -> list[OcrToken]:
+    result = engine(np.asarray(image.convert("RGB")))
+    if result.txts is None:
+        return []  # a page without text: not an error
+    return [OcrToken(t, _quad_to_box(b), float(s))
+            for t, b, s in zip(result.txts, result.boxes, result.scores, strict=True)]
+
+
+def _paddleocr(engine: Any, image: Image.Image) -> list[OcrToken]:
+    array = np.asarray(image.convert("RGB"))
+    if hasattr(engine, "predict"):  # PaddleOCR 3.x: one result dict per image
+        tokens = []
+        for page in engine.predict(array):
+            tokens += [OcrToken(t, _quad_to_box(p), float(s))
+                       for t, s, p in zip(page["rec_texts"], page["rec_scores"], page["rec_polys"], strict=True)]
+        return tokens
+    lines = engine.ocr(array)[0] or []  # PaddleOCR 2.x: [[quad, (text, score)], ...] per image
+    return [OcrToken(text, _quad_to_box(quad), float(score)) for quad, (text, score) in lines]
+
+
+def _tesseract(engine: Any, image: Image.Image, lang: str) -> list[OcrToken]:
+    data = engine.image_to_data(image, lang=_TESSERACT_LANGS.get(lang, lang), output_type=engine.Output.DICT)
+    tokens = []
+    for i, text in enumerate(data["text"]):
+        conf = float(data["conf"][i])
+        if text.strip() and conf >= 0:  # conf -1 marks layout rows, not words
+            x, y, w, h = (float(data[k][i]) for k in ("left", "top", "width", "height"))
+            tokens.append(OcrToken(text, (x, y, x + w, y + h), conf / 100.0))
+    return tokens
+
+
+def ocr(image: Image.Image, backend: str = "rapidocr", *, lang: str = "zh", where: str = "image") -> list[OcrToken]:
+    """Recognised text lines (rapidocr, paddleocr) or words (tesseract), in detection order.
+
+    Raises `OcrError` (naming `where`) when the engine fails; ImportError / ValueError for a
+    missing or unknown backend.
+    """
+    engine = _engine(backend, lang)
+    try:
+        if backend == "rapidocr":
+            return _rapidocr(engine, image)
+        if backend == "paddleocr":
+            return _paddleocr(engine, image)
+        return _tesseract(engine, image, lang)
+    except Exception as exc:  # any engine failure is this page's failure, quarantined upstream
+        raise OcrError(where, f"{type(exc).__name__}: {exc}") from exc
+
+
+def ocr_tokens(image: Image.Image, backend: str = "rapidocr", **kwargs: Any) -> list[str]:
+    """Whitespace-separated tokens of every recognised line (TextVQA-style OCR tokens);
+    a Chinese line without spaces stays one token."""
+    return [word for token in ocr(image, backend, **kwargs) for word in token.text.split()]
+
+
+def reading_order_text(tokens: list[OcrToken], *, line_tolerance: float = 0.5) -> str:
+    """Page text for an LLM prompt: tokens grouped into lines by vertical overlap, lines top to
+    bottom, tokens left to right. Two tokens share a line when their vertical centres differ
+    by less than `line_tolerance` x the smaller height."""
+    lines: list[list[OcrToken]] = []
+    for token in sorted(tokens, key=lambda t: (t.box[1], t.box[0])):
+        centre, height = (token.box[1] + token.box[3]) / 2, token.box[3] - token.box[1]
+        if lines:
+            last = lines[-1][-1]
+            last_centre, last_height = (last.box[1] + last.box[3]) / 2, last.box[3] - last.box[1]
+            if abs(centre - last_centre) < line_tolerance * min(height, last_height):
+                lines[-1].append(token)
+                continue
+        lines.append([token])
+    return "\n".join(" ".join(t.text for t in sorted(line, key=lambda t: t.box[0])) for line in lines)
