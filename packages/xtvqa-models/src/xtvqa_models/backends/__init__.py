@@ -1,0 +1,1 @@
+"""Backends behind `VisionLanguageModel`, imported lazily by `xtvqa_models.registry`."""

@@ -1,0 +1,230 @@
+"""`hf:<hub id or folder>`: any transformers image-text-to-text model, batched.
+
+Loads `AutoModelForImageTextToText` + `AutoProcessor`, renders prompts with the model's own chat
+template, and pads batches on the LEFT so every row's next token is in the last column. With
+the attention mask, transformers derives each row's position ids from it (M-RoPE ids for
+Qwen2-VL), so a left-padded row computes what it would alone; batch size changes the float
+summation order only (lmms-eval #236: batched greedy output can drift from batch size 1; the
+tests check it does not on the tiny models in float32).
+
+`score()` runs one forward pass per batch without labels and turns only the answer positions'
+logits into per-token log-probabilities and full-vocabulary entropies on the model's device in
+float32 (xtvqa_infotheory); only the [B, T] results are copied to the CPU.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from xtvqa_data import EvalItem
+from xtvqa_infotheory import target_logprobs, token_entropy
+
+from xtvqa_models.base import Generation, TokenScores, VisionLanguageModel
+from xtvqa_models.chat import render_prompt, rgb_image
+from xtvqa_models.prompts import PromptConfig
+from xtvqa_models.teacher_forcing import answer_logits, append_answers, continuation_ids
+
+
+def resolve_dtype(dtype: str | torch.dtype) -> str | torch.dtype:
+    """'auto' (the checkpoint's dtype), a torch dtype, or its name ('bfloat16', 'float32', ...)."""
+    if isinstance(dtype, torch.dtype) or dtype == "auto":
+        return dtype
+    resolved = getattr(torch, str(dtype), None)
+    if not isinstance(resolved, torch.dtype) or not resolved.is_floating_point:
+        raise ValueError(f"hf: unknown dtype {dtype!r}; use 'auto', 'float32', 'bfloat16' or 'float16'")
+    return resolved
+
+
+def _batches(n: int, batch_size: int) -> range:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    return range(0, n, batch_size)
+
+
+class HFModel(VisionLanguageModel):
+    """A transformers vision-language model behind the batched interface.
+
+    Options: `dtype` ("auto" = the checkpoint's), `device` ("cuda" when available, else
+    "cpu") or `device_map` (accelerate placement, e.g. "auto"; then `device` is ignored),
+    `trust_remote_code` (False unless asked: it runs the repository's Python code),
+    `revision` (a hub branch, tag or commit), `attn_implementation`, `prompt`.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        dtype: str | torch.dtype = "auto",
+        device: str | None = None,
+        device_map: str | dict[str, Any] | None = None,
+        trust_remote_code: bool = False,
+        revision: str | None = None,
+        attn_implementation: str | None = None,
+        prompt: PromptConfig | None = None,
+    ):
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+
+        self.spec = f"hf:{model}"
+        self.model_id = model
+        self.prompt = prompt or PromptConfig()
+        common = {"revision": revision, "trust_remote_code": bool(trust_remote_code)}
+        try:
+            self.processor = AutoProcessor.from_pretrained(model, **common)
+            self.model = AutoModelForImageTextToText.from_pretrained(
+                model, dtype=resolve_dtype(dtype), device_map=device_map,
+                attn_implementation=attn_implementation, **common,
+            )
+        except OSError as err:
+            raise OSError(
+                f"hf: could not load {model!r}: {err}\nA hub id must be in the local cache when "
+                "HF_HUB_OFFLINE=1; a local folder must hold a model saved with save_pretrained."
+            ) from err
+        if device_map is None:
+            self.model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.model.eval()
+        self.tokenizer = getattr(self.processor, "tokenizer", None)
+        if self.tokenizer is None:
+            raise TypeError(f"hf: the processor of {model!r} has no tokenizer; is it a vision-language model?")
+        if not (getattr(self.processor, "chat_template", None) or self.tokenizer.chat_template):
+            raise ValueError(f"hf: {model!r} has no chat template; pass a chat model (an '-Instruct' checkpoint)")
+        # Left padding: the next token of every row is the last column (generation and scoring).
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token_id is None:  # e.g. Llama tokenizers; the mask hides padding
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        # The hub commit the weights came from (None for a local folder).
+        self.revision = getattr(self.model.config, "_commit_hash", None) or revision
+        self.dtype = str(self.model.dtype).removeprefix("torch.")
+        self._options = {"device_map": device_map, "trust_remote_code": bool(trust_remote_code),
+                         "attn_implementation": self.model.config._attn_implementation}
+        self._keeps_logits = "logits_to_keep" in inspect.signature(self.model.forward).parameters
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.device
+
+    def describe(self) -> dict[str, object]:
+        """What results.json records beside spec, model id and revision."""
+        return {"backend": "hf", "dtype": self.dtype, "device": str(self.device),
+                "architecture": type(self.model).__name__, **self._options}
+
+    # ---- inputs -------------------------------------------------------------------------
+
+    def _encode(self, items: Sequence[EvalItem], texts: Sequence[str]) -> Any:
+        """The processor's left-padded batch on the model's device; names an item it rejects."""
+        images = [rgb_image(item) for item in items]
+        try:
+            batch = self.processor(text=list(texts), images=images, padding=True, return_tensors="pt")
+        except Exception:
+            # Find the culprit: one item at a time is slower but only runs on failure.
+            for item, text, image in zip(items, texts, images, strict=True):
+                try:
+                    self.processor(text=[text], images=[image], return_tensors="pt")
+                except Exception as err:
+                    raise ValueError(
+                        f"item {item.key}: the processor of {self.model_id!r} rejected its image "
+                        f"({image.width}x{image.height} px, mode {item.image.mode}): {err}"
+                    ) from err
+            raise
+        return batch.to(self.device)
+
+    # ---- generation ---------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def generate(
+        self, items: Sequence[EvalItem], *, max_new_tokens: int = 32, batch_size: int = 8
+    ) -> list[Generation]:
+        """Greedy answers; prompt stripped, special tokens skipped, whitespace stripped."""
+        if max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
+        eos = self.model.generation_config.eos_token_id
+        stop = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+        if self.tokenizer.eos_token_id is not None:
+            stop.add(self.tokenizer.eos_token_id)
+        results: list[Generation] = []
+        for start in _batches(len(items), batch_size):
+            batch_items = items[start : start + batch_size]
+            inputs = self._encode(batch_items, [render_prompt(self.processor, it, self.prompt) for it in batch_items])
+            out = self.model.generate(
+                **inputs, max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
+                pad_token_id=self.tokenizer.pad_token_id,
+            )
+            new_tokens = out[:, inputs["input_ids"].shape[1] :].cpu()  # [B, <= max_new_tokens]
+            texts = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+            for row, text in zip(new_tokens.tolist(), texts, strict=True):
+                n = next((i for i, tok in enumerate(row) if tok in stop), None)
+                finish = "stop" if n is not None else "length"
+                results.append(Generation(text=text.strip(), n_tokens=len(row) if n is None else n,
+                                          meta={"finish_reason": finish}))
+        return results
+
+    # ---- teacher-forced scoring ---------------------------------------------------------
+
+    @torch.inference_mode()
+    def score(
+        self, items: Sequence[EvalItem], targets: Sequence[str], *, batch_size: int = 8
+    ) -> list[TokenScores]:
+        """Per-token log p and entropy of each target's tokens as the answer to its item.
+
+        The target is tokenised as the continuation of the generation prompt
+        (`continuation_ids`); only the answer's own tokens are scored, not an end-of-turn token
+        (which would measure "the answer is complete", a decision outside the answer's content).
+        So `sum_logprob` is log p(y | V, Q) of the answer tokens (DESIGN.md 5).
+        """
+        if len(items) != len(targets):
+            raise ValueError(f"score: {len(items)} items but {len(targets)} targets")
+        results: list[TokenScores] = []
+        for start in _batches(len(items), batch_size):
+            batch_items = items[start : start + batch_size]
+            texts = [render_prompt(self.processor, it, self.prompt) for it in batch_items]
+            answers = [continuation_ids(self.tokenizer, text, str(target))
+                       for text, target in zip(texts, targets[start : start + batch_size], strict=True)]
+            results.extend(self._score_batch(batch_items, texts, answers))
+        return results
+
+    def _score_batch(
+        self, items: Sequence[EvalItem], texts: Sequence[str], answers: list[list[int]]
+    ) -> list[TokenScores]:
+        n_answer = max(len(a) for a in answers)
+        if n_answer == 0:  # every target empty: nothing to score, no forward pass needed
+            return [_scores([], np.zeros(0), np.zeros(0)) for _ in answers]
+        batch = self._encode(items, texts)
+        inputs, targets, mask = append_answers(batch, answers, pad_id=self.tokenizer.pad_token_id)
+        inputs["position_ids"] = self._position_ids(inputs)
+        if self._keeps_logits:  # skip the LM head over the prompt: [B, T + 1, V] only
+            inputs["logits_to_keep"] = n_answer + 1
+        logits = answer_logits(self.model(**inputs, use_cache=False).logits, n_answer)  # [B, T, V]
+        # float32 on the device; only [B, T] leaves it.
+        logprobs = target_logprobs(logits, targets, mask).cpu().numpy()
+        entropies = token_entropy(logits, mask).cpu().numpy()
+        return [_scores(ids, logprobs[i, : len(ids)], entropies[i, : len(ids)])
+                for i, ids in enumerate(answers)]
+
+    def _position_ids(self, inputs: dict[str, Any]) -> torch.Tensor:
+        """The position ids `generate` would use for this left-padded batch.
+
+        transformers' `_prepare_position_ids_for_generation` (generation/utils.py) derives
+        them from the attention mask, and Qwen2-VL overrides it for its 3-D M-RoPE ids; calling
+        it keeps scoring and generation on the same positions for every architecture.
+        """
+        prepare = getattr(self.model, "_prepare_position_ids_for_generation", None)
+        if prepare is not None:
+            return prepare(inputs["input_ids"], dict(inputs))
+        mask = inputs["attention_mask"].long()
+        return (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)
+
+    def close(self) -> None:
+        self.model = None  # type: ignore[assignment]
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+
+def _scores(ids: Sequence[int], logprobs: np.ndarray, entropies: np.ndarray) -> TokenScores:
+    return TokenScores(
+        token_ids=np.asarray(ids, dtype=np.int64),
+        logprobs=np.asarray(logprobs, dtype=np.float32),
+        entropies=np.asarray(entropies, dtype=np.float32),
+    )
