@@ -15,7 +15,7 @@ float32 (xtvqa_infotheory); only the [B, T] results are copied to the CPU.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -165,9 +165,14 @@ class HFModel(VisionLanguageModel):
 
     @torch.inference_mode()
     def score(
-        self, items: Sequence[EvalItem], targets: Sequence[str], *, batch_size: int = 8
+        self, items: Sequence[EvalItem], targets: Sequence[str], *, batch_size: int = 8,
+        pixel_transform: Callable[[torch.Tensor, int], torch.Tensor] | None = None,
     ) -> list[TokenScores]:
         """Per-token log p and entropy of each target's tokens as the answer to its item.
+
+        `pixel_transform(pixel_values_of_row, row)` rewrites each item's processed image tensor
+        before the forward pass (row = index into `items`): VCD's diffusion noise acts there,
+        on the processor's normalised pixels (per tile/patch set, as ANCHORS.md notes).
 
         The target is tokenised as the continuation of the generation prompt
         (`continuation_ids`); only the answer's own tokens are scored, not an end-of-turn token
@@ -182,16 +187,20 @@ class HFModel(VisionLanguageModel):
             texts = [render_prompt(self.processor, it, self.prompt) for it in batch_items]
             answers = [continuation_ids(self.tokenizer, text, str(target))
                        for text, target in zip(texts, targets[start : start + batch_size], strict=True)]
-            results.extend(self._score_batch(batch_items, texts, answers))
+            transform = None if pixel_transform is None else _offset(pixel_transform, start)
+            results.extend(self._score_batch(batch_items, texts, answers, transform))
         return results
 
     def _score_batch(
-        self, items: Sequence[EvalItem], texts: Sequence[str], answers: list[list[int]]
+        self, items: Sequence[EvalItem], texts: Sequence[str], answers: list[list[int]],
+        pixel_transform: Callable[[torch.Tensor, int], torch.Tensor] | None = None,
     ) -> list[TokenScores]:
         n_answer = max(len(a) for a in answers)
         if n_answer == 0:  # every target empty: nothing to score, no forward pass needed
             return [_scores([], np.zeros(0), np.zeros(0)) for _ in answers]
         batch = self._encode(items, texts)
+        if pixel_transform is not None:
+            batch["pixel_values"] = _transform_rows(batch, pixel_transform)
         inputs, targets, mask = append_answers(batch, answers, pad_id=self.tokenizer.pad_token_id)
         inputs["position_ids"] = self._position_ids(inputs)
         if self._keeps_logits:  # skip the LM head over the prompt: [B, T + 1, V] only
@@ -220,6 +229,25 @@ class HFModel(VisionLanguageModel):
         self.model = None  # type: ignore[assignment]
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
+
+
+def _offset(transform: Callable[[torch.Tensor, int], torch.Tensor], start: int):
+    return lambda pixels, row: transform(pixels, start + row)
+
+
+def _transform_rows(batch: dict[str, Any], transform: Callable[[torch.Tensor, int], torch.Tensor]) -> torch.Tensor:
+    """Apply `transform` to each row's own slice of `pixel_values` (one image per row).
+
+    Qwen2-VL-style processors flatten every image's patches into one [sum_patches, D] tensor,
+    split by `image_grid_thw` (t * h * w patches per image); others stack [B, C, H, W].
+    """
+    pixels = batch["pixel_values"]
+    if "image_grid_thw" in batch:
+        sizes = batch["image_grid_thw"].prod(-1).tolist()
+        parts = torch.split(pixels, sizes, dim=0)
+    else:
+        parts = tuple(pixels[i : i + 1] for i in range(pixels.shape[0]))
+    return torch.cat([transform(part, row).to(pixels.dtype) for row, part in enumerate(parts)], dim=0)
 
 
 def _scores(ids: Sequence[int], logprobs: np.ndarray, entropies: np.ndarray) -> TokenScores:
