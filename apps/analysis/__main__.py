@@ -18,7 +18,7 @@ from xtvqa_models.cli import (
     data_and_records,
     default_run_dir,
     fail,
-    ocr_function,
+    lazy_ocr,
     progress_bar,
 )
 
@@ -32,8 +32,11 @@ REPO = Path(__file__).resolve().parents[1].parent
 @click.option("--draws", type=click.IntRange(min=1), default=4, show_default=True, help="Noised images per item (K).")
 @click.option("--answer", type=click.Choice(["greedy", "gold"]), default="greedy", show_default=True,
               help="Score the model's greedy answer or the gold answer.")
+@click.option("--ocr-source", type=click.Choice(["auto", "engine", "dataset"]), default="auto", show_default=True,
+              help="For models that read OCR tokens: OCR the clean and noised images with rapidocr (engine; auto), "
+                   "or keep the dataset's tokens so the noise reaches pixels only (dataset).")
 def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resume, seed, ocr_tokens,
-         noise, draws, answer, **backend_params) -> None:
+         noise, draws, answer, ocr_source, **backend_params) -> None:
     """Entropy, mutual information and PMI between a model's answer and the image, per language.
 
     Writes mi.jsonl (per item), summary.json, table.md, entropy_densities.png (Fig. 3) and
@@ -61,10 +64,10 @@ def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resu
         raise click.UsageError("--resume needs --out: the run folder to finish")
     try:
         settings = AnalysisSettings(langs=langs, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
-                                    seed=seed, noise=noise, draws=draws, answer=answer, ocr_tokens=ocr_tokens)
+                                    seed=seed, noise=noise, draws=draws, answer=answer, ocr_tokens=ocr_tokens,
+                                    ocr_source=ocr_source)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
-    ocr = ocr_function(ocr_tokens)
     dataset = data_and_records(data, split)
     spec = model or default_model_spec()
     run_dir = out or default_run_dir(REPO, "analysis")
@@ -74,7 +77,7 @@ def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resu
         raise fail(error) from None
     try:
         with progress_bar("analysis") as on_progress:
-            rows = run_analysis(vlm, dataset, run_dir, settings, resume=resume, data_id=str(data), ocr=ocr,
+            rows = run_analysis(vlm, dataset, run_dir, settings, resume=resume, data_id=str(data), ocr=lazy_ocr,
                                 on_progress=on_progress)
     except (FileExistsError, ValueError) as error:
         raise fail(error) from None

@@ -18,7 +18,7 @@ from xtvqa_models.cli import (
     data_and_records,
     default_run_dir,
     fail,
-    ocr_function,
+    lazy_ocr,
     progress_bar,
     slug,
 )
@@ -51,7 +51,6 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
         raise click.UsageError("--resume needs --out: the run folder to finish")
     settings = BenchSettings(langs=langs, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
                              seed=seed, ocr_tokens=ocr_tokens)
-    ocr = ocr_function(ocr_tokens)
     dataset = data_and_records(data, split)
     specs = list(models) or [default_model_spec()]
     root = out or default_run_dir(REPO, "bench")
@@ -65,7 +64,7 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
         try:
             with progress_bar(slug(spec), enabled=is_main) as on_progress:
                 results = run_benchmark(model, dataset, run_dir, settings, resume=resume, data_id=str(data),
-                                        ocr=ocr, on_progress=on_progress)
+                                        ocr=lazy_ocr, on_progress=on_progress)
         except (FileExistsError, ValueError) as error:
             raise fail(error) from None
         finally:

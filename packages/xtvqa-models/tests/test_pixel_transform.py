@@ -43,3 +43,4 @@ def test_diffusion_noise_is_seeded_per_row(hf_models, items):
     b = model.score(items[:2], ["12", "yes"], batch_size=1, pixel_transform=noise(0))
     for x, y in zip(a, b, strict=True):  # same seeds, different batching: same numbers
         np.testing.assert_allclose(x.entropies, y.entropies, atol=1e-4)
+

@@ -141,15 +141,14 @@ def fail(error: BaseException) -> click.ClickException:
     return click.ClickException(str(error))
 
 
-def ocr_function(enabled: bool) -> Callable | None:
-    """rapidocr's tokens (xtvqa-build) when --ocr-tokens is on."""
-    if not enabled:
-        return None
+def lazy_ocr(image):
+    """rapidocr's tokens for `image` (xtvqa-build), imported on first use: only models that read
+    OCR tokens, on records that ship none, ever call it."""
     try:
         from xtvqa_build.ocr import ocr_tokens
     except ImportError as error:
-        raise click.ClickException(f"--ocr-tokens needs xtvqa-build (rapidocr): {error}") from None
-    return ocr_tokens
+        raise click.ClickException(f"this model reads OCR tokens and the data has none; that needs xtvqa-build (rapidocr): {error}") from None
+    return ocr_tokens(image)
 
 
 def data_and_records(data: str, split: str | None) -> Sequence:

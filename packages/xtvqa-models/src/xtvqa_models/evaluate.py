@@ -12,6 +12,7 @@ so the drop compares the same images across languages.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -94,13 +95,30 @@ def prediction_row(item: EvalItem, generation: Generation, score: float) -> dict
     return row
 
 
-def _with_ocr(items: Sequence[EvalItem], ocr: OcrFn, cache: dict[str, tuple[str, ...]]) -> list[EvalItem]:
+def apply_ocr_setting(model: VisionLanguageModel, ocr_tokens: bool) -> bool:
+    """Turn on OCR tokens in `model`'s prompt when asked; return whether the model reads them.
+
+    A model may ask for them itself (its folder's `xtvqa_prompt.json`, e.g. the bundled model).
+    """
+    prompt = getattr(model, "prompt", None)
+    if prompt is None:
+        if ocr_tokens:
+            raise ValueError(f"{model.spec}: this backend has no prompt config, so it cannot take OCR tokens")
+        return False
+    if ocr_tokens and not prompt.use_ocr_tokens:
+        model.prompt = dataclasses.replace(prompt, use_ocr_tokens=True)
+    return model.prompt.use_ocr_tokens
+
+
+def with_ocr_tokens(items: Sequence[EvalItem], ocr: OcrFn | None, cache: dict[str, tuple[str, ...]]) -> list[EvalItem]:
     """Items with OCR tokens: the dataset's own where present, else `ocr(image)` once per record."""
     out = []
     for item in items:
-        if item.record.ocr_tokens is not None:
+        if item.ocr_tokens is not None:
             out.append(item)
             continue
+        if ocr is None:
+            raise ValueError(f"item {item.key}: the model reads OCR tokens, the record has none, and no OCR engine was given")
         if item.id not in cache:
             cache[item.id] = tuple(ocr(item.image))
         out.append(item.with_ocr_tokens(cache[item.id]))
@@ -126,8 +144,7 @@ def run_benchmark(
     proc = process_info()
     random.seed(settings.seed)
     _seed_torch(settings.seed)
-    if settings.ocr_tokens and ocr is None:
-        raise ValueError("settings.ocr_tokens is set but no `ocr` function was given")
+    reads_ocr = apply_ocr_setting(model, settings.ocr_tokens)
 
     items = build_items(select_records(records, settings.limit), settings.langs)
     folder = RunFolder.start(out_dir, resume=resume)  # refuses an earlier run's predictions
@@ -151,8 +168,8 @@ def run_benchmark(
         chunk = max(settings.batch_size, getattr(model, "max_concurrency", 0))
         for start in range(0, len(todo), chunk):
             batch = todo[start : start + chunk]
-            if settings.ocr_tokens:
-                batch = _with_ocr(batch, ocr, ocr_cache)
+            if reads_ocr:
+                batch = with_ocr_tokens(batch, ocr, ocr_cache)
             generations = model.generate(batch, max_new_tokens=settings.max_new_tokens, batch_size=settings.batch_size)
             if len(generations) != len(batch):
                 raise RuntimeError(f"{model.spec}: returned {len(generations)} answers for {len(batch)} items")

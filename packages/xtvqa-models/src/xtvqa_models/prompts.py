@@ -8,10 +8,16 @@ them; the exact `PromptConfig` goes into `results.json`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 from xtvqa_data import EvalItem
+
+# A model folder may carry the prompt it was trained with (e.g. the bundled model reads OCR
+# tokens): `<folder>/xtvqa_prompt.json` holds PromptConfig fields; the hf backend applies it.
+PROMPT_FILE = "xtvqa_prompt.json"
 
 # Answer with a single word or phrase.
 SHORT_ANSWER: dict[str, str] = {
@@ -82,3 +88,28 @@ class PromptConfig:
             "use_ocr_tokens": self.use_ocr_tokens,
             "max_ocr_tokens": self.max_ocr_tokens,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> PromptConfig:
+        """A config from `to_dict()`-style data; unknown keys are an error (a typo would be silent)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown prompt setting(s) {unknown}; known: {sorted(known)}")
+        return cls(**dict(data))
+
+    def save(self, folder: str | Path) -> Path:
+        path = Path(folder) / PROMPT_FILE
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_model_dir(cls, folder: str | Path) -> PromptConfig | None:
+        """The prompt a local model folder asks for (its `xtvqa_prompt.json`), or None."""
+        path = Path(folder) / PROMPT_FILE
+        if not path.is_file():
+            return None
+        try:
+            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"{path}: {error}") from None

@@ -2,8 +2,8 @@
 
 For each item: y = the greedy answer on the clean image (or the gold answer); H(Y|V,Q) and
 log p(y|V,Q) from one teacher-forced pass on the clean image; H(Y|V_eps,Q) and log p(y|V_eps,Q)
-from K passes on independently noised images (seeded by item key and draw, so a rerun or a
-resumed run draws the same noise). Both conditions are batched forward passes, not re-generation
+from K passes on independently noised images (seeded by record and draw, so a rerun or a
+resumed run draws the same noise, and every question language of a record sees the same noise). Both conditions are batched forward passes, not re-generation
 (the authors' two free-running `generate` calls per item can score different answers).
 
 Noise at the `image` stage (Gaussian, on 0-255 pixels) noises the PIL image before the
@@ -30,7 +30,7 @@ from xtvqa_data.runs import JsonlWriter, RunFolder, done_keys, read_jsonl, run_m
 from xtvqa_infotheory import mutual_information, parse_noise, pointwise_mutual_information
 
 from xtvqa_models.base import TokenScores, VisionLanguageModel
-from xtvqa_models.evaluate import build_items, run_config, select_records
+from xtvqa_models.evaluate import apply_ocr_setting, build_items, run_config, select_records
 
 OcrFn = Callable[[Image.Image], Sequence[str]]
 MI_FILE = "mi.jsonl"
@@ -48,8 +48,11 @@ class AnalysisSettings:
     draws: int = 4
     answer: str = "greedy"  # or "gold"
     ocr_tokens: bool = False
+    ocr_source: str = "auto"  # for models that read OCR tokens: "engine", "dataset" or "auto" (= engine)
 
     def __post_init__(self) -> None:
+        if self.ocr_source not in ("auto", "engine", "dataset"):
+            raise ValueError(f"ocr_source must be 'auto', 'engine' or 'dataset', got {self.ocr_source!r}")
         if self.answer not in ("greedy", "gold"):
             raise ValueError(f"answer must be 'greedy' or 'gold', got {self.answer!r}")
         if self.draws < 1:
@@ -57,9 +60,10 @@ class AnalysisSettings:
         parse_noise(self.noise)  # raises on a bad spec
 
 
-def draw_seed(seed: int, key: str, draw: int) -> int:
-    """A noise seed fixed by (run seed, item key, draw): independent of batching and resume."""
-    digest = hashlib.blake2b(f"{seed}|{key}|{draw}".encode(), digest_size=8).digest()
+def draw_seed(seed: int, record_id: str, draw: int) -> int:
+    """A noise seed fixed by (run seed, record, draw): independent of batching and resume, and
+    the same noised images for every question language of a record (a paired comparison)."""
+    digest = hashlib.blake2b(f"{seed}|{record_id}|{draw}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little") & 0x7FFFFFFF
 
 
@@ -98,17 +102,55 @@ def analysis_row(item: EvalItem, answer: str, prediction: str, correct: float,
     return row
 
 
-def _noised_items(items: Sequence[EvalItem], settings: AnalysisSettings, draw: int,
-                  ocr: OcrFn | None) -> list[EvalItem]:
-    spec = parse_noise(settings.noise)
-    out = []
-    for item in items:
-        noised = spec(item.image, seed=draw_seed(settings.seed, item.key, draw))
-        new = item.with_image(noised)
-        if ocr is not None and item.record.ocr_tokens is None:
-            new = new.with_ocr_tokens(tuple(ocr(noised)))
-        out.append(new)
-    return out
+class Perception:
+    """The inputs one record gets under each condition: images and, for a model that reads OCR
+    tokens, the tokens of those images. With `engine` OCR the clean and the noised images both
+    go through the OCR engine, so the noise reaches the model through its whole perception
+    (PROBES.md); with `dataset` OCR the dataset's tokens stay and the noise acts on pixels only.
+    Noised images and their OCR are computed once per (record, draw) and shared by every
+    question language; only the records of the current batch are kept.
+    """
+
+    def __init__(self, settings: AnalysisSettings, reads_ocr: bool, ocr: OcrFn | None):
+        self.settings = settings
+        self.spec = parse_noise(settings.noise)
+        self.reads_ocr = reads_ocr
+        self.engine = reads_ocr and settings.ocr_source in ("auto", "engine")
+        if self.engine and ocr is None:
+            raise ValueError("the model reads OCR tokens and ocr_source is 'engine', but no OCR engine was given")
+        self.ocr = ocr
+        self._cache: dict[tuple[str, int], tuple[Image.Image, tuple[str, ...] | None]] = {}
+
+    def _tokens(self, item: EvalItem, image: Image.Image) -> tuple[str, ...] | None:
+        if not self.reads_ocr:
+            return None
+        if self.engine or item.record.ocr_tokens is None:
+            if self.ocr is None:
+                raise ValueError(f"item {item.key}: the model reads OCR tokens, the record has none, and no OCR engine was given")
+            return tuple(self.ocr(image))
+        return tuple(item.record.ocr_tokens)
+
+    def _inputs(self, item: EvalItem, draw: int) -> tuple[Image.Image, tuple[str, ...] | None]:
+        """draw -1: the clean image; draw k >= 0: the k-th noised image."""
+        key = (item.id, draw)
+        if key not in self._cache:
+            image = item.record.image if draw < 0 else self.spec(
+                item.record.image, seed=draw_seed(self.settings.seed, item.id, draw))
+            self._cache[key] = (image, self._tokens(item, image))
+        return self._cache[key]
+
+    def items(self, batch: Sequence[EvalItem], draw: int) -> list[EvalItem]:
+        out = []
+        for item in batch:
+            image, tokens = self._inputs(item, draw)
+            new = item if draw < 0 else item.with_image(image)
+            out.append(new if tokens is None else new.with_ocr_tokens(tokens))
+        return out
+
+    def keep_only(self, batch: Sequence[EvalItem]) -> None:
+        ids = {item.id for item in batch}
+        for key in [k for k in self._cache if k[0] not in ids]:
+            del self._cache[key]
 
 
 def run_analysis(
@@ -125,16 +167,18 @@ def run_analysis(
     """Score every item into `out_dir/mi.jsonl` (appended, resumable); return all rows in item order."""
     if not model.can_score:
         raise ValueError(f"{model.spec} cannot score answers (no logits): use an hf: model for the analysis")
-    if settings.ocr_tokens and ocr is None:
-        raise ValueError("settings.ocr_tokens is set but no `ocr` function was given")
     spec = parse_noise(settings.noise)
+    reads_ocr = apply_ocr_setting(model, settings.ocr_tokens)
+    if spec.stage == "pixel_values" and reads_ocr and settings.ocr_source != "dataset":
+        raise ValueError("diffusion noise acts on the processor's tensor, after OCR: use --ocr-source dataset "
+                         "or Gaussian noise for a model that reads OCR tokens")
+    perception = Perception(settings, reads_ocr, ocr)
     items = build_items(select_records(records, settings.limit), settings.langs)
     folder = RunFolder.start(out_dir, resume=resume, guarded=(MI_FILE,))
     folder.bind_config(run_config(model, data_id, settings), resume=resume)
     path = folder.file(MI_FILE)
     done = done_keys(path) if resume else set()
     todo = [item for item in items if item.key not in done]
-    ocr_fn = ocr if settings.ocr_tokens else None
     pixel_noise = spec.stage == "pixel_values"
 
     started = time.perf_counter()
@@ -143,9 +187,8 @@ def run_analysis(
         on_progress(finished, len(items))
     with JsonlWriter(path) as writer:
         for start in range(0, len(todo), settings.batch_size):
-            batch = todo[start : start + settings.batch_size]
-            if ocr_fn is not None:
-                batch = [i if i.record.ocr_tokens is not None else i.with_ocr_tokens(tuple(ocr_fn(i.image))) for i in batch]
+            perception.keep_only(todo[start : start + settings.batch_size])
+            batch = perception.items(todo[start : start + settings.batch_size], -1)
             gens = model.generate(batch, max_new_tokens=settings.max_new_tokens, batch_size=settings.batch_size)
             predictions = [g.text for g in gens]
             correct = [score_item(i, p) for i, p in zip(batch, predictions, strict=True)]
@@ -154,11 +197,11 @@ def run_analysis(
             noised_draws = []
             for draw in range(settings.draws):
                 if pixel_noise:
-                    seeds = [draw_seed(settings.seed, i.key, draw) for i in batch]
+                    seeds = [draw_seed(settings.seed, i.id, draw) for i in batch]
                     noised_draws.append(model.score(batch, answers, batch_size=settings.batch_size,
                                                     pixel_transform=_pixel_transform(spec, seeds)))
                 else:
-                    noised_draws.append(model.score(_noised_items(batch, settings, draw, ocr_fn), answers,
+                    noised_draws.append(model.score(perception.items(batch, draw), answers,
                                                     batch_size=settings.batch_size))
             writer.write_many(
                 analysis_row(item, answers[j], predictions[j], correct[j], clean[j], [d[j] for d in noised_draws])

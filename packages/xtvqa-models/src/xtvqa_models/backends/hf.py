@@ -70,7 +70,8 @@ class HFModel(VisionLanguageModel):
 
         self.spec = f"hf:{model}"
         self.model_id = model
-        self.prompt = prompt or PromptConfig()
+        # An explicit prompt wins; else the model folder's own xtvqa_prompt.json; else the default.
+        self.prompt = prompt or PromptConfig.from_model_dir(model) or PromptConfig()
         common = {"revision": revision, "trust_remote_code": bool(trust_remote_code)}
         try:
             self.processor = AutoProcessor.from_pretrained(model, **common)

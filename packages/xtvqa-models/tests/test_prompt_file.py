@@ -1,0 +1,32 @@
+"""A model folder's `xtvqa_prompt.json` sets its prompt (the bundled model reads OCR tokens).
+
+Run: uv run nox -s models -- -k prompt
+"""
+
+import shutil
+
+import pytest
+from xtvqa_data import EvalItem
+from xtvqa_models import PromptConfig, load_model
+
+
+def test_model_folder_prompt_file_is_applied(tiny_dirs, tmp_path):
+    folder = tmp_path / "m"
+    shutil.copytree(tiny_dirs["qwen2-vl"], folder)
+    assert load_model(f"hf:{folder}").prompt.use_ocr_tokens is False
+    PromptConfig(use_ocr_tokens=True, max_ocr_tokens=7).save(folder)
+    model = load_model(f"hf:{folder}")
+    assert model.prompt.use_ocr_tokens is True and model.prompt.max_ocr_tokens == 7
+    explicit = load_model(f"hf:{folder}", prompt=PromptConfig())
+    assert explicit.prompt.use_ocr_tokens is False
+    (folder / "xtvqa_prompt.json").write_text('{"use_ocr_token": true}')
+    with pytest.raises(ValueError, match="use_ocr_token"):
+        load_model(f"hf:{folder}")
+
+
+def test_ocr_tokens_enter_the_prompt_in_the_question_language(items):
+    item = items[0].with_ocr_tokens(["Price:", "12"])
+    assert isinstance(item, EvalItem)
+    text = PromptConfig(use_ocr_tokens=True).text(item)
+    assert "Price: 12" in text and text.index("Price") < text.index(item.question)
+    assert "Price" not in PromptConfig().text(item)
