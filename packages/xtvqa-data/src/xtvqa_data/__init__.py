@@ -1,6 +1,13 @@
-"""xtvqa-data: the XT-VQA record schema, storage, source converters, metrics and generator."""
+"""xtvqa-data: the XT-VQA record schema, storage, source converters, metrics and generator.
 
-from xtvqa_data.dataset import FEATURES, RecordDataset, StorageError
+Storage names (`load`, `save`, `RecordDataset`, `FEATURES`, `StorageError`) import Hugging Face
+`datasets` (about 2 s) on first use only (PEP 562), so the CLIs and the metrics start fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from xtvqa_data.images import open_image
 from xtvqa_data.record import (
     ISO_639_1,
@@ -11,7 +18,18 @@ from xtvqa_data.record import (
     check_langs_present,
     iter_items,
 )
-from xtvqa_data.storage import load, save
+
+if TYPE_CHECKING:
+    from xtvqa_data.dataset import FEATURES, RecordDataset, StorageError
+    from xtvqa_data.storage import load, save
+
+_LAZY = {
+    "FEATURES": "xtvqa_data.dataset",
+    "RecordDataset": "xtvqa_data.dataset",
+    "StorageError": "xtvqa_data.dataset",
+    "load": "xtvqa_data.storage",
+    "save": "xtvqa_data.storage",
+}
 
 __all__ = [
     "FEATURES",
@@ -28,3 +46,13 @@ __all__ = [
     "open_image",
     "save",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'xtvqa_data' has no attribute {name!r}")
