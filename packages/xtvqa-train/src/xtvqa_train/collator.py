@@ -1,0 +1,171 @@
+"""`MVCLCollator`: records -> one padded batch holding the four views of each record.
+
+Layout (B records, V = 4 views, view-major so that any per-image tensor of the processor is
+replicated for the views by repeating it whole along dim 0):
+
+    rows [0, B)      ss of records 0..B-1
+    rows [B, 2B)     ts ...
+    rows [2B, 3B)    st ...
+    rows [3B, 4B)    tt ...
+
+Each row is a left-padded prompt followed by a right-padded completion (TRL's prompt-completion
+layout, see ANCHORS.md): every answer starts at the same column P, so the k-th answer token of
+every view sits in column P + k and the loss can keep only the last L + 1 logit positions.
+Labels are -100 on the prompt and on padding.
+
+The image is preprocessed once per record: one processor call on the B images gives the pixel
+tensors and, through `return_text_replacement_offsets`, the expanded image-placeholder string of
+each image, which is then spliced into all four prompts (`ProcessorMixin.get_text_with_replacements`).
+A processor that does not report those offsets (a custom `__call__`) is called once per view
+instead, and still returns one copy of the pixel tensors.
+
+Returned keys: `input_ids`, `attention_mask`, `labels` [4B, P + L] (and `mm_token_type_ids` when
+the processor makes them), `image_inputs` (the processor's image tensors for the B records,
+e.g. `pixel_values` and `image_grid_thw` for Qwen2-VL), `record_ids` (B strings).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from transformers import ProcessorMixin
+from trl.data_utils import apply_chat_template
+from xtvqa_data import EvalItem, Record
+from xtvqa_data.dataset import row_to_record
+from xtvqa_models.prompts import PromptConfig
+
+from xtvqa_train.loss import IGNORE_INDEX, VIEWS
+from xtvqa_train.views import record_views, usable
+
+TEXT_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids")
+
+
+class TruncationWarning(UserWarning):
+    """A view's answer was cut (or dropped) to fit `max_length`."""
+
+
+def as_record(example: Record | Mapping[str, Any]) -> Record:
+    """A `Record`, or an arrow row in the xtvqa-data schema with its image undecoded."""
+    if isinstance(example, Record):
+        return example
+    if isinstance(example, Mapping) and isinstance(example.get("image"), Mapping):
+        return row_to_record(dict(example))
+    raise TypeError(
+        f"MVCLCollator takes Records or xtvqa-data rows with undecoded images (image = {{bytes, path}}); "
+        f"got {type(example).__name__}{' with a decoded image' if isinstance(example, Mapping) else ''}. "
+        "Pass the dataset through MVCLMITrainer (it casts the image column), or "
+        "`ds.cast_column('image', datasets.Image(decode=False))`"
+    )
+
+
+@dataclass
+class MVCLCollator:
+    """Builds the four MVCL-MI views of each record (module docstring) with the model's chat template."""
+
+    processor: ProcessorMixin
+    prompt: PromptConfig = field(default_factory=PromptConfig)
+    max_length: int | None = 2048
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        tokenizer = self.processor.tokenizer
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        if pad is None:
+            raise ValueError("the processor's tokenizer has neither a pad nor an eos token; set tokenizer.pad_token")
+        self.pad_token_id = int(pad)
+
+    def chat(self, record: Record, question_lang: str, answer: str) -> tuple[str, str]:
+        """(prompt, completion) strings of one view, rendered with the processor's chat template."""
+        text = self.prompt.text(EvalItem(record, question_lang))
+        example = {
+            "prompt": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}],
+            "completion": [{"role": "assistant", "content": [{"type": "text", "text": answer}]}],
+        }
+        rendered = apply_chat_template(example, self.processor)
+        return rendered["prompt"], rendered["completion"]
+
+    def __call__(self, examples: Sequence[Record | Mapping[str, Any]]) -> dict[str, Any]:
+        pairs = usable([as_record(e) for e in examples], self.seed)
+        if not pairs:
+            raise ValueError(
+                "MVCL-MI: no record in this batch has a second language with a question and an answer; "
+                "filter the dataset first (MVCLMITrainer does)"
+            )
+        n = len(pairs)
+        # view-major rows: row k * n + b is view VIEWS[k] of record b
+        views = [record_views(record, t) for record, t in pairs]
+        rows = [(pairs[b][0], views[b][k]) for k in range(len(VIEWS)) for b in range(n)]
+        rendered = [self.chat(record, view.question_lang, view.answer) for record, view in rows]
+        prompts = [p for p, _ in rendered]
+        prompt_ids, type_ids, image_inputs = self._tokenise_prompts(prompts, [r.image for r, _ in pairs])
+        tokenizer = self.processor.tokenizer
+        completion_ids = tokenizer([c for _, c in rendered], add_special_tokens=False)["input_ids"]
+        completion_ids = self._fit(prompt_ids, completion_ids, rows)
+
+        width_p = max(map(len, prompt_ids))
+        width_c = max(map(len, completion_ids))
+        input_ids, attention, labels, mm_types = [], [], [], []
+        for i, (p, c) in enumerate(zip(prompt_ids, completion_ids, strict=True)):
+            left, right = width_p - len(p), width_c - len(c)
+            input_ids.append([self.pad_token_id] * left + p + c + [self.pad_token_id] * right)
+            attention.append([0] * left + [1] * (len(p) + len(c)) + [0] * right)
+            labels.append([IGNORE_INDEX] * width_p + c + [IGNORE_INDEX] * right)
+            if type_ids is not None:
+                mm_types.append([0] * left + list(type_ids[i]) + [0] * (len(c) + right))
+        batch: dict[str, Any] = {
+            "input_ids": torch.tensor(input_ids, dtype=torch.long),
+            "attention_mask": torch.tensor(attention, dtype=torch.long),
+            "labels": torch.tensor(labels, dtype=torch.long),
+        }
+        if type_ids is not None:
+            batch["mm_token_type_ids"] = torch.tensor(mm_types, dtype=torch.long)
+        batch["image_inputs"] = image_inputs
+        batch["record_ids"] = [record.id for record, _ in pairs]
+        return batch
+
+    def _tokenise_prompts(self, prompts: list[str], images: list) -> tuple[list[list[int]], list | None, dict]:
+        """Token ids of the 4B prompts (image placeholders expanded) and the B images' tensors."""
+        n = len(images)
+        first = self.processor(images=images, text=prompts[:n], padding=True, return_tensors="pt",
+                               return_text_replacement_offsets=True)
+        image_inputs = {k: v for k, v in first.items() if k not in (*TEXT_KEYS, "text_replacement_offsets")}
+        offsets = first.get("text_replacement_offsets")
+        if offsets is not None and "token_type_ids" not in first:
+            # One expanded placeholder string per image, reused by the record's four views.
+            per_record = [[o["replacement"] for o in row] for row in offsets]
+            flat = [rep for _ in VIEWS for reps in per_record for rep in reps]
+            expanded, _ = self.processor.get_text_with_replacements(list(prompts), flat)
+            ids = self.processor.tokenizer(expanded, add_special_tokens=False)["input_ids"]
+            types = self.processor.create_mm_token_type_ids(ids) if "mm_token_type_ids" in first else None
+            return ids, types, image_inputs
+        # Fallback: a processor with its own __call__ tokenises each view with the images itself.
+        ids, types = [], []
+        for k in range(len(VIEWS)):
+            out = self.processor(images=images, text=prompts[k * n : (k + 1) * n], add_special_tokens=False)
+            ids += [list(map(int, row)) for row in out["input_ids"]]
+            types += out.get("mm_token_type_ids") or []
+        return ids, (types or None), image_inputs
+
+    def _fit(self, prompt_ids: list[list[int]], completion_ids: list[list[int]], rows) -> list[list[int]]:
+        """Cut completions so that no row exceeds max_length (prompts, holding the image tokens, are never cut)."""
+        if self.max_length is None:
+            return completion_ids
+        out, cut = [], []
+        for p, c, (record, view) in zip(prompt_ids, completion_ids, rows, strict=True):
+            room = max(self.max_length - len(p), 0)
+            if len(c) > room:
+                cut.append(f"{record.id}:{view.name} ({len(c)} -> {room} answer tokens)")
+                c = c[:room]
+            out.append(c)
+        if cut:
+            warnings.warn(
+                f"max_length={self.max_length} cut the answers of {len(cut)} view(s): {', '.join(cut[:6])}; "
+                "their KL pairs are skipped. Raise max_length or shrink the images",
+                TruncationWarning,
+                stacklevel=3,
+            )
+        return out

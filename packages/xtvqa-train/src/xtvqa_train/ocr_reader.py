@@ -1,0 +1,98 @@
+"""A tiny Qwen2-VL that reads OCR tokens, with a tokenizer trained on the generator's own text.
+
+The bundled default model (issue 6) cannot learn to read pixels within a CPU budget (measured in
+shared/PROBES.md), so it reads the image's OCR tokens from its prompt, as the paper's starred
+models in Table 1 do. `xtvqa_models.tiny.build_tiny_model` gives the architecture (ViT with 2x2
+patch merging, M-RoPE decoder, chat template); this module swaps its small embedded tokenizer for
+a byte-level BPE trained on the generator's questions, answers and image strings in all eight
+languages plus the prompt instructions, so that a Chinese or Russian word is a token or two
+(not one per UTF-8 byte) and digits stay one per token, and writes `xtvqa_prompt.json` so that
+the `hf:` backend puts the OCR tokens in the prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import AutoProcessor, Qwen2VLForConditionalGeneration, Qwen2VLProcessor
+from xtvqa_data import Record
+from xtvqa_models.prompts import OCR_HEADER, SHORT_ANSWER, YES_NO, PromptConfig
+from xtvqa_models.tiny import build_tiny_model
+from xtvqa_models.tiny.corpus import corpus_lines
+from xtvqa_models.tiny.families import QWEN2_VL_CHAT_TEMPLATE
+from xtvqa_models.tiny.tokenizer import train_bpe, wrap_tokenizer
+
+# The Qwen2-VL specials in the order build_tiny_model gives them (ids 0..6 in both tokenizers).
+SPECIALS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>",
+            "<|vision_end|>", "<|image_pad|>", "<|video_pad|>")
+PROMPT_FILE = "xtvqa_prompt.json"
+
+
+@dataclass(frozen=True)
+class ReaderSize:
+    """Shape of the OCR-reading model. A 28x28 image is one merged visual token: the pixels carry
+    almost nothing at this size, and every visual token costs attention in every layer."""
+
+    vocab_size: int = 4096
+    hidden_size: int = 256
+    num_layers: int = 4
+    image_size: int = 28
+    patch_size: int = 14
+
+
+def generator_corpus(records: Iterable[Record]) -> Iterator[str]:
+    """Tokenizer training text: prompt instructions, then every question, answer and image string."""
+    for table in (SHORT_ANSWER, YES_NO, OCR_HEADER):
+        yield from table.values()
+    yield from corpus_lines(0)
+    for record in records:
+        yield from record.question.values()
+        for answers in record.answers.values():
+            yield from answers
+        yield " ".join(record.ocr_tokens or ())
+
+
+def build_ocr_reader(out_dir: str | Path, corpus_records: Iterable[Record], *,
+                     size: ReaderSize = ReaderSize(), seed: int = 0) -> tuple[torch.nn.Module, Qwen2VLProcessor]:
+    """A randomly initialised (std 0.02) tiny Qwen2-VL with a generator-trained tokenizer.
+
+    Returns (model, processor); `save_reader` writes them. `out_dir` only names the model in
+    errors; nothing is written there yet.
+    """
+    bpe = train_bpe(generator_corpus(corpus_records), vocab_size=size.vocab_size, special_tokens=SPECIALS)
+    tokenizer = wrap_tokenizer(bpe, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                               chat_template=QWEN2_VL_CHAT_TEMPLATE)
+    with tempfile.TemporaryDirectory(prefix="xtvqa-reader-") as scratch:
+        build_tiny_model("qwen2-vl", scratch, seed=seed, vocab_size=1024, hidden_size=size.hidden_size,
+                         num_layers=size.num_layers, image_size=size.image_size, patch_size=size.patch_size,
+                         init_std=0.02, overwrite=True)
+        base = AutoProcessor.from_pretrained(scratch)
+        model = Qwen2VLForConditionalGeneration.from_pretrained(scratch)
+    for token, expected in zip(SPECIALS, range(len(SPECIALS)), strict=True):
+        if tokenizer.convert_tokens_to_ids(token) != expected or base.tokenizer.convert_tokens_to_ids(token) != expected:
+            raise RuntimeError(f"{out_dir}: special token {token} is not id {expected} in both tokenizers")
+    processor = Qwen2VLProcessor(image_processor=base.image_processor, video_processor=base.video_processor,
+                                 tokenizer=tokenizer, chat_template=QWEN2_VL_CHAT_TEMPLATE)
+    model.resize_token_embeddings(bpe.get_vocab_size(), mean_resizing=False)
+    torch.manual_seed(seed)
+    torch.nn.init.normal_(model.get_input_embeddings().weight, std=0.02)  # tied with the LM head
+    return model, processor
+
+
+def save_reader(model: torch.nn.Module, processor: Qwen2VLProcessor, out_dir: str | Path, *,
+                dtype: torch.dtype = torch.float32) -> Path:
+    """Write model (safetensors, in `dtype`), processor, tokenizer, chat template and `xtvqa_prompt.json`."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model.to(dtype).save_pretrained(out)
+    model.to(torch.float32)
+    processor.save_pretrained(out)
+    prompt = {k: v for k, v in PromptConfig(use_ocr_tokens=True).to_dict().items()
+              if k in ("use_ocr_tokens", "max_ocr_tokens")}
+    (out / PROMPT_FILE).write_text(json.dumps(prompt, indent=2) + "\n", encoding="utf-8")
+    return out

@@ -1,0 +1,217 @@
+"""`train(settings) -> Path`: one MVCL-MI run, from a spec string to a run folder.
+
+    <out>/bench-before/        the benchmark of the model as given (`xtvqa_models.evaluate`)
+    <out>/checkpoints/         Trainer checkpoints (resume with resume_from_checkpoint)
+    <out>/model/               the fine-tuned model + processor (LoRA merged in), loadable as hf:<out>/model
+    <out>/adapter/             the LoRA adapter alone (with --lora)
+    <out>/bench-after/         the benchmark of <out>/model
+    <out>/gap.md               the before/after gap table
+    <out>/train_summary.json   settings, trainer arguments, log history, before/after numbers
+
+Under `accelerate launch` every process runs this function; the Trainer shards the batches, the
+benchmark shards the items, and only the main process writes the summary and the merged model.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from xtvqa_train.settings import TrainSettings
+
+Progress = Callable[[str], AbstractContextManager[Callable[[int, int], None]]]
+
+
+
+def _no_progress(_label: str) -> AbstractContextManager[Callable[[int, int], None]]:
+    return nullcontext(lambda _done, _total: None)
+
+
+def resolve_model(spec: str) -> str:
+    """The hub id or local folder behind an `hf:` spec; other providers cannot be fine-tuned."""
+    from xtvqa_models.registry import parse_spec, resolve_model_name
+
+    provider, name = parse_spec(spec)
+    if provider != "hf":
+        raise ValueError(f"MVCL-MI fine-tunes local weights: use an hf: model spec, not {spec!r}")
+    return resolve_model_name(provider, name)
+
+
+def _generated(n: int, split: str, image_size: int, progress: Progress) -> list:
+    from xtvqa_data.synth import SynthConfig, generate
+
+    records = []
+    with progress(f"generating {split} records") as on_progress:
+        for record in generate(n, seed=0, split=split, config=SynthConfig(image_size=image_size)):
+            records.append(record)
+            on_progress(len(records), n)
+    return records
+
+
+def training_records(settings: TrainSettings, progress: Progress = _no_progress):
+    """The records to train on: --data's split, else a generated train split."""
+    if settings.data is not None:
+        from xtvqa_data import load
+
+        return load(settings.data, split=settings.data_split)
+    return _generated(settings.synth_records, "train", settings.synth_image_size, progress)
+
+
+def default_run_dir() -> Path:
+    """`<repo>/runs/train/<timestamp>` (beside apps/bench's runs), else under the working directory."""
+    from xtvqa_models.defaults import find_repo_root
+
+    return (find_repo_root() or Path.cwd()) / "runs" / "train" / time.strftime("%Y%m%d-%H%M%S")
+
+
+def sample_dir() -> Path | None:
+    """The repository's bundled `data/sample` (what `uv run apps/bench` evaluates), if present."""
+    from xtvqa_models.defaults import find_repo_root
+
+    root = find_repo_root()
+    return root / "data" / "sample" if root is not None and (root / "data" / "sample").is_dir() else None
+
+
+def eval_records(settings: TrainSettings, progress: Progress = _no_progress):
+    """The first `eval_records` records of --eval-data, else of data/sample, else a generated test split."""
+    source = settings.eval_data or sample_dir()
+    if source is not None:
+        from xtvqa_data import load
+
+        records = load(source)
+        return records.select(range(min(settings.eval_records, len(records))))
+    return _generated(settings.eval_records, "test", settings.synth_image_size, progress)
+
+
+def benchmark(model_path: str, records, out_dir: Path, settings: TrainSettings, progress: Progress) -> dict | None:
+    """Greedy benchmark of `hf:<model_path>` (xtvqa_models.evaluate); results on the main process."""
+    from xtvqa_data import check_lang
+    from xtvqa_models import load_model
+    from xtvqa_models.distributed import process_info
+    from xtvqa_models.evaluate import BenchSettings, run_benchmark
+
+    langs = tuple(check_lang(lang.strip(), field_name="eval_langs") for lang in settings.eval_langs.split(",") if lang.strip())
+    device = process_info().device
+    model = load_model(f"hf:{model_path}", **({"device": device} if device else {}))
+    try:
+        with progress(f"benchmark {out_dir.name}") as on_progress:
+            return run_benchmark(model, records, out_dir, BenchSettings(langs=langs),
+                                 data_id=str(settings.eval_data or sample_dir() or "synth:test"),
+                                 on_progress=on_progress)
+    finally:
+        model.close()
+
+
+def lora_config(settings: TrainSettings):
+    from peft import LoraConfig
+
+    targets = settings.lora_target_modules
+    if "," in targets or targets.isidentifier():  # a list of module names, else a regex
+        targets = [t.strip() for t in targets.split(",") if t.strip()]
+    return LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=0.05,
+                      target_modules=targets, task_type="CAUSAL_LM")
+
+
+def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path:
+    """Run MVCL-MI fine-tuning as `settings` says; return the run folder (module docstring)."""
+    if settings.recipe is not None:
+        raise NotImplementedError(
+            f"not implemented yet: recipe {settings.recipe!r} (the bundled default model's recipes "
+            "arrive with issue 6); pass the settings explicitly meanwhile"
+        )
+    import torch
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+    from xtvqa_models import default_model_spec
+
+    from xtvqa_train.config import MVCLMIConfig
+    from xtvqa_train.trainer import MVCLMITrainer
+
+    spec = settings.model or default_model_spec()
+    model_path = resolve_model(spec)
+    out = Path(settings.out) if settings.out else default_run_dir()
+    args = MVCLMIConfig(**{"output_dir": str(out / "checkpoints"), "report_to": "none", "logging_steps": 5,
+                           "save_strategy": "steps", "save_steps": 200, "save_total_limit": 2,
+                           # no CUDA: CPU processes (under a launcher, gloo DDP) and no pinned memory
+                           "use_cpu": not torch.cuda.is_available(), "dataloader_pin_memory": torch.cuda.is_available(),
+                           **settings.trainer})
+    started = time.perf_counter()
+    records = training_records(settings, progress)
+    test = eval_records(settings, progress) if settings.evaluate else None
+    before = None
+    if test is not None:  # a resumed run keeps the benchmark of the model it started from
+        done = out / "bench-before" / "results.json"
+        before = json.loads(done.read_text()) if done.is_file() else benchmark(
+            model_path, test, out / "bench-before", settings, progress)
+
+    # Full fine-tuning keeps float32 master weights (bf16 autocast when args.bf16); LoRA trains
+    # adapters over a frozen base, which may then sit in bf16.
+    dtype = torch.bfloat16 if settings.lora and args.bf16 else torch.float32
+    model = AutoModelForImageTextToText.from_pretrained(model_path, dtype=dtype)
+    processor = AutoProcessor.from_pretrained(model_path)
+    trainer = MVCLMITrainer(model, args, train_dataset=records, processing_class=processor,
+                            peft_config=lora_config(settings) if settings.lora else None)
+    result = trainer.train(resume_from_checkpoint=settings.resume_from_checkpoint)
+    _save_model(trainer, processor, out, lora=settings.lora)
+
+    # Records each process trained on: the sampler's shards (a check that every rank took part).
+    seen = trainer.accelerator.gather(torch.tensor([trainer.records_seen], device=trainer.accelerator.device))
+    after = benchmark(str(out / "model"), test, out / "bench-after", settings, progress) if test is not None else None
+    if trainer.accelerator.is_main_process:
+        _write_summary(out, settings, spec, args, trainer, result, before, after, time.perf_counter() - started,
+                       records_per_process=seen.tolist())
+    return out
+
+
+def _save_model(trainer, processor, out: Path, *, lora: bool) -> None:
+    if lora:
+        trainer.save_model(str(out / "adapter"))  # the adapter alone
+        if trainer.accelerator.is_main_process:
+            merged = trainer.accelerator.unwrap_model(trainer.model).merge_and_unload()
+            merged.save_pretrained(out / "model")
+    else:
+        trainer.save_model(str(out / "model"))
+    if trainer.accelerator.is_main_process:
+        processor.save_pretrained(out / "model")
+    trainer.accelerator.wait_for_everyone()
+
+
+def _losses(history: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    return (h for h in history if "total" in h)
+
+
+def _write_summary(out, settings, spec, args, trainer, result, before, after, seconds, *,
+                   records_per_process: list[int]) -> None:
+    from xtvqa_train.loss import LossParts
+    from xtvqa_train.report import gap_markdown, gap_rows
+
+    logs = list(_losses(trainer.state.log_history))
+    summary = {
+        "model": spec,
+        "settings": asdict(settings),
+        "trainer_args": {k: getattr(args, k) for k in ("alpha", "beta", "kl", "temperature", "cross_ce", "use_kl",
+                                                        "learning_rate", "weight_decay", "adam_beta2", "warmup_steps",
+                                                        "num_train_epochs", "max_steps", "max_length", "bf16", "seed",
+                                                        "per_device_train_batch_size", "gradient_accumulation_steps")},
+        "lr_scheduler_type": str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)),
+        "global_step": trainer.state.global_step,
+        "world_size": trainer.accelerator.num_processes,
+        "records_per_process": records_per_process,
+        "train_runtime_s": result.metrics.get("train_runtime"),
+        "wall_time_s": round(seconds, 1),
+        "first_log": {k: logs[0][k] for k in LossParts.names()} if logs else None,
+        "last_log": {k: logs[-1][k] for k in LossParts.names()} if logs else None,
+        "log_history": trainer.state.log_history,
+        "model_dir": str(out / "model"),
+        "before": None if before is None else {k: before[k] for k in ("overall", "overall_drops", "n_items")},
+        "after": None if after is None else {k: after[k] for k in ("overall", "overall_drops", "n_items")},
+        "gap": gap_rows(before, after) if before and after else None,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "train_summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")
+    if before and after:
+        (out / "gap.md").write_text(gap_markdown(before, after), encoding="utf-8")

@@ -1,0 +1,185 @@
+"""`TrainSettings`: everything one MVCL-MI run needs, declared once.
+
+Two kinds of fields, one declaration each:
+- the run's own (model, data, LoRA, evaluation, output), fields of `TrainSettings` below;
+- the trainer's, fields of `MVCLMIConfig` (alpha, beta, kl, learning_rate, ... and any other
+  `TrainingArguments` field), kept in `TrainSettings.trainer`.
+
+A `--config` file (YAML or JSON) is a flat mapping of either kind's field names (or a CLI
+option's name, e.g. `lr`, `epochs`); `uv run apps/train` builds its click options from
+`CLI_OPTIONS` below, taking each option's help text from the field it sets, and a flag given on
+the command line overrides the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+RECIPES = ("tiny-base", "tiny-mvcl")  # issue 6
+
+
+@dataclass
+class TrainSettings:
+    """A training run; `trainer` holds MVCLMIConfig fields (Table 5 defaults where unset)."""
+
+    model: str | None = field(
+        default=None, metadata={"help": "Model to fine-tune: hf:<hub id or folder>. Default: the toolkit's default model."}
+    )
+    data: str | None = field(
+        default=None,
+        metadata={"help": "Training records: an xtvqa-data folder or hub id. Default: a train split from the synth generator."},
+    )
+    data_split: str = field(default="train", metadata={"help": "Split of --data to train on."})
+    synth_records: int = field(default=96, metadata={"help": "Records to generate when --data is not given."})
+    synth_image_size: int = field(default=224, metadata={"help": "Side in pixels of generated images."})
+    evaluate: bool = field(
+        default=True, metadata={"help": "Benchmark the model before and after training and print the gap table."}
+    )
+    eval_data: str | None = field(
+        default=None,
+        metadata={"help": "Records to benchmark on. Default: the bundled data/sample (else a generated test split)."},
+    )
+    eval_records: int = field(default=24, metadata={"help": "Records to benchmark (each asked in every --eval-langs)."})
+    eval_langs: str = field(default="en,zh,fr", metadata={"help": "Question languages of the benchmark."})
+    lora: bool = field(default=False, metadata={"help": "Train LoRA adapters (PEFT) instead of every weight."})
+    lora_r: int = field(default=64, metadata={"help": "LoRA rank (MiniCPM-V's fine-tuning default: 64)."})
+    lora_alpha: int = field(default=64, metadata={"help": "LoRA alpha (MiniCPM-V's default: 64)."})
+    lora_target_modules: str = field(
+        default=r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj)",
+        metadata={"help": "Modules that get adapters: a regex over module names, or a comma-separated list. "
+                  "Default: the language model's attention projections."},
+    )
+    out: str | None = field(default=None, metadata={"help": "Run folder. Default: runs/train/<timestamp>."})
+    resume_from_checkpoint: str | None = field(
+        default=None, metadata={"help": "A checkpoint-<step> folder of an earlier run to continue from."}
+    )
+    recipe: str | None = field(
+        default=None, metadata={"help": f"A named recipe for the bundled model: {', '.join(RECIPES)}."}
+    )
+    trainer: dict[str, Any] = field(default_factory=dict, metadata={"help": "MVCLMIConfig fields."})
+
+    def __post_init__(self) -> None:
+        if self.recipe is not None and self.recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {self.recipe!r}; known: {', '.join(RECIPES)}")
+        for name in ("synth_records", "synth_image_size", "eval_records", "lora_r", "lora_alpha"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        unknown = [k for k in self.trainer if k not in trainer_fields()]
+        if unknown:
+            raise ValueError(_unknown(unknown))
+
+    def merged(self, values: Mapping[str, Any]) -> TrainSettings:
+        """A copy with `values` (settings fields, trainer fields or CLI names) applied on top."""
+        own, trainer = split_fields(values)
+        return dataclasses.replace(self, **own, trainer={**self.trainer, **trainer})
+
+
+def trainer_fields() -> dict[str, dataclasses.Field]:
+    """Every MVCLMIConfig field (imports TRL and transformers)."""
+    from xtvqa_train.config import MVCLMIConfig
+
+    return {f.name: f for f in fields(MVCLMIConfig) if f.init}
+
+
+def own_fields() -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in fields(TrainSettings) if f.name != "trainer"}
+
+
+# CLI option name -> the field it sets ("trainer.<name>" for an MVCLMIConfig field) and, for a
+# switch, the value it stores. The help text is the field's own.
+CLI_OPTIONS: dict[str, tuple[str, Any]] = {
+    "model": ("model", None), "data": ("data", None), "eval_data": ("eval_data", None),
+    "eval_langs": ("eval_langs", None), "eval_records": ("eval_records", None),
+    "synth_records": ("synth_records", None),
+    "alpha": ("trainer.alpha", None), "beta": ("trainer.beta", None), "kl": ("trainer.kl", None),
+    "temperature": ("trainer.temperature", None),
+    "no_kl": ("trainer.use_kl", False), "no_cross_ce": ("trainer.cross_ce", False),
+    "lora": ("lora", True), "lora_r": ("lora_r", None), "lora_alpha": ("lora_alpha", None),
+    "epochs": ("trainer.num_train_epochs", None), "lr": ("trainer.learning_rate", None),
+    "max_steps": ("trainer.max_steps", None), "batch_size": ("trainer.per_device_train_batch_size", None),
+    "no_eval": ("evaluate", False), "out": ("out", None),
+    "resume_from_checkpoint": ("resume_from_checkpoint", None), "recipe": ("recipe", None),
+}
+
+
+# CLI switches: the value a given flag stores (`--no-kl` stores use_kl = False).
+SWITCHES = {name: value for name, (_, value) in CLI_OPTIONS.items() if value is not None}
+
+
+def field_of(target: str) -> dataclasses.Field:
+    """The field a CLI option sets: a TrainSettings field, or "trainer.<name>" for MVCLMIConfig.
+    MVCL-MI's own fields resolve without importing TRL (fields.py); the rest import it."""
+    scope, _, name = target.rpartition(".")
+    if scope != "trainer":
+        return own_fields()[name]
+    from xtvqa_train.fields import MVCLFields
+
+    mvcl = {f.name: f for f in fields(MVCLFields)}
+    return mvcl[name] if name in mvcl else trainer_fields()[name]
+
+
+def coerce(target: str, raw: str) -> Any:
+    """A CLI string as the type of the field's default (int, float or str), checked against choices."""
+    spec = field_of(target)
+    choices = spec.metadata.get("choices")
+    if choices and raw not in choices:
+        raise ValueError(f"{raw!r} is not one of {', '.join(choices)}")
+    default = None if spec.default is dataclasses.MISSING else spec.default
+    if isinstance(default, bool) or not isinstance(default, int | float):
+        return raw
+    return type(default)(raw)  # int("8"), float("1e-5"); a malformed number raises ValueError
+
+
+def split_fields(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Sort a flat mapping into (TrainSettings fields, MVCLMIConfig fields); CLI names accepted."""
+    own, trainer, unknown = {}, {}, []
+    own_names, trainer_names = own_fields(), trainer_fields()
+    for key, value in values.items():
+        name = key.replace("-", "_")
+        if name in CLI_OPTIONS:
+            target, switch = CLI_OPTIONS[name]
+            if isinstance(switch, bool):  # a switch: `no_kl: true` stores use_kl = False
+                value = switch if value else not switch
+            scope, _, name = target.rpartition(".")
+            (trainer if scope == "trainer" else own)[name] = value
+        elif name in own_names:
+            own[name] = value
+        elif name in trainer_names:
+            trainer[name] = value
+        else:
+            unknown.append(key)
+    if unknown:
+        raise ValueError(_unknown(unknown))
+    return own, trainer
+
+
+def _unknown(keys: list[str]) -> str:
+    known = [*own_fields(), *trainer_fields(), *CLI_OPTIONS]
+    hints = [f"{k!r}" + (f" (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(k, known, 1)) else "")
+             for k in keys]
+    return f"unknown training setting(s) {', '.join(hints)}; see `uv run apps/train --help` and MVCLMIConfig"
+
+
+def load_settings_file(path: str | Path) -> dict[str, Any]:
+    """A flat mapping from a YAML (.yaml/.yml) or JSON file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {str(path)!r} does not exist")
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text)
+    elif path.suffix.lower() == ".json":
+        data = json.loads(text)
+    else:
+        raise ValueError(f"config file {str(path)!r}: use .yaml, .yml or .json")
+    if not isinstance(data, dict):
+        raise ValueError(f"config file {str(path)!r} must hold a mapping of setting names to values")
+    return data

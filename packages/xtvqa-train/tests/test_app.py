@@ -1,0 +1,85 @@
+"""`uv run apps/train` end to end on a tiny model, and two CPU processes under `accelerate launch`.
+
+Run: uv run pytest packages/xtvqa-train/tests/test_app.py -q   (the launch test is marked slow)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[3]
+APP = REPO / "apps" / "train"
+pytestmark = pytest.mark.skipif(not (APP / "__main__.py").is_file(), reason="needs the repository's apps/train")
+
+
+def app_main():
+    spec = importlib.util.spec_from_file_location("train_app", APP / "__main__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+def test_recipes_are_reserved_with_a_clear_error():
+    result = CliRunner().invoke(app_main(), ["--recipe", "tiny-base"])
+    assert result.exit_code == 1 and "not implemented yet: recipe 'tiny-base'" in result.output
+    result = CliRunner().invoke(app_main(), ["--recipe", "huge"])
+    assert result.exit_code == 1 and "unknown recipe" in result.output
+
+
+def test_config_file_errors_exit_non_zero(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("alpah: 1.0\n")
+    result = CliRunner().invoke(app_main(), ["--config", str(bad)])
+    assert result.exit_code == 1 and "did you mean 'alpha'" in result.output
+
+
+def test_a_short_run_trains_benchmarks_and_prints_the_gap_table(tmp_path, tiny_qwen, monkeypatch):
+    out = tmp_path / "run"
+    config = tmp_path / "run.yaml"
+    config.write_text("learning_rate: 1.0e-3\nwarmup_steps: 0\ngradient_checkpointing: false\n")
+    monkeypatch.setenv("COLUMNS", "160")  # rich tables unwrapped
+    args = ["--model", f"hf:{tiny_qwen}", "--config", str(config), "--synth-records", "8", "--max-steps", "2",
+            "--batch-size", "4", "--eval-langs", "en,zh", "--eval-records", "2", "--out", str(out), "--alpha", "0.5"]
+    result = CliRunner().invoke(app_main(), args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "train_summary.json").read_text())
+    assert summary["global_step"] == 2 and summary["trainer_args"]["alpha"] == 0.5
+    assert summary["trainer_args"]["learning_rate"] == 1e-3 and summary["world_size"] == 1
+    assert summary["records_per_process"] == [8]
+    text = " ".join(result.output.split())
+    assert "kl_st_tt" in text and "gap closed" in text
+    for name in ("bench-before/results.json", "bench-after/results.json", "gap.md", "model/config.json",
+                 "model/processor_config.json"):
+        assert (out / name).is_file(), name
+    assert [row["lang"] for row in summary["gap"]] == ["en", "zh"]
+
+
+@pytest.mark.slow
+def test_two_cpu_processes_under_accelerate_launch(tmp_path, tiny_qwen):
+    accelerate = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or shutil.which("accelerate")
+    if accelerate is None:
+        pytest.skip("the accelerate CLI is not installed")
+    out = tmp_path / "ddp"
+    # --multi_gpu selects accelerate's torchrun launcher; with no CUDA the run uses CPU processes
+    # and gloo (`--cpu` alone would start a single process).
+    command = [accelerate, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+               "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29517",
+               str(APP), "--model", f"hf:{tiny_qwen}", "--no-eval", "--synth-records", "8",
+               "--batch-size", "2", "--max-steps", "2", "--out", str(out)]
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = json.loads((out / "train_summary.json").read_text())
+    assert summary["world_size"] == 2 and summary["global_step"] == 2
+    # each rank trained on its own shard: 2 steps x 2 records
+    assert summary["records_per_process"] == [4, 4]
+    assert (out / "model" / "model.safetensors").is_file()

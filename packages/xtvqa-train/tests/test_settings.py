@@ -1,0 +1,97 @@
+"""TrainSettings: config files, CLI overrides, switches, one declaration per setting; the gap table.
+
+Run: uv run pytest packages/xtvqa-train/tests/test_settings.py -q
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+from xtvqa_train.cli import settings_options
+from xtvqa_train.report import gap_markdown, gap_rows
+from xtvqa_train.settings import CLI_OPTIONS, TrainSettings, field_of, load_settings_file
+
+
+@click.command()
+@settings_options
+def echo(**cli):
+    """Prints the settings the options produce (as the app builds them)."""
+    given = {k: v for k, v in cli.items() if v is not None and v is not False}
+    click.echo(json.dumps({"given": given}))
+
+
+def test_config_file_then_cli_overrides(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("model: hf:some/model\nalpha: 0.5\nlr: 3.0e-5\ngradient_accumulation_steps: 4\n"
+                    "no_kl: true\nlora: true\nlora_r: 16\n")
+    settings = TrainSettings().merged(load_settings_file(path))
+    assert settings.model == "hf:some/model" and settings.lora and settings.lora_r == 16
+    assert settings.trainer == {"alpha": 0.5, "learning_rate": 3e-5, "gradient_accumulation_steps": 4, "use_kl": False}
+    settings = settings.merged({"alpha": 2.0, "max_steps": 7})
+    assert settings.trainer["alpha"] == 2.0 and settings.trainer["max_steps"] == 7
+    assert settings.trainer["learning_rate"] == 3e-5  # untouched by the override
+
+
+def test_json_files_and_false_switches(tmp_path):
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps({"no_kl": False, "no_cross_ce": True, "num_train_epochs": 2}))
+    settings = TrainSettings().merged(load_settings_file(path))
+    assert settings.trainer == {"use_kl": True, "cross_ce": False, "num_train_epochs": 2}
+
+
+def test_unknown_settings_are_named_with_a_suggestion(tmp_path):
+    with pytest.raises(ValueError, match=r"'learning_rte'.*did you mean 'learning_rate'"):
+        TrainSettings().merged({"learning_rte": 1e-4})
+    with pytest.raises(ValueError, match="unknown recipe"):
+        TrainSettings(recipe="big")
+    (tmp_path / "bad.toml").write_text("x = 1")
+    with pytest.raises(ValueError, match=r"\.yaml, \.yml or \.json"):
+        load_settings_file(tmp_path / "bad.toml")
+    (tmp_path / "list.yaml").write_text("- 1\n- 2\n")
+    with pytest.raises(ValueError, match="mapping"):
+        load_settings_file(tmp_path / "list.yaml")
+
+
+def test_cli_options_parse_types_switches_and_defaults():
+    runner = CliRunner()
+    result = runner.invoke(echo, ["--alpha", "0.25", "--max-steps", "3", "--kl", "jsd", "--no-cross-ce", "--lora"])
+    assert result.exit_code == 0, result.output
+    given = json.loads(result.output)["given"]
+    assert given == {"alpha": 0.25, "max_steps": 3, "kl": "jsd", "no_cross_ce": True, "lora": True}
+    assert TrainSettings().merged(given).trainer == {"alpha": 0.25, "max_steps": 3, "kl": "jsd", "cross_ce": False}
+    bad = runner.invoke(echo, ["--kl", "l2"])
+    assert bad.exit_code != 0 and "not one of reverse, forward, jsd" in bad.output
+    bad = runner.invoke(echo, ["--max-steps", "two"])
+    assert bad.exit_code != 0 and "invalid literal" in bad.output
+
+
+def test_every_cli_option_documents_its_field():
+    result = CliRunner().invoke(echo, ["--help"])
+    assert result.exit_code == 0
+    for name, (target, _) in CLI_OPTIONS.items():
+        assert "--" + name.replace("_", "-") in result.output
+        assert field_of(target).metadata.get("help"), target
+    text = " ".join(result.output.split())  # undo click's line wrapping
+    assert "Sets use_kl=False. Keep both KL terms (False = Table 4's 'w/o KL-Loss')." in text
+    assert "Peak AdamW learning rate (Table 5). [default: 1e-06]" in text
+
+
+RESULTS_BEFORE = {"langs": ["en", "zh", "fr"], "overall": {"en": 0.8, "zh": 0.5, "fr": 0.6},
+                  "overall_drops": {"en": 0.0, "zh": 30.0, "fr": 20.0},
+                  "n_cross": {"overall": {"en": 10, "zh": 30, "fr": 30}}}
+RESULTS_AFTER = {"langs": ["en", "zh", "fr"], "overall": {"en": 0.79, "zh": 0.6, "fr": 0.6},
+                 "overall_drops": {"en": 0.0, "zh": 19.0, "fr": 19.5},
+                 "n_cross": {"overall": {"en": 10, "zh": 30, "fr": 30}}}
+
+
+def test_gap_rows_compute_change_and_gap_closed():
+    rows = {r["lang"]: r for r in gap_rows(RESULTS_BEFORE, RESULTS_AFTER)}
+    assert rows["zh"]["score_before"] == pytest.approx(50.0) and rows["zh"]["change"] == pytest.approx(10.0)
+    assert rows["zh"]["gap_closed_pct"] == pytest.approx(100 * (30 - 19) / 30)
+    assert rows["fr"]["gap_closed_pct"] == pytest.approx(2.5)
+    assert rows["en"]["gap_closed_pct"] is None  # no drop to close
+    markdown = gap_markdown(RESULTS_BEFORE, RESULTS_AFTER)
+    assert "| zh | 50.0 | 60.0 | +10.0 | 30.0 | 19.0 | +36.7 |" in markdown
