@@ -123,10 +123,13 @@ def test_accelerate_two_processes_equal_one(tiny_model, small_data, tmp_path):
     common = ["--model", tiny_model, "--data", str(small_data), "--langs", "en,zh", "--limit", "6",
               "--max-new-tokens", "4"]
     run_app("bench", *common, "--out", str(tmp_path / "single"))
-    env = {**os.environ, "XTVQA_HOME": str(REPO)}
+    # --multi_gpu selects accelerate's torchrun launcher; with no CUDA visible it runs two CPU
+    # processes over gloo (`--cpu` alone starts a single process).
+    env = {**os.environ, "XTVQA_HOME": str(REPO), "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "2", "--cpu",
+        [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
          "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+         "--main_process_port", "29519",
          str(REPO / "apps" / "bench"), *common, "--out", str(tmp_path / "multi")],
         env=env, capture_output=True, text=True, timeout=600, cwd=REPO,
     )

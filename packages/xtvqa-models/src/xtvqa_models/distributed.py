@@ -32,9 +32,12 @@ def process_info() -> ProcessInfo:
     """The current process's rank and world size (accelerate's `PartialState` when launched)."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return ProcessInfo(rank=0, world_size=1, barrier=_no_barrier)
+    import torch
     from accelerate import PartialState
 
-    state = PartialState()
+    # Without an accelerator, accelerate only sets up a CPU process group (gloo) when asked for
+    # the CPU explicitly; otherwise every rank would believe it is alone.
+    state = PartialState(cpu=not torch.cuda.is_available())
     return ProcessInfo(
         rank=state.process_index,
         world_size=state.num_processes,
