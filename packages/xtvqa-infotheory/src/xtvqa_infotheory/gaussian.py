@@ -48,8 +48,10 @@ def _check_params(sigma: float, mean: float) -> None:
 
 
 def _noise_uint8(pixels: np.ndarray, mean: float, sigma: float, seed: int | None) -> np.ndarray:
-    noised = pixels.astype(np.float64) + _normal(pixels.shape, mean, sigma, seed)
-    return np.clip(np.rint(noised), 0, 255).astype(np.uint8)
+    noised = _normal(pixels.shape, mean, sigma, seed)
+    noised += pixels
+    np.rint(noised, out=noised)
+    return np.clip(noised, 0, 255, out=noised).astype(np.uint8)
 
 
 def _noise_unit_float(pixels: np.ndarray, mean: float, sigma: float, seed: int | None) -> np.ndarray:
