@@ -21,6 +21,7 @@ from xtvqa_models.cli import (
     lazy_ocr,
     progress_bar,
     slug,
+    translator_function,
 )
 
 REPO = Path(__file__).resolve().parents[1].parent
@@ -28,8 +29,11 @@ REPO = Path(__file__).resolve().parents[1].parent
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @common_options(default_data=REPO / "data" / "sample", default_langs="en,zh,fr", multiple_models=True)
+@click.option("--translator", default=None, metavar="SPEC",
+              help="Also score a cross-lingual prediction translated into the image's language: "
+                   "gemini:<model>, openai:<model>, google-cloud:<project>, hf:<Marian/NLLB path or id>.")
 def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, resume, seed, ocr_tokens,
-         **backend_params) -> None:
+         translator, **backend_params) -> None:
     """Benchmark models on cross-lingual text-rich VQA: score per question language and the drop
     against questions in the image's own language, per source, question type and overall.
 
@@ -52,6 +56,7 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
     settings = BenchSettings(langs=langs, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
                              seed=seed, ocr_tokens=ocr_tokens)
     dataset = data_and_records(data, split)
+    translate = translator_function(translator)
     specs = list(models) or [default_model_spec()]
     root = out or default_run_dir(REPO, "bench")
     is_main = process_info().is_main
@@ -64,7 +69,7 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
         try:
             with progress_bar(slug(spec), enabled=is_main) as on_progress:
                 results = run_benchmark(model, dataset, run_dir, settings, resume=resume, data_id=str(data),
-                                        ocr=lazy_ocr, on_progress=on_progress)
+                                        ocr=lazy_ocr, translator=translate, on_progress=on_progress)
         except (FileExistsError, ValueError) as error:
             raise fail(error) from None
         finally:

@@ -5,10 +5,11 @@ import math
 
 import numpy as np
 import pytest
-from conftest import make_record
 from xtvqa_models import TokenScores
 from xtvqa_models.analysis import AnalysisSettings, analysis_row, run_analysis, summarize_rows
 from xtvqa_models.analysis.runner import draw_seed
+
+from conftest import make_record
 
 
 def _scores(logprobs, entropies):

@@ -151,6 +151,32 @@ def lazy_ocr(image):
     return ocr_tokens(image)
 
 
+def translator_function(spec: str | None) -> Callable[[str, str, str], str] | None:
+    """`--translator SPEC` as the scorer's `(text, source, target) -> text` (xtvqa-build, cached).
+
+    A translation that fails after the backend's retries leaves the prediction as it was: it
+    then earns only what it earns untranslated, and the run goes on.
+    """
+    if not spec:
+        return None
+    try:
+        from xtvqa_build import load_translator
+        from xtvqa_build.translators import TranslationFailure
+    except ImportError as error:
+        raise click.ClickException(f"--translator needs xtvqa-build: {error}") from None
+    try:
+        translator = load_translator(spec)
+    except (ValueError, ImportError, OSError) as error:
+        raise fail(error) from None
+
+    def translate(text: str, source: str, target: str) -> str:
+        result = translator.try_translate([text], source, target)[0]
+        return text if isinstance(result, TranslationFailure) else result
+
+    translate.spec = spec  # type: ignore[attr-defined]  # recorded in results.json
+    return translate
+
+
 def data_and_records(data: str, split: str | None) -> Sequence:
     from xtvqa_data import load
 

@@ -150,7 +150,8 @@ def run_benchmark(
     folder = RunFolder.start(out_dir, resume=resume)  # refuses an earlier run's predictions
     proc.barrier()  # every rank has checked before any rank appends
     if proc.is_main:
-        folder.bind_config(run_config(model, data_id, settings), resume=resume)
+        translator_id = None if translator is None else getattr(translator, "spec", repr(translator))
+        folder.bind_config({**run_config(model, data_id, settings), "translator": translator_id}, resume=resume)
     proc.barrier()
     mine = shard(items, proc.rank, proc.world_size)
     pred_path = folder.predictions_path if proc.world_size == 1 else folder.shard_path(proc.rank)
@@ -207,7 +208,7 @@ def run_benchmark(
             "timings": {"seconds_this_process": round(elapsed, 3), "items_this_process": len(todo),
                         "items_per_second": round(len(todo) / elapsed, 3) if elapsed > 0 and todo else None,
                         "world_size": proc.world_size},
-            "translator": translator is not None,
+            "translator": None if translator is None else getattr(translator, "spec", repr(translator)),
             "run": run_metadata(),
         }
     )
