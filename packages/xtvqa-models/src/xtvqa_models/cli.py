@@ -178,8 +178,10 @@ def translator_function(spec: str | None) -> Callable[[str, str, str], str] | No
 
 
 def data_and_records(data: str, split: str | None) -> Sequence:
+    import datasets
     from xtvqa_data import load
 
+    datasets.disable_progress_bars()  # "Generating test split" would interleave with ours
     try:
         return load(data, split=split)
     except (FileNotFoundError, ValueError, OSError) as error:
