@@ -7,8 +7,6 @@ so what is tested is what users get. Run all: `uv run nox`; one: `uv run nox -s 
 
 from __future__ import annotations
 
-import os
-
 import nox
 
 nox.options.default_venv_backend = "uv"
@@ -64,10 +62,7 @@ def integration(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff over the whole repository."""
-    session.install("ruff")
+    """ruff over the whole repository (the locked ruff of the root dev group)."""
+    _sync(session, "--only-group", "dev")
     session.run("ruff", "check", ".")
 
-
-if os.environ.get("CI"):
-    nox.options.reuse_existing_virtualenvs = False
