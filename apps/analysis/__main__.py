@@ -93,4 +93,9 @@ def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resu
 
 
 if __name__ == "__main__":
-    main()
+    from xtvqa_models.distributed import shutdown
+
+    try:
+        main()
+    finally:
+        shutdown()

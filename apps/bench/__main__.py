@@ -80,4 +80,9 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
 
 
 if __name__ == "__main__":
-    main()
+    from xtvqa_models.distributed import shutdown
+
+    try:
+        main()
+    finally:
+        shutdown()

@@ -60,6 +60,11 @@ def _print(out: Path) -> None:
     from xtvqa_train.loss import LossParts
     from xtvqa_train.report import gap_table
 
+    if (out / "recipe_summary.json").is_file():  # --recipe tiny-base: a pre-training, no MVCL-MI parts
+        from xtvqa_train.tiny_base import summary_table
+
+        Console().print(summary_table(out))
+        return
     summary = json.loads((out / "train_summary.json").read_text())
     table = Table(title=f"MVCL-MI training: {summary['model']}")
     table.add_column("loss part")
@@ -78,4 +83,9 @@ def _print(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from xtvqa_models.distributed import shutdown
+
+    try:
+        main()
+    finally:
+        shutdown()

@@ -44,3 +44,17 @@ def process_info() -> ProcessInfo:
         barrier=state.wait_for_everyone,
         device=str(state.device),
     )
+
+
+def shutdown() -> None:
+    """Destroy the process group, if one was started, before the interpreter exits.
+
+    Left to interpreter teardown, gloo's threads can outlive their owner and abort the process
+    ("terminate called without an active exception") after the work has succeeded.
+    """
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()

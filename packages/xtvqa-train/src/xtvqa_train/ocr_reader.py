@@ -12,7 +12,6 @@ the `hf:` backend puts the OCR tokens in the prompt.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,7 +29,6 @@ from xtvqa_models.tiny.tokenizer import train_bpe, wrap_tokenizer
 # The Qwen2-VL specials in the order build_tiny_model gives them (ids 0..6 in both tokenizers).
 SPECIALS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>",
             "<|vision_end|>", "<|image_pad|>", "<|video_pad|>")
-PROMPT_FILE = "xtvqa_prompt.json"
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,5 @@ def save_reader(model: torch.nn.Module, processor: Qwen2VLProcessor, out_dir: st
     model.to(dtype).save_pretrained(out)
     model.to(torch.float32)
     processor.save_pretrained(out)
-    prompt = {k: v for k, v in PromptConfig(use_ocr_tokens=True).to_dict().items()
-              if k in ("use_ocr_tokens", "max_ocr_tokens")}
-    (out / PROMPT_FILE).write_text(json.dumps(prompt, indent=2) + "\n", encoding="utf-8")
+    PromptConfig(use_ocr_tokens=True).save(out)  # the hf backend reads it: OCR tokens in the prompt
     return out

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 from torch.utils.data import Dataset
-from transformers import Trainer
+from transformers import Trainer, TrainerCallback
 from transformers.trainer_pt_utils import LengthGroupedSampler
 from xtvqa_data import EvalItem, Record
 from xtvqa_models.chat import render_prompt
@@ -75,7 +76,7 @@ class AnswerDataset(Dataset):
         text = render_prompt(self.processor, item, self.prompt)
         image = record.image.convert("RGB").resize((self.image_size, self.image_size))
         enc = self.processor(text=[text], images=[image], return_tensors="pt")
-        answer = continuation_ids(self.processor.tokenizer, text, record.answers[question_lang][0]) + [self.eos]
+        answer = [*continuation_ids(self.processor.tokenizer, text, record.answers[question_lang][0]), self.eos]
         return {
             "prompt_ids": enc["input_ids"][0],
             "mm_token_type_ids": enc["mm_token_type_ids"][0],
@@ -133,3 +134,36 @@ class AnswerCETrainer(Trainer):
         loss = torch.nn.functional.cross_entropy(logits[:, :-1].float().flatten(0, 1), targets.flatten(),
                                                  ignore_index=IGNORE_INDEX)
         return (loss, {"logits": logits}) if return_outputs else loss
+
+
+@torch.no_grad()
+def answer_exact_rate(model, batch: dict[str, torch.Tensor]) -> float:
+    """Share of rows whose every answer token (and end of turn) is the argmax under teacher
+    forcing: exactly the rows greedy decoding answers verbatim. One forward pass, no generate."""
+    inputs = dict(batch)
+    labels = inputs.pop("labels")
+    first = int(torch.nonzero((labels != IGNORE_INDEX).any(0))[0])
+    was_training = model.training
+    model.eval()
+    logits = model(**inputs, logits_to_keep=labels.shape[1] - first + 1, use_cache=False).logits
+    model.train(was_training)
+    targets = labels[:, first:]
+    right = (logits[:, :-1].argmax(-1) == targets) | (targets == IGNORE_INDEX)
+    return right.all(-1).float().mean().item()
+
+
+class HeldOutCallback(TrainerCallback):
+    """Logs `answer_exact_rate` on held-out batches (source-language and cross-lingual
+    questions, images from another seed) every `every` steps, with the elapsed seconds."""
+
+    def __init__(self, batches: dict[str, dict[str, torch.Tensor]], every: int):
+        self.batches, self.every, self.started = batches, every, time.perf_counter()
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        if state.global_step % self.every and state.global_step != state.max_steps:
+            return
+        row = {name: round(answer_exact_rate(model, batch), 4) for name, batch in self.batches.items()}
+        row.update(step=state.global_step, elapsed_s=round(time.perf_counter() - self.started, 1))
+        state.log_history.append({"held_out": row})
+        print(f"held-out exact (teacher-forced) at step {row['step']}, {row['elapsed_s']} s: "
+              + ", ".join(f"{k} {v:.3f}" for k, v in row.items() if k not in ("step", "elapsed_s")), flush=True)

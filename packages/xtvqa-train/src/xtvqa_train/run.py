@@ -119,14 +119,14 @@ def lora_config(settings: TrainSettings):
 
 def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path:
     """Run MVCL-MI fine-tuning as `settings` says; return the run folder (module docstring)."""
-    if settings.recipe is not None:
-        raise NotImplementedError(
-            f"not implemented yet: recipe {settings.recipe!r} (the bundled default model's recipes "
-            "arrive with issue 6); pass the settings explicitly meanwhile"
-        )
+    if settings.recipe is not None:  # issue 6: the bundled model's recipes (recipes.py)
+        from xtvqa_train.recipes import run_recipe
+
+        return run_recipe(settings, progress)
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from xtvqa_models import default_model_spec
+    from xtvqa_models.prompts import PromptConfig
 
     from xtvqa_train.config import MVCLMIConfig
     from xtvqa_train.trainer import MVCLMITrainer
@@ -153,10 +153,15 @@ def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path
     dtype = torch.bfloat16 if settings.lora and args.bf16 else torch.float32
     model = AutoModelForImageTextToText.from_pretrained(model_path, dtype=dtype)
     processor = AutoProcessor.from_pretrained(model_path)
-    trainer = MVCLMITrainer(model, args, train_dataset=records, processing_class=processor,
+    # A model folder's own prompt (its xtvqa_prompt.json, e.g. OCR tokens for the bundled model):
+    # training must build the prompts the benchmark will.
+    prompt = PromptConfig.from_model_dir(model_path) if Path(model_path).is_dir() else None
+    trainer = MVCLMITrainer(model, args, train_dataset=records, processing_class=processor, prompt=prompt,
                             peft_config=lora_config(settings) if settings.lora else None)
     result = trainer.train(resume_from_checkpoint=settings.resume_from_checkpoint)
     _save_model(trainer, processor, out, lora=settings.lora)
+    if prompt is not None and trainer.accelerator.is_main_process:
+        prompt.save(out / "model")  # the fine-tuned model keeps its base's prompt
 
     # Records each process trained on: the sampler's shards (a check that every rank took part).
     seen = trainer.accelerator.gather(torch.tensor([trainer.records_seen], device=trainer.accelerator.device))

@@ -1,0 +1,126 @@
+"""Recipe tiny-base: generate, build, pre-train and save the bundled OCR-reading model.
+
+    records   TinyBase.records of the generator's train split (seed TinyBase.seed), images cut
+              to the model's 28 px as they are made (the generator renders at 448 px, the size
+              whose layout, and so whose OCR tokens, data/sample has)
+    model     `ocr_reader.build_ocr_reader` (tokenizer from the first records' text)
+    training  `pretrain.AnswerCETrainer`, CE on answer tokens, English-dominant `LanguageMix`
+    output    the model folder (model, processor, xtvqa_prompt.json, README.md model card) and
+              `recipe_summary.json` (settings, steps, loss history, wall times)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from transformers import TrainerCallback, TrainingArguments
+from xtvqa_data.synth import generate
+from xtvqa_models.prompts import PromptConfig
+
+from xtvqa_train.model_card import write_card
+from xtvqa_train.ocr_reader import ReaderSize, build_ocr_reader, save_reader
+from xtvqa_train.pretrain import (
+    AnswerCETrainer,
+    AnswerDataset,
+    HeldOutCallback,
+    LanguageMix,
+    collate_answers,
+)
+from xtvqa_train.recipes import Progress, TinyBase
+
+
+def _records(n: int, seed: int, image_size: int, progress: Progress) -> list:
+    out = []
+    with progress(f"generating train records (seed {seed})") as on_progress:
+        for record in generate(n, seed=seed, split="train"):
+            out.append(record.replace(image=record.image.convert("RGB").resize((image_size, image_size))))
+            on_progress(len(out), n)
+    return out
+
+
+def _held_out(records: list, dataset: AnswerDataset, pad_id: int) -> dict:
+    """Source-language and cross-lingual (en for zh/fr images, zh for en images) batches."""
+    cross = {"en": "zh", "zh": "en", "fr": "en"}
+    return {
+        "source": collate_answers([dataset.encode(r, r.image_lang) for r in records], pad_id),
+        "cross": collate_answers([dataset.encode(r, cross.get(r.image_lang, "en")) for r in records], pad_id),
+    }
+
+
+def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress) -> Path:
+    """Run the recipe; write the model to `out` (replacing a previous one); return `out`."""
+    torch.set_num_threads(recipe.threads)
+    torch.set_flush_denormal(True)  # tiny float32 gradients must not fall into slow denormal paths
+    started = time.perf_counter()
+    size = ReaderSize(vocab_size=recipe.vocab_size, hidden_size=recipe.hidden_size, num_layers=recipe.num_layers)
+    records = _records(recipe.records, recipe.seed, size.image_size, progress)
+    generated = time.perf_counter() - started
+    model, processor = build_ocr_reader(out, records[: recipe.tokenizer_records], size=size, seed=recipe.seed)
+    dataset = AnswerDataset(records, processor, mix=LanguageMix(recipe.source_share, recipe.english_weight),
+                            epochs=recipe.epochs, seed=recipe.seed, prompt=PromptConfig(use_ocr_tokens=True),
+                            image_size=size.image_size)
+    pad_id = processor.tokenizer.pad_token_id
+    run_dir = out.parent / f".{out.name}-checkpoints"
+    args = TrainingArguments(
+        output_dir=str(run_dir), per_device_train_batch_size=recipe.batch_size, num_train_epochs=1,
+        learning_rate=recipe.learning_rate, lr_scheduler_type="cosine", warmup_steps=recipe.warmup_ratio,  # < 1: a ratio (transformers 5)
+        weight_decay=recipe.weight_decay, adam_beta2=0.98, max_grad_norm=1.0, logging_steps=50,
+        save_strategy="no", report_to="none", seed=recipe.seed, use_cpu=True, dataloader_num_workers=0,
+        remove_unused_columns=False, disable_tqdm=True,
+    )
+    model.train()
+    held_out = _held_out(_records(recipe.held_out_records, recipe.seed + 1, size.image_size, progress),
+                         dataset, pad_id)
+    trainer = AnswerCETrainer(model=model, args=args, train_dataset=dataset,
+                              data_collator=lambda features: collate_answers(features, pad_id),
+                              callbacks=[HeldOutCallback(held_out, recipe.eval_every)])
+    steps = len(dataset) // recipe.batch_size + (len(dataset) % recipe.batch_size > 0)
+    with progress("pre-training tiny-base") as on_progress:
+        trainer.add_callback(_ProgressCallback(on_progress, steps))
+        result = trainer.train()
+    model.eval()
+    save_reader(model, processor, out)
+    summary = {
+        "recipe": "tiny-base", "settings": asdict(recipe), "parameters": model.num_parameters(),
+        "vocab_size": len(processor.tokenizer), "global_step": trainer.state.global_step,
+        "train_samples": len(dataset), "generate_s": round(generated, 1),
+        "train_runtime_s": round(result.metrics["train_runtime"], 1),
+        "wall_time_s": round(time.perf_counter() - started, 1),
+        "log_history": trainer.state.log_history, "model_dir": str(out),
+    }
+    (out / "recipe_summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_card(out, summary, out.name)
+    return out
+
+
+class _ProgressCallback(TrainerCallback):
+    """Reports optimizer steps to the app's progress bar."""
+
+    def __init__(self, on_progress, total: int):
+        self.on_progress, self.total = on_progress, total
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.on_progress(state.global_step, self.total)
+
+
+def summary_table(folder: Path):
+    """A rich table of a tiny-base model folder's `recipe_summary.json` (what the app prints)."""
+    from rich.table import Table
+
+    summary = json.loads((Path(folder) / "recipe_summary.json").read_text(encoding="utf-8"))
+    losses = [h["loss"] for h in summary["log_history"] if "loss" in h]
+    table = Table(title=f"recipe tiny-base: {summary['model_dir']}")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    rows = [("parameters", f"{summary['parameters']:,}"), ("vocabulary", str(summary["vocab_size"])),
+            ("training samples", f"{summary['train_samples']:,}"), ("optimizer steps", str(summary["global_step"])),
+            ("first / last logged loss", f"{losses[0]:.3f} / {losses[-1]:.3f}" if losses else "-"),
+            ("generation s", str(summary["generate_s"])), ("training s", str(summary["train_runtime_s"])),
+            ("wall time s", str(summary["wall_time_s"]))]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table

@@ -1,0 +1,46 @@
+"""The bundled default model shows the paper's findings 1 and 2 on data/sample (issue 6).
+
+`uv run apps/bench` with no --model benchmarks data/models/xtvqa-tiny-ocr (it reads the
+dataset's OCR tokens, see its README.md); RESULTS.md beside it holds the full-sample numbers.
+Here: the first LIMIT records (a third of each image language), greedy, on the CPU.
+
+Run: uv run nox -s integration -- -k bundled
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import pytest
+
+from conftest import REPO, run_app
+
+MODEL = REPO / "data" / "models" / "xtvqa-tiny-ocr"
+LIMIT = 120  # records; x 3 question languages = 360 items, about half a minute on 2 cores
+
+pytestmark = pytest.mark.skipif(not (MODEL / "config.json").is_file(), reason="the bundled model is not present")
+
+
+@pytest.fixture(scope="module")
+def cells(tmp_path_factory):
+    """Mean score per (image language, question language) from the bench app's predictions."""
+    out = tmp_path_factory.mktemp("bench") / "run"
+    run_app("bench", "--langs", "en,zh,fr", "--limit", str(LIMIT), "--batch-size", "32", "--out", str(out))
+    results = json.loads((out / "results.json").read_text())
+    assert results["model"]["spec"] == f"hf:{MODEL}"  # the default model is the bundled one
+    scores = defaultdict(list)
+    for line in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        scores[row["image_lang"], row["question_lang"]].append(row["score"])
+    return {key: sum(v) / len(v) for key, v in scores.items()}
+
+
+def test_finding_1_source_language_questions_score_at_least_070(cells):
+    source = [cells[lang, lang] for lang in ("en", "zh", "fr")]
+    assert sum(source) / len(source) >= 0.70, cells
+
+
+@pytest.mark.parametrize(("image", "question"), [("en", "zh"), ("en", "fr"), ("zh", "en"), ("zh", "fr")])
+def test_finding_2_cross_lingual_questions_drop_at_least_10_points(cells, image, question):
+    assert cells[image, image] - cells[image, question] >= 0.10, cells
