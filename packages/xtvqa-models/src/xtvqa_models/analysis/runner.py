@@ -187,8 +187,9 @@ def run_analysis(
         on_progress(finished, len(items))
     with JsonlWriter(path) as writer:
         for start in range(0, len(todo), settings.batch_size):
-            perception.keep_only(todo[start : start + settings.batch_size])
-            batch = perception.items(todo[start : start + settings.batch_size], -1)
+            raw = todo[start : start + settings.batch_size]
+            perception.keep_only(raw)
+            batch = perception.items(raw, -1)
             gens = model.generate(batch, max_new_tokens=settings.max_new_tokens, batch_size=settings.batch_size)
             predictions = [g.text for g in gens]
             correct = [score_item(i, p) for i, p in zip(batch, predictions, strict=True)]

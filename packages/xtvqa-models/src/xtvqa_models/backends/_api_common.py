@@ -15,6 +15,7 @@ import math
 import os
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from PIL import Image
@@ -116,3 +117,27 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
         if math.isfinite(seconds):
             return max(seconds, 0.0)
     return None
+
+
+def init_api_fields(obj: Any, provider: str, model: str, *, example: str, prompt: Any, temperature: float | None,
+                    image_format: str, seed: int | None, max_concurrency: int, timeout: float,
+                    max_retries: int, retry_base_delay: float, retry_max_delay: float) -> None:
+    """Check and set the options every API backend shares (one place, not one per backend)."""
+    from xtvqa_models.backends._concurrent import RetryPolicy
+    from xtvqa_models.prompts import PromptConfig
+
+    if not model:
+        raise ValueError(f"{provider}: backend needs a model name, e.g. '{provider}:{example}'")
+    if image_format.upper() not in IMAGE_FORMATS:
+        raise ValueError(f"image_format {image_format!r}: use one of {sorted(IMAGE_FORMATS)}")
+    if max_concurrency < 1:
+        raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
+    obj.spec = f"{provider}:{model}"
+    obj.model = model
+    obj.prompt = prompt or PromptConfig()
+    obj.temperature = temperature
+    obj.image_format = image_format.upper()
+    obj.seed = seed
+    obj.max_concurrency = max_concurrency
+    obj.timeout = timeout
+    obj.retry_policy = RetryPolicy(max_retries, retry_base_delay, retry_max_delay)

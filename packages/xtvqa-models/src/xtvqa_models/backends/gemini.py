@@ -21,18 +21,17 @@ from xtvqa_data import EvalItem
 from ..base import Generation, VisionLanguageModel
 from ..prompts import PromptConfig
 from ._api_common import (
-    IMAGE_FORMATS,
     NO_KEY_PLACEHOLDER,
     SecretScrubber,
     encode_image,
     host_of,
+    init_api_fields,
     read_api_key,
     retry_after_seconds,
 )
 from ._concurrent import (
     Failure,
     ItemError,
-    RetryPolicy,
     Verdict,
     generate_concurrently,
     is_retryable_status,
@@ -103,28 +102,16 @@ class GeminiModel(VisionLanguageModel):
         retry_max_delay: float = 60.0,
     ):
         genai, types, errors = _import_genai()
-        if not model:
-            raise ValueError("gemini: backend needs a model name, e.g. 'gemini:gemini-2.5-flash'")
-        if image_format.upper() not in IMAGE_FORMATS:
-            raise ValueError(f"image_format {image_format!r}: use one of {sorted(IMAGE_FORMATS)}")
-        if max_concurrency < 1:
-            raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
+        init_api_fields(self, "gemini", model, example="gemini-2.5-flash", prompt=prompt, temperature=temperature,
+                        image_format=image_format, seed=seed, max_concurrency=max_concurrency, timeout=timeout,
+                        max_retries=max_retries, retry_base_delay=retry_base_delay, retry_max_delay=retry_max_delay)
         key = read_api_key([api_key_env, "GOOGLE_API_KEY"])
         if key is None and base_url is None:
             raise ValueError(
                 f"no API key for gemini:{model}: set ${api_key_env} (or $GOOGLE_API_KEY) in the "
                 "environment"
             )
-        self.spec = f"gemini:{model}"
-        self.model = model
-        self.prompt = prompt or PromptConfig()
-        self.temperature = temperature
-        self.image_format = image_format.upper()
         self.thinking_budget = thinking_budget
-        self.seed = seed
-        self.max_concurrency = max_concurrency
-        self.timeout = timeout
-        self.retry_policy = RetryPolicy(max_retries, retry_base_delay, retry_max_delay)
         self._types = types
         self._errors = errors
         self._transport_errors = _transient_transport_errors()

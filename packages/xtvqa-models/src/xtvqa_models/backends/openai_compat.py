@@ -22,18 +22,17 @@ from xtvqa_data import EvalItem
 from ..base import Generation, VisionLanguageModel
 from ..prompts import PromptConfig
 from ._api_common import (
-    IMAGE_FORMATS,
     NO_KEY_PLACEHOLDER,
     SecretScrubber,
     encode_image,
     host_of,
+    init_api_fields,
     read_api_key,
     retry_after_seconds,
 )
 from ._concurrent import (
     Failure,
     ItemError,
-    RetryPolicy,
     Verdict,
     generate_concurrently,
     is_retryable_status,
@@ -82,12 +81,9 @@ class OpenAIModel(VisionLanguageModel):
         retry_max_delay: float = 60.0,
     ):
         openai = _import_openai()
-        if not model:
-            raise ValueError("openai: backend needs a model name, e.g. 'openai:gpt-4o'")
-        if image_format.upper() not in IMAGE_FORMATS:
-            raise ValueError(f"image_format {image_format!r}: use one of {sorted(IMAGE_FORMATS)}")
-        if max_concurrency < 1:
-            raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
+        init_api_fields(self, "openai", model, example="gpt-4o", prompt=prompt, temperature=temperature,
+                        image_format=image_format, seed=seed, max_concurrency=max_concurrency, timeout=timeout,
+                        max_retries=max_retries, retry_base_delay=retry_base_delay, retry_max_delay=retry_max_delay)
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
         key = read_api_key([api_key_env])
         if key is None and base_url is None:
@@ -95,16 +91,7 @@ class OpenAIModel(VisionLanguageModel):
                 f"no API key for openai:{model}: set ${api_key_env} in the environment, or pass "
                 "--base-url for a local OpenAI-compatible server that needs no key"
             )
-        self.spec = f"openai:{model}"
-        self.model = model
-        self.prompt = prompt or PromptConfig()
-        self.temperature = temperature
-        self.image_format = image_format.upper()
         self.image_detail = image_detail
-        self.seed = seed
-        self.max_concurrency = max_concurrency
-        self.timeout = timeout
-        self.retry_policy = RetryPolicy(max_retries, retry_base_delay, retry_max_delay)
         self._openai = openai
         self._scrub = SecretScrubber(key)
         # Retries are ours (_concurrent), hence max_retries=0 here.
