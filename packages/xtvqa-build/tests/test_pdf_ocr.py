@@ -10,10 +10,21 @@ from __future__ import annotations
 import importlib
 from types import SimpleNamespace
 
+import numpy as np
 import pymupdf
 import pytest
 from PIL import Image
-from xtvqa_build.ocr import OcrError, OcrToken, ocr, ocr_tokens, reading_order_text
+from xtvqa_build.ocr import (
+    ENGINE_ENV,
+    RAPIDOCR_ENGINES,
+    OcrError,
+    OcrToken,
+    ocr,
+    ocr_tokens,
+    rapidocr_engine,
+    rapidocr_params,
+    reading_order_text,
+)
 from xtvqa_build.pdf import (
     PdfError,
     evidence_snippets,
@@ -75,6 +86,32 @@ def test_rapidocr_reads_english_and_chinese_offline(pdf_factory):
     assert all(0.5 <= t.score <= 1.0 and t.box[0] < t.box[2] and t.box[1] < t.box[3] for t in tokens)
     assert ocr_tokens(image)[:3] == ["Deep", "learning", "2024"]
     assert ocr(Image.new("RGB", (300, 200), "white")) == []  # a page without text is not an error
+
+
+def test_openvino_and_onnxruntime_both_read_the_page(pdf_factory):
+    from rapidocr import RapidOCR
+
+    pages = {"en": ("en.pdf", ["Accuracy 0.71", "Mutual information"], "helv"), "zh": ("zh.pdf", ["跨语言问题的准确率"], "china-s")}
+    for name, lines, font in pages.values():
+        with open_pdf(pdf_factory(name, [lines], fontsize=16, fontname=font)) as doc:
+            image = np.asarray(render_page(doc[0], zoom=2.0).convert("RGB"))
+        for engine in RAPIDOCR_ENGINES:
+            assert RapidOCR(params=rapidocr_params(engine))(image).txts == tuple(lines), (engine, name)
+
+
+def test_engine_choice_follows_the_environment(monkeypatch):
+    monkeypatch.setenv(ENGINE_ENV, "onnxruntime")
+    assert rapidocr_engine() == "onnxruntime"
+    monkeypatch.setenv(ENGINE_ENV, "OpenVINO")
+    assert rapidocr_engine() == "openvino"
+    monkeypatch.setenv(ENGINE_ENV, "tensorrt")
+    with pytest.raises(ValueError, match=r"XTVQA_RAPIDOCR_ENGINE='tensorrt': choose one of openvino, onnxruntime"):
+        rapidocr_engine()
+    monkeypatch.delenv(ENGINE_ENV)
+    monkeypatch.setattr(ocr_module.importlib.util, "find_spec", lambda name: None)
+    assert rapidocr_engine() == "onnxruntime"  # OpenVINO missing: the fallback
+    with pytest.raises(ValueError, match="unknown rapidocr engine 'cuda'"):
+        rapidocr_params("cuda")
 
 
 def test_engine_failure_becomes_a_page_error(monkeypatch):

@@ -13,6 +13,8 @@ Any backend failure becomes an `OcrError` naming the page, which the pipeline qu
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +25,14 @@ from PIL import Image
 BACKENDS = ("rapidocr", "paddleocr", "tesseract")
 # rapidocr settings: quiet, and no text-direction classifier, since rendered PDF pages are upright
 # (benchmarks/ocr_speed.py: same line accuracy, faster). Photographed pages may want it back.
+# Detection keeps rapidocr's sizing (short side at least 736 px): a cap on the long side would
+# save ~8 % of a page's time but stop small images (the generator's 448 px) being enlarged.
 RAPIDOCR_PARAMS = {"Global.log_level": "warning", "Global.use_cls": False}
+# The inference engine that runs the same bundled ONNX models: OpenVINO where it is installed (a
+# dependency of this package; 2.3x the pages/s of onnxruntime on this project's CPU machine,
+# benchmarks/ocr_speed.py), else onnxruntime. XTVQA_RAPIDOCR_ENGINE=onnxruntime|openvino chooses.
+ENGINE_ENV = "XTVQA_RAPIDOCR_ENGINE"
+RAPIDOCR_ENGINES = ("openvino", "onnxruntime")
 _TESSERACT_LANGS = {"zh": "chi_sim+eng", "en": "eng", "fr": "fra", "de": "deu", "ja": "jpn", "ko": "kor"}
 
 
@@ -63,7 +72,7 @@ def _engine(backend: str, lang: str) -> Any:
                 from rapidocr import RapidOCR
 
                 # Models resolve to the wheel's own `models/` folder (config Global.model_root_dir).
-                _engines[key] = RapidOCR(params=dict(RAPIDOCR_PARAMS))
+                _engines[key] = RapidOCR(params=rapidocr_params())
             elif backend == "paddleocr":
                 try:
                     from paddleocr import PaddleOCR
@@ -81,6 +90,27 @@ def _engine(backend: str, lang: str) -> Any:
             else:
                 raise ValueError(f"unknown OCR backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         return _engines[key]
+
+
+def rapidocr_engine() -> str:
+    """`openvino` or `onnxruntime`: the environment's choice, else OpenVINO when importable."""
+    chosen = os.environ.get(ENGINE_ENV, "").strip().lower()
+    if chosen:
+        if chosen not in RAPIDOCR_ENGINES:
+            raise ValueError(f"{ENGINE_ENV}={chosen!r}: choose one of {', '.join(RAPIDOCR_ENGINES)}")
+        return chosen
+    return "openvino" if importlib.util.find_spec("openvino") is not None else "onnxruntime"
+
+
+def rapidocr_params(engine: str | None = None) -> dict[str, Any]:
+    """rapidocr's `params` for this package's settings on `engine` (default: `rapidocr_engine()`)."""
+    from rapidocr import EngineType
+
+    engine = engine or rapidocr_engine()
+    if engine not in RAPIDOCR_ENGINES:
+        raise ValueError(f"unknown rapidocr engine {engine!r}; choose one of {', '.join(RAPIDOCR_ENGINES)}")
+    kind = EngineType.OPENVINO if engine == "openvino" else EngineType.ONNXRUNTIME
+    return {**RAPIDOCR_PARAMS, "Det.engine_type": kind, "Rec.engine_type": kind, "Cls.engine_type": kind}
 
 
 def _rapidocr(engine: Any, image: Image.Image) -> list[OcrToken]:
