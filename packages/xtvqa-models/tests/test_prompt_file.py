@@ -30,3 +30,12 @@ def test_ocr_tokens_enter_the_prompt_in_the_question_language(items):
     text = PromptConfig(use_ocr_tokens=True).text(item)
     assert "Price: 12" in text and text.index("Price") < text.index(item.question)
     assert "Price" not in PromptConfig().text(item)
+
+
+def test_ocr_separator_sets_where_strings_end_and_survives_the_prompt_file(items, tmp_path):
+    item = items[0].with_ocr_tokens(["Hot chocolate", "$6"])
+    assert "Hot chocolate $6\n" in PromptConfig(use_ocr_tokens=True).text(item)  # default: spaces
+    lines = PromptConfig(use_ocr_tokens=True, ocr_separator="\n").text(item).split("\n")
+    assert lines[1:3] == ["Hot chocolate", "$6"]  # the header alone on its line, then one string per line
+    PromptConfig(use_ocr_tokens=True, ocr_separator="\n").save(tmp_path)
+    assert PromptConfig.from_model_dir(tmp_path).ocr_separator == "\n"

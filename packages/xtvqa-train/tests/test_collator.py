@@ -136,15 +136,19 @@ def test_truncated_answers_warn_and_the_loss_skips_the_pair(qwen, make_record):
     recs = [long_zh, make_record(1, langs=("en", "zh"))]
     full = collator(recs)
     lengths = full["attention_mask"].sum(1)
-    answers = (full["labels"] != -100).sum(1)
-    prompts = lengths - answers
+    answers = (full["labels"] != -100).sum(1)  # labelled: the answer and the end of turn
+    first = int(torch.nonzero((full["labels"] != -100).any(0))[0])  # column P: every answer starts there
+    prompts = full["attention_mask"][:, :first].sum(1)
+    assert bool((lengths - prompts > answers).all())  # the template's newline after the end of turn: unlabelled
     assert int((lengths == lengths.max()).sum()) == 1  # one longest row (a view answered in zh)
     row = int(lengths.argmax())
-    collator.max_length = int(lengths.max()) - 1
+    # cut 2 tokens from the longest row: its trailing newline and its end of turn
+    collator.max_length = int(lengths.max()) - 2
     with pytest.warns(TruncationWarning, match=f"{recs[row % 2].id}:{VIEWS[row // 2]}"):
         cut = collator(recs)
     kept = (cut["labels"] != -100).sum(1)
     assert torch.equal(kept, torch.minimum(answers, (collator.max_length - prompts).clamp(min=0)))
+    assert int(answers[row] - kept[row]) == 1
     assert int((cut["attention_mask"].sum(1)).max()) <= collator.max_length
     # the longest row lost one answer token: its KL pair no longer aligns and is skipped
     pair = {"ss": "ts", "ts": "ss", "st": "tt", "tt": "st"}[VIEWS[row // 2]]

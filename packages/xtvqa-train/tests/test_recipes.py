@@ -15,12 +15,15 @@ import torch
 from xtvqa_data import EvalItem
 from xtvqa_data.synth import generate
 from xtvqa_models.prompts import PromptConfig
-from xtvqa_train.ocr_reader import ReaderSize, build_ocr_reader
+from xtvqa_models.tiny.tokenizer import train_bpe
+from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
 from xtvqa_train.pretrain import (
     IGNORE_INDEX,
     AnswerCETrainer,
     AnswerDataset,
     LanguageMix,
+    PhasedLengthSampler,
+    Phases,
     collate_answers,
 )
 from xtvqa_train.recipes import TinyBase
@@ -50,12 +53,36 @@ def test_language_mix_matches_its_probabilities(records):
     assert counts["fr"] / 40000 == pytest.approx(0.25 / 9, abs=0.004)
 
 
-def test_tokenizer_merges_cjk_bytes_and_keeps_digits_one_each(reader, records):
-    _, processor = reader
+def test_tokenizer_merges_cjk_bytes_and_keeps_numbers_whole(records):
+    _, processor = build_ocr_reader("toy", records, size=ReaderSize(vocab_size=3000, hidden_size=32, num_layers=1))
     tok = processor.tokenizer
-    assert tok.tokenize("2018") == ["2", "0", "1", "8"]
+    assert [tok.tokenize(n) for n in ("2018", "7", "06")] == [["2018"], ["7"], ["06"]]
     zh_question = next(r for r in records if r.image_lang == "zh").question["zh"]
     assert len(tok(zh_question)["input_ids"]) < 0.75 * len(zh_question.encode())  # merges across bytes
+    digits = train_bpe(["2018 2018 2018"], vocab_size=400, special_tokens=["<s>"])  # the tiny families' option
+    assert digits.encode("2018").tokens == ["2", "0", "1", "8"]
+
+
+def test_a_name_has_the_same_tokens_in_the_ocr_lines_the_question_and_the_answer(reader, records):
+    """The reader's prompt puts one OCR string per line, so an answer copied from the image is a
+    run of the prompt's own token ids (with " " between strings it would start with a space token)."""
+    _, processor = reader
+    tok = processor.tokenizer
+    data = AnswerDataset(records, processor, mix=LanguageMix(), epochs=1, seed=0, prompt=READER_PROMPT, image_size=28)
+
+    def contains(ids: list[int], run: list[int]) -> bool:
+        return any(ids[i : i + len(run)] == run for i in range(len(ids) - len(run) + 1))
+
+    copied = [r for r in records if r.answers[r.image_lang][0] in r.ocr_tokens]
+    assert len(copied) >= 4
+    for record in copied:
+        item = data.encode(record, record.image_lang)
+        answer = item["answer_ids"][:-1].tolist()  # without the end of turn
+        assert contains(item["prompt_ids"].tolist(), answer), (record.id, tok.decode(answer))
+    # French guillemets enclose the name in spaces; the tokenizer drops them (encoding only).
+    assert tok("« Judo »")["input_ids"] == tok("«Judo»")["input_ids"]
+    ocr_line = tok("\nJudo\n")["input_ids"]
+    assert contains(tok("pour « Judo » ?")["input_ids"], ocr_line[1:-1])
 
 
 def test_items_are_the_benchmark_prompt_plus_the_answer(reader, records):
@@ -94,15 +121,29 @@ def test_collated_answers_start_in_one_column_and_the_loss_sees_only_them(reader
     assert loss.item() == pytest.approx(direct.item(), rel=1e-5)
 
 
+def test_the_curriculum_trains_its_phases_in_order_shuffled_within(reader, records):
+    _, processor = reader
+    first, second = (AnswerDataset(chunk, processor, mix=LanguageMix(), epochs=epochs, seed=0, prompt=READER_PROMPT,
+                                   image_size=28) for chunk, epochs in ((records[:4], 2), (records[4:], 1)))
+    phases = Phases([first, second])
+    assert len(phases) == 16 and phases.phase_lengths == [first.lengths, second.lengths]
+    assert torch.equal(phases[9]["answer_ids"], second[1]["answer_ids"])
+    order = list(PhasedLengthSampler(4, phases.phase_lengths, torch.Generator().manual_seed(0)))
+    assert sorted(order[:8]) == list(range(8)) and sorted(order[8:]) == list(range(8, 16))
+    assert order[:8] != list(range(8))  # shuffled within the phase
+    with pytest.raises(IndexError):
+        phases[16]
+
+
 def test_toy_recipe_writes_a_loadable_ocr_reading_model(tmp_path):
     from xtvqa_models import load_model
 
-    recipe = TinyBase(records=24, tokenizer_records=24, epochs=1, batch_size=8, vocab_size=600,
-                      hidden_size=32, num_layers=1, threads=1)
+    recipe = TinyBase(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=1, batch_size=8,
+                      vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1)
     out = train_tiny_base(recipe, tmp_path / "model", lambda _label: nullcontext(lambda _d, _t: None))
     summary = json.loads((out / "recipe_summary.json").read_text())
-    assert summary["global_step"] == 3 and summary["train_samples"] == 24
-    assert json.loads((out / "xtvqa_prompt.json").read_text())["use_ocr_tokens"] is True
+    assert summary["global_step"] == 5 and summary["train_samples"] == 16 + 24
+    assert json.loads((out / "xtvqa_prompt.json").read_text())["ocr_separator"] == "\n"
     model = load_model(f"hf:{out}")
     assert model.prompt.use_ocr_tokens
     record = next(iter(generate(1, seed=0, split="test")))

@@ -65,6 +65,9 @@ class PromptConfig:
     ocr_header: Mapping[str, str] = field(default_factory=lambda: dict(OCR_HEADER))
     use_ocr_tokens: bool = False
     max_ocr_tokens: int = 64
+    # Between OCR strings. A space (the default, as LLaVA-style OCR prompts do) lets "Ice cream"
+    # read as two strings; a model trained with another separator declares it in its folder.
+    ocr_separator: str = " "
 
     def instruction(self, item: EvalItem) -> str:
         table = self.yes_no if item.record.question_type == "yes-no" else self.short_answer
@@ -75,7 +78,8 @@ class PromptConfig:
         parts = []
         if self.use_ocr_tokens and item.ocr_tokens:
             header = self.ocr_header.get(item.question_lang) or self.ocr_header["en"]
-            parts.append(f"{header} {' '.join(list(item.ocr_tokens)[: self.max_ocr_tokens])}")
+            lead = "\n" if "\n" in self.ocr_separator else " "  # one string per line: the first too
+            parts.append(header + lead + self.ocr_separator.join(list(item.ocr_tokens)[: self.max_ocr_tokens]))
         parts.append(item.question)
         parts.append(self.instruction(item))
         return "\n".join(parts)
@@ -87,6 +91,7 @@ class PromptConfig:
             "ocr_header": dict(self.ocr_header),
             "use_ocr_tokens": self.use_ocr_tokens,
             "max_ocr_tokens": self.max_ocr_tokens,
+            "ocr_separator": self.ocr_separator,
         }
 
     @classmethod

@@ -11,7 +11,8 @@ replicated for the views by repeating it whole along dim 0):
 Each row is a left-padded prompt followed by a right-padded completion (TRL's prompt-completion
 layout, see ANCHORS.md): every answer starts at the same column P, so the k-th answer token of
 every view sits in column P + k and the loss can keep only the last L + 1 logit positions.
-Labels are -100 on the prompt and on padding.
+Labels are -100 on the prompt, on padding and on what the chat template writes after the end
+of turn (the tokenizer's eos; Qwen2's template adds a newline that is never generated).
 
 The image is preprocessed once per record: one processor call on the B images gives the pixel
 tensors and, through `return_text_replacement_offsets`, the expanded image-placeholder string of
@@ -113,7 +114,7 @@ class MVCLCollator:
             left, right = width_p - len(p), width_c - len(c)
             input_ids.append([self.pad_token_id] * left + p + c + [self.pad_token_id] * right)
             attention.append([0] * left + [1] * (len(p) + len(c)) + [0] * right)
-            labels.append([IGNORE_INDEX] * width_p + c + [IGNORE_INDEX] * right)
+            labels.append([IGNORE_INDEX] * width_p + self._targets(c) + [IGNORE_INDEX] * right)
             if type_ids is not None:
                 mm_types.append([0] * left + list(type_ids[i]) + [0] * (len(c) + right))
         batch: dict[str, Any] = {
@@ -126,6 +127,16 @@ class MVCLCollator:
         batch["image_inputs"] = image_inputs
         batch["record_ids"] = [record.id for record, _ in pairs]
         return batch
+
+    def _targets(self, completion: list[int]) -> list[int]:
+        """Labels of one completion: its tokens up to and including the end of turn (the
+        tokenizer's eos); what a chat template writes after it (Qwen2's newline) is never
+        generated, so it is not trained (and a model pre-trained without it is not pulled to it)."""
+        eos = self.processor.tokenizer.eos_token_id
+        if eos is None or eos not in completion:
+            return list(completion)
+        end = completion.index(eos) + 1
+        return list(completion[:end]) + [IGNORE_INDEX] * (len(completion) - end)
 
     def _tokenise_prompts(self, prompts: list[str], images: list) -> tuple[list[list[int]], list | None, dict]:
         """Token ids of the 4B prompts (image placeholders expanded) and the B images' tensors."""

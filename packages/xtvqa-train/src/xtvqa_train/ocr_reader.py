@@ -18,17 +18,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from tokenizers import normalizers
 from transformers import AutoProcessor, Qwen2VLForConditionalGeneration, Qwen2VLProcessor
-from xtvqa_data import Record
-from xtvqa_models.prompts import OCR_HEADER, SHORT_ANSWER, YES_NO, PromptConfig
+from xtvqa_data import EvalItem, Record
+from xtvqa_models.prompts import PromptConfig
 from xtvqa_models.tiny import build_tiny_model
 from xtvqa_models.tiny.corpus import corpus_lines
 from xtvqa_models.tiny.families import QWEN2_VL_CHAT_TEMPLATE
 from xtvqa_models.tiny.tokenizer import train_bpe, wrap_tokenizer
 
 # The Qwen2-VL specials in the order build_tiny_model gives them (ids 0..6 in both tokenizers).
-SPECIALS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>",
-            "<|vision_end|>", "<|image_pad|>", "<|video_pad|>")
+SPECIALS = (
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|vision_start|>",
+    "<|vision_end|>",
+    "<|image_pad|>",
+    "<|video_pad|>",
+)
 
 
 @dataclass(frozen=True)
@@ -41,54 +49,110 @@ class ReaderSize:
     num_layers: int = 4
     image_size: int = 28
     patch_size: int = 14
+    whole_numbers: bool = True  # digit runs stay whole for BPE (frequent numbers: one token)
+
+
+# The prompt the reader is trained with and declares in its folder: one OCR string per line. A
+# string then starts its line exactly as an answer starts its turn and as a quoted name starts in
+# the question (no leading space), so BPE gives the name the same tokens in all three places and
+# answering is copying (with " " between strings, "Lisbon" and " Lisbon" are different tokens).
+READER_PROMPT = PromptConfig(use_ocr_tokens=True, ocr_separator="\n")
+
+# French guillemets enclose a name in spaces (« Judo »); the tokenizer drops them so the name is
+# the token it is in the OCR lines. Encoding only: answers never contain guillemets.
+GUILLEMETS = normalizers.Sequence(
+    [
+        normalizers.Replace("« ", "«"),
+        normalizers.Replace(" »", "»"),
+        normalizers.Replace("«\u00a0", "«"),
+        normalizers.Replace("\u00a0»", "»"),
+    ]
+)
 
 
 def generator_corpus(records: Iterable[Record]) -> Iterator[str]:
-    """Tokenizer training text: prompt instructions, then every question, answer and image string."""
-    for table in (SHORT_ANSWER, YES_NO, OCR_HEADER):
-        yield from table.values()
+    """Tokenizer training text: the reader's prompts (OCR lines, question, instruction) in every
+    question language of each record, every answer, and the numbers up to 2100."""
+    # Every number up to 2100 and every zero-padded digit, often enough for BPE to keep them whole.
+    numbers = " ".join([*map(str, range(2101)), *(f"{i:02d}" for i in range(10))])
+    yield from [numbers] * 8
     yield from corpus_lines(0)
     for record in records:
-        yield from record.question.values()
+        for lang in record.question:
+            yield READER_PROMPT.text(EvalItem(record, lang))
         for answers in record.answers.values():
             yield from answers
-        yield " ".join(record.ocr_tokens or ())
 
 
-def build_ocr_reader(out_dir: str | Path, corpus_records: Iterable[Record], *,
-                     size: ReaderSize = ReaderSize(), seed: int = 0) -> tuple[torch.nn.Module, Qwen2VLProcessor]:
+def build_ocr_reader(
+    out_dir: str | Path,
+    corpus_records: Iterable[Record],
+    *,
+    size: ReaderSize = ReaderSize(),
+    seed: int = 0,
+) -> tuple[torch.nn.Module, Qwen2VLProcessor]:
     """A randomly initialised (std 0.02) tiny Qwen2-VL with a generator-trained tokenizer.
 
     Returns (model, processor); `save_reader` writes them. `out_dir` only names the model in
     errors; nothing is written there yet.
     """
-    bpe = train_bpe(generator_corpus(corpus_records), vocab_size=size.vocab_size, special_tokens=SPECIALS)
-    tokenizer = wrap_tokenizer(bpe, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                               chat_template=QWEN2_VL_CHAT_TEMPLATE)
+    bpe = train_bpe(
+        generator_corpus(corpus_records),
+        vocab_size=size.vocab_size,
+        special_tokens=SPECIALS,
+        individual_digits=not size.whole_numbers,
+        normalizer=GUILLEMETS,
+    )
+    tokenizer = wrap_tokenizer(
+        bpe, eos_token="<|im_end|>", pad_token="<|endoftext|>", chat_template=QWEN2_VL_CHAT_TEMPLATE
+    )
     with tempfile.TemporaryDirectory(prefix="xtvqa-reader-") as scratch:
-        build_tiny_model("qwen2-vl", scratch, seed=seed, vocab_size=1024, hidden_size=size.hidden_size,
-                         num_layers=size.num_layers, image_size=size.image_size, patch_size=size.patch_size,
-                         init_std=0.02, overwrite=True)
+        build_tiny_model(
+            "qwen2-vl",
+            scratch,
+            seed=seed,
+            vocab_size=1024,
+            hidden_size=size.hidden_size,
+            num_layers=size.num_layers,
+            image_size=size.image_size,
+            patch_size=size.patch_size,
+            init_std=0.02,
+            overwrite=True,
+        )
         base = AutoProcessor.from_pretrained(scratch)
         model = Qwen2VLForConditionalGeneration.from_pretrained(scratch)
     for token, expected in zip(SPECIALS, range(len(SPECIALS)), strict=True):
-        if tokenizer.convert_tokens_to_ids(token) != expected or base.tokenizer.convert_tokens_to_ids(token) != expected:
-            raise RuntimeError(f"{out_dir}: special token {token} is not id {expected} in both tokenizers")
-    processor = Qwen2VLProcessor(image_processor=base.image_processor, video_processor=base.video_processor,
-                                 tokenizer=tokenizer, chat_template=QWEN2_VL_CHAT_TEMPLATE)
+        if (
+            tokenizer.convert_tokens_to_ids(token) != expected
+            or base.tokenizer.convert_tokens_to_ids(token) != expected
+        ):
+            raise RuntimeError(
+                f"{out_dir}: special token {token} is not id {expected} in both tokenizers"
+            )
+    processor = Qwen2VLProcessor(
+        image_processor=base.image_processor,
+        video_processor=base.video_processor,
+        tokenizer=tokenizer,
+        chat_template=QWEN2_VL_CHAT_TEMPLATE,
+    )
     model.resize_token_embeddings(bpe.get_vocab_size(), mean_resizing=False)
     torch.manual_seed(seed)
     torch.nn.init.normal_(model.get_input_embeddings().weight, std=0.02)  # tied with the LM head
     return model, processor
 
 
-def save_reader(model: torch.nn.Module, processor: Qwen2VLProcessor, out_dir: str | Path, *,
-                dtype: torch.dtype = torch.float32) -> Path:
+def save_reader(
+    model: torch.nn.Module,
+    processor: Qwen2VLProcessor,
+    out_dir: str | Path,
+    *,
+    dtype: torch.dtype = torch.float32,
+) -> Path:
     """Write model (safetensors, in `dtype`), processor, tokenizer, chat template and `xtvqa_prompt.json`."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model.to(dtype).save_pretrained(out)
     model.to(torch.float32)
     processor.save_pretrained(out)
-    PromptConfig(use_ocr_tokens=True).save(out)  # the hf backend reads it: OCR tokens in the prompt
+    READER_PROMPT.save(out)  # the hf backend reads it: OCR tokens in the prompt
     return out

@@ -8,7 +8,8 @@ language names things in that language (a German question asks about "Kaffee" wh
 says "Café"), so answering it needs a mapping the model sees less often: the gap.
 
 `AnswerDataset` draws the language per (epoch, record) from the seed, so every epoch asks the
-records anew and a run is reproducible. `AnswerCETrainer` is `transformers.Trainer` with the loss
+records anew and a run is reproducible. `Phases` chains datasets into a curriculum (tiny-base
+trains the copy-answer kinds first, then every kind). `AnswerCETrainer` is `transformers.Trainer` with the loss
 taken on answer tokens only, and the LM head applied to those positions only: on a CPU the
 [B, T, V] prompt logits cost ten times the rest of the step (measured: 9 vs 132 samples/s at
 hidden 192, T ~ 110, V = 4096).
@@ -16,6 +17,7 @@ hidden 192, T ~ 110, V = 4096).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import random
 import time
@@ -23,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, Sampler
 from transformers import Trainer, TrainerCallback
 from transformers.trainer_pt_utils import LengthGroupedSampler
 from xtvqa_data import EvalItem, Record
@@ -92,6 +94,58 @@ class AnswerDataset(Dataset):
     def lengths(self) -> list[int]:
         return self.record_lengths * self.epochs
 
+    @property
+    def phase_lengths(self) -> list[list[int]]:
+        return [self.lengths]
+
+
+class Phases(Dataset):
+    """Datasets trained one after the other (a curriculum): index k runs through the first
+    phase's items, then the second's. `AnswerCETrainer` shuffles within a phase, never across."""
+
+    def __init__(self, phases: Sequence[AnswerDataset]):
+        if not phases:
+            raise ValueError("Phases needs at least one dataset")
+        self.phases = list(phases)
+        self.starts = [0]
+        for phase in self.phases:
+            self.starts.append(self.starts[-1] + len(phase))
+
+    def __len__(self) -> int:
+        return self.starts[-1]
+
+    def __getitem__(self, k: int) -> dict[str, torch.Tensor]:
+        if not 0 <= k < len(self):
+            raise IndexError(f"item {k} of {len(self)}")
+        phase = bisect.bisect_right(self.starts, k) - 1
+        return self.phases[phase][k - self.starts[phase]]
+
+    @property
+    def lengths(self) -> list[int]:
+        return [n for phase in self.phases for n in phase.lengths]
+
+    @property
+    def phase_lengths(self) -> list[list[int]]:
+        return [phase.lengths for phase in self.phases]
+
+
+class PhasedLengthSampler(Sampler):
+    """transformers' `LengthGroupedSampler` order within each phase (batches of similar prompt
+    length, so little padding), phases in order."""
+
+    def __init__(self, batch_size: int, phase_lengths: Sequence[Sequence[int]], generator: torch.Generator):
+        self.batch_size, self.phase_lengths, self.generator = batch_size, phase_lengths, generator
+
+    def __len__(self) -> int:
+        return sum(map(len, self.phase_lengths))
+
+    def __iter__(self):
+        start = 0
+        for lengths in self.phase_lengths:
+            order = LengthGroupedSampler(self.batch_size, lengths=list(lengths), generator=self.generator)
+            yield from (start + int(i) for i in order)
+            start += len(lengths)
+
 
 def collate_answers(features: list[dict[str, torch.Tensor]], pad_id: int) -> dict[str, torch.Tensor]:
     """Left-padded prompts then right-padded answers ([B, P + L]), so every answer starts at
@@ -122,8 +176,8 @@ class AnswerCETrainer(Trainer):
     def _get_train_sampler(self, train_dataset=None):
         dataset = train_dataset if train_dataset is not None else self.train_dataset
         generator = torch.Generator().manual_seed(self.args.seed)
-        return LengthGroupedSampler(self.args.train_batch_size * self.args.gradient_accumulation_steps,
-                                    lengths=dataset.lengths, generator=generator)
+        return PhasedLengthSampler(self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                                   dataset.phase_lengths, generator)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels = inputs.pop("labels")  # [B, P + L], answers in columns P .. P + L - 1

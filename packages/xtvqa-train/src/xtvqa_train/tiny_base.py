@@ -1,10 +1,12 @@
 """Recipe tiny-base: generate, build, pre-train and save the bundled OCR-reading model.
 
-    records   TinyBase.records of the generator's train split (seed TinyBase.seed), images cut
-              to the model's 28 px as they are made (the generator renders at 448 px, the size
-              whose layout, and so whose OCR tokens, data/sample has)
+    records   TinyBase.records of the generator's train split (seed TinyBase.seed), and
+              TinyBase.copy_records asking only `recipes.COPY_KINDS` (seed + 2); images cut to
+              the model's 28 px as they are made (the generator renders at 448 px, the size whose
+              layout, and so whose OCR tokens, data/sample has)
     model     `ocr_reader.build_ocr_reader` (tokenizer from the first records' text)
-    training  `pretrain.AnswerCETrainer`, CE on answer tokens, English-dominant `LanguageMix`
+    training  `pretrain.AnswerCETrainer`, CE on answer tokens, English-dominant `LanguageMix`;
+              a curriculum (`pretrain.Phases`): the copy records first, then all records
     output    the model folder (model, processor, xtvqa_prompt.json, README.md model card) and
               `recipe_summary.json` (settings, steps, loss history, wall times)
 """
@@ -18,25 +20,26 @@ from pathlib import Path
 
 import torch
 from transformers import TrainerCallback, TrainingArguments
-from xtvqa_data.synth import generate
-from xtvqa_models.prompts import PromptConfig
+from xtvqa_data.synth import SynthConfig, generate
 
 from xtvqa_train.model_card import write_card
-from xtvqa_train.ocr_reader import ReaderSize, build_ocr_reader, save_reader
+from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader, save_reader
 from xtvqa_train.pretrain import (
     AnswerCETrainer,
     AnswerDataset,
     HeldOutCallback,
     LanguageMix,
+    Phases,
     collate_answers,
 )
-from xtvqa_train.recipes import Progress, TinyBase
+from xtvqa_train.recipes import COPY_KINDS, Progress, TinyBase
 
 
-def _records(n: int, seed: int, image_size: int, progress: Progress) -> list:
+def _records(n: int, seed: int, image_size: int, progress: Progress, *, config: SynthConfig = SynthConfig(),
+             workers: int = 1) -> list:
     out = []
     with progress(f"generating train records (seed {seed})") as on_progress:
-        for record in generate(n, seed=seed, split="train"):
+        for record in generate(n, seed=seed, split="train", config=config, workers=workers):
             out.append(record.replace(image=record.image.convert("RGB").resize((image_size, image_size))))
             on_progress(len(out), n)
     return out
@@ -57,24 +60,30 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress) -> Path:
     torch.set_flush_denormal(True)  # tiny float32 gradients must not fall into slow denormal paths
     started = time.perf_counter()
     size = ReaderSize(vocab_size=recipe.vocab_size, hidden_size=recipe.hidden_size, num_layers=recipe.num_layers)
-    records = _records(recipe.records, recipe.seed, size.image_size, progress)
+    records = _records(recipe.records, recipe.seed, size.image_size, progress, workers=recipe.generate_workers)
+    copy_records = _records(recipe.copy_records, recipe.seed + 2, size.image_size, progress,
+                            config=SynthConfig(question_kinds=COPY_KINDS), workers=recipe.generate_workers)
     generated = time.perf_counter() - started
     model, processor = build_ocr_reader(out, records[: recipe.tokenizer_records], size=size, seed=recipe.seed)
-    dataset = AnswerDataset(records, processor, mix=LanguageMix(recipe.source_share, recipe.english_weight),
-                            epochs=recipe.epochs, seed=recipe.seed, prompt=PromptConfig(use_ocr_tokens=True),
+    mix = LanguageMix(recipe.source_share, recipe.english_weight)
+    phases = [AnswerDataset(chunk, processor, mix=mix, epochs=epochs, seed=recipe.seed + k, prompt=READER_PROMPT,
                             image_size=size.image_size)
+              for k, (chunk, epochs) in enumerate([(copy_records, recipe.copy_epochs), (records, recipe.epochs)])
+              if chunk and epochs]
+    dataset = Phases(phases)
     pad_id = processor.tokenizer.pad_token_id
     run_dir = out.parent / f".{out.name}-checkpoints"
     args = TrainingArguments(
         output_dir=str(run_dir), per_device_train_batch_size=recipe.batch_size, num_train_epochs=1,
         learning_rate=recipe.learning_rate, lr_scheduler_type="cosine", warmup_steps=recipe.warmup_ratio,  # < 1: a ratio (transformers 5)
         weight_decay=recipe.weight_decay, adam_beta2=0.98, max_grad_norm=1.0, logging_steps=50,
-        save_strategy="no", report_to="none", seed=recipe.seed, use_cpu=True, dataloader_num_workers=0,
+        save_strategy="no", report_to="none", seed=recipe.seed, use_cpu=True,
+        dataloader_num_workers=recipe.data_workers,
         remove_unused_columns=False, disable_tqdm=True,
     )
     model.train()
     held_out = _held_out(_records(recipe.held_out_records, recipe.seed + 1, size.image_size, progress),
-                         dataset, pad_id)
+                         phases[-1], pad_id)
     trainer = AnswerCETrainer(model=model, args=args, train_dataset=dataset,
                               data_collator=lambda features: collate_answers(features, pad_id),
                               callbacks=[HeldOutCallback(held_out, recipe.eval_every)])

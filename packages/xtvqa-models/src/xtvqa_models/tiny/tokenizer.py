@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 
 
-def train_bpe(lines: Iterable[str], *, vocab_size: int, special_tokens: Sequence[str]) -> Tokenizer:
+def train_bpe(lines: Iterable[str], *, vocab_size: int, special_tokens: Sequence[str],
+              individual_digits: bool = True, normalizer: normalizers.Normalizer | None = None) -> Tokenizer:
     """Train a byte-level BPE on `lines`; `special_tokens` get the first ids and are never split.
 
     The vocabulary is at most `vocab_size` (smaller when the corpus runs out of merges).
+    `individual_digits=False` keeps digit runs whole, so BPE can learn frequent numbers as one
+    token each (a tiny model then copies or compares a number as one embedding). `normalizer`
+    rewrites text before it is split (encoding only: decoding gives the normalized text).
     """
     n_base = 256 + len(special_tokens)
     if vocab_size < n_base:
@@ -25,9 +29,11 @@ def train_bpe(lines: Iterable[str], *, vocab_size: int, special_tokens: Sequence
             f"{len(special_tokens)} special tokens ({n_base}); use at least {n_base}"
         )
     tokenizer = Tokenizer(models.BPE())
+    if normalizer is not None:
+        tokenizer.normalizer = normalizer
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
         [
-            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.Digits(individual_digits=individual_digits),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
         ]
     )
