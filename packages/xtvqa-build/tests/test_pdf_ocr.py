@@ -99,6 +99,14 @@ def test_openvino_and_onnxruntime_both_read_the_page(pdf_factory):
             assert RapidOCR(params=rapidocr_params(engine))(image).txts == tuple(lines), (engine, name)
 
 
+def test_page_like_images_get_the_page_detection_size():
+    assert ocr_module.is_page_like((1240, 1754))  # A4 at 150 dpi
+    assert not ocr_module.is_page_like((448, 448))  # the generator's images: enlarged to 736 as before
+    assert not ocr_module.is_page_like((800, 3000))  # a long receipt keeps its full detection size
+    assert rapidocr_params("onnxruntime", page=True)["Det.limit_side_len"] == 1056
+    assert "Det.limit_side_len" not in rapidocr_params("onnxruntime")
+
+
 def test_engine_choice_follows_the_environment(monkeypatch):
     monkeypatch.setenv(ENGINE_ENV, "onnxruntime")
     assert rapidocr_engine() == "onnxruntime"
@@ -118,7 +126,7 @@ def test_engine_failure_becomes_a_page_error(monkeypatch):
     def broken(image):
         raise RuntimeError("onnxruntime exploded")
 
-    monkeypatch.setitem(ocr_module._engines, "rapidocr:zh", broken)
+    monkeypatch.setitem(ocr_module._engines, f"rapidocr:zh:{rapidocr_engine()}", broken)
     with pytest.raises(OcrError, match=r"paper\.pdf page 3: RuntimeError: onnxruntime exploded"):
         ocr(Image.new("RGB", (10, 10)), where="paper.pdf page 3")
 
