@@ -119,6 +119,16 @@ def test_collated_answers_start_in_one_column_and_the_loss_sees_only_them(reader
         direct = torch.nn.functional.cross_entropy(full[:, :-1].flatten(0, 1), shifted.flatten(),
                                                    ignore_index=IGNORE_INDEX)
     assert loss.item() == pytest.approx(direct.item(), rel=1e-5)
+    # With the prompt loss: plus w x the mean CE of every attended text token of the prompts
+    # (not padding, not the image placeholder tokens) given the tokens before it.
+    trainer.prompt_loss_weight = 0.5
+    with torch.no_grad():
+        both = trainer.compute_loss(model, dict(batch))
+    ids, mask, types = batch["input_ids"], batch["attention_mask"].bool(), batch["mm_token_type_ids"]
+    terms = [-torch.log_softmax(full[b, t - 1], -1)[ids[b, t]] for b in range(ids.shape[0]) for t in range(1, first)
+             if mask[b, t] and mask[b, t - 1] and types[b, t] == 0]
+    assert len(terms) > 10 * ids.shape[0]
+    assert both.item() == pytest.approx(direct.item() + 0.5 * torch.stack(terms).mean().item(), rel=1e-5)
 
 
 def test_the_curriculum_trains_its_phases_in_order_shuffled_within(reader, records):

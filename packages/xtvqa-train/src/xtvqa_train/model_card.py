@@ -26,8 +26,8 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
 
 - **It reads the OCR tokens in its prompt, not the pixels.** Its image is 28x28 px (one visual
   token); it cannot read text from it. `xtvqa_prompt.json` asks the `hf:` backend to put the
-  image's OCR tokens in the prompt ("OCR tokens: ..." in the question's language), as the
-  paper's starred models in Table 1. The benchmark passes the dataset's own OCR tokens when a
+  image's OCR tokens in the prompt (a header such as "OCR tokens:" in the question's language,
+  then one OCR string per line), as the paper's starred models in Table 1. The benchmark passes the dataset's own OCR tokens when a
   record has them (the generator's records list every string drawn), else rapidocr's. Why: a
   ViT this size does not learn to read pixels in a CPU budget (shared/PROBES.md: 0 % exact after
   400k samples on random words).
@@ -47,7 +47,12 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
 
 Settings: `xtvqa_train.recipes.TinyBase` (all of them in `recipe_summary.json`). Answer-only
 cross-entropy, AdamW lr {lr}, cosine schedule, batch {batch}, {steps} steps, float32, {threads}
-CPU threads. Measured on this repository's 2-core CPU machine: generation {gen_s} s, training
+CPU thread(s) for the model. A curriculum: first {copy_samples:,} samples asking only the kinds
+answered by copying one string (`recipes.COPY_KINDS`: a value, a time, a name next to the
+question's entity), then every kind. Choices that made it learnable, each measured while
+building it: one OCR string per line, so that a name is the same tokens in the OCR lines, in the
+question and in the answer (answering becomes copying token ids); numbers up to 2100 as single
+tokens; learning rate 1e-3 (2e-3 made a copy-only probe diverge). Measured on this repository's 2-core CPU machine: generation {gen_s} s, training
 {train_s} s, total {wall_s} s ({wall_min:.1f} min).
 
 Held-out exact match under teacher forcing (96 generated records of seed {seed_plus}; greedy
@@ -69,7 +74,7 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
         name=name, params=summary["parameters"], hidden=s["hidden_size"], layers=s["num_layers"],
         vocab=summary["vocab_size"], samples=summary["train_samples"], seed=s["seed"], seed_plus=s["seed"] + 1,
         source=s["source_share"], english=s["english_weight"], lr=s["learning_rate"], batch=s["batch_size"],
-        steps=summary["global_step"], threads=s["threads"], gen_s=summary["generate_s"],
+        steps=summary["global_step"], threads=s["threads"], copy_samples=s["copy_records"] * s["copy_epochs"], gen_s=summary["generate_s"],
         train_s=summary["train_runtime_s"], wall_s=summary["wall_time_s"], wall_min=summary["wall_time_s"] / 60,
         curve=curve or "(none logged)",
     )

@@ -171,7 +171,20 @@ def collate_answers(features: list[dict[str, torch.Tensor]], pad_id: int) -> dic
 
 
 class AnswerCETrainer(Trainer):
-    """`Trainer` with CE on answer tokens only, the LM head run on those positions alone."""
+    """`Trainer` with CE on answer tokens only, the LM head run on those positions alone.
+
+    `prompt_loss_weight` > 0 adds that weight times the next-token CE on the prompt's text tokens
+    (not padding, not image tokens): a dense signal in which a name the question quotes from the
+    OCR lines is copied too. It costs the LM head on every position.
+    """
+
+    prompt_loss_weight: float = 0.0
+
+    def __init__(self, *args, prompt_loss_weight: float = 0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        if prompt_loss_weight < 0:
+            raise ValueError(f"prompt_loss_weight must be >= 0, got {prompt_loss_weight}")
+        self.prompt_loss_weight = prompt_loss_weight
 
     def _get_train_sampler(self, train_dataset=None):
         dataset = train_dataset if train_dataset is not None else self.train_dataset
@@ -183,11 +196,28 @@ class AnswerCETrainer(Trainer):
         labels = inputs.pop("labels")  # [B, P + L], answers in columns P .. P + L - 1
         width = labels.shape[1]
         first = int(torch.nonzero((labels != IGNORE_INDEX).any(0))[0])  # = P
-        logits = model(**inputs, logits_to_keep=width - first + 1, use_cache=False).logits  # [B, L + 1, V]
+        keep = 0 if self.prompt_loss_weight else width - first + 1  # 0: every position
+        logits = model(**inputs, logits_to_keep=keep, use_cache=False).logits  # [B, L + 1 (or P + L), V]
+        answer_logits = logits[:, -(width - first + 1):]
         targets = labels[:, first:]  # [B, L]; logit column i predicts answer token i
-        loss = torch.nn.functional.cross_entropy(logits[:, :-1].float().flatten(0, 1), targets.flatten(),
+        loss = torch.nn.functional.cross_entropy(answer_logits[:, :-1].float().flatten(0, 1), targets.flatten(),
                                                  ignore_index=IGNORE_INDEX)
-        return (loss, {"logits": logits}) if return_outputs else loss
+        if self.prompt_loss_weight:
+            loss = loss + self.prompt_loss_weight * prompt_text_loss(logits[:, :first], inputs)
+        return (loss, {"logits": answer_logits}) if return_outputs else loss
+
+
+def prompt_text_loss(prompt_logits: torch.Tensor, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Mean next-token CE over the prompt's text tokens: [B, P, V] logits of columns 0 .. P - 1
+    (left-padded prompts); a target counts when it is attended, text (type 0) and its
+    predecessor is attended too."""
+    ids = inputs["input_ids"][:, : prompt_logits.shape[1]]
+    attended = inputs["attention_mask"][:, : ids.shape[1]].bool()
+    text = attended if "mm_token_type_ids" not in inputs else attended & (inputs["mm_token_type_ids"][:, : ids.shape[1]] == 0)
+    counted = text[:, 1:] & attended[:, :-1]
+    targets = ids[:, 1:].masked_fill(~counted, IGNORE_INDEX)
+    return torch.nn.functional.cross_entropy(prompt_logits[:, :-1].float().flatten(0, 1), targets.flatten(),
+                                             ignore_index=IGNORE_INDEX)
 
 
 @torch.no_grad()

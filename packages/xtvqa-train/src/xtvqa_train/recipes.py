@@ -52,6 +52,7 @@ class TinyBase:
     tokenizer_records: int = 4000  # the first records' text trains the tokenizer
     batch_size: int = 32
     learning_rate: float = 1e-3  # 2e-3 made a copy-only probe's loss climb back (4.5 -> 5.4)
+    prompt_loss_weight: float = 0.0  # > 0: next-token CE on the prompt text too (pretrain.AnswerCETrainer)
     warmup_ratio: float = 0.02
     weight_decay: float = 0.01
     vocab_size: int = 8192  # room for every number up to 2100 as one token

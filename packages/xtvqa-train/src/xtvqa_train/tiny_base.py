@@ -86,7 +86,8 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress) -> Path:
                          phases[-1], pad_id)
     trainer = AnswerCETrainer(model=model, args=args, train_dataset=dataset,
                               data_collator=lambda features: collate_answers(features, pad_id),
-                              callbacks=[HeldOutCallback(held_out, recipe.eval_every)])
+                              callbacks=[HeldOutCallback(held_out, recipe.eval_every)],
+                              prompt_loss_weight=recipe.prompt_loss_weight)
     steps = len(dataset) // recipe.batch_size + (len(dataset) % recipe.batch_size > 0)
     with progress("pre-training tiny-base") as on_progress:
         trainer.add_callback(_ProgressCallback(on_progress, steps))
