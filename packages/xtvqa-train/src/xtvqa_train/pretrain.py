@@ -224,7 +224,8 @@ def prompt_text_loss(prompt_logits: torch.Tensor, inputs: dict[str, torch.Tensor
 def answer_exact_rate(model, batch: dict[str, torch.Tensor]) -> float:
     """Share of rows whose every answer token (and end of turn) is the argmax under teacher
     forcing: exactly the rows greedy decoding answers verbatim. One forward pass, no generate."""
-    inputs = dict(batch)
+    device = next(model.parameters()).device
+    inputs = {k: v.to(device) for k, v in batch.items()}
     labels = inputs.pop("labels")
     first = int(torch.nonzero((labels != IGNORE_INDEX).any(0))[0])
     was_training = model.training
