@@ -3,7 +3,7 @@
 The paper ran PaddleOCR on Chinese paper pages. Backends:
 - `rapidocr` (default, offline): PaddleOCR's PP-OCR models as ONNX, shipped inside the rapidocr
   wheel (PP-OCRv6 det/rec + the v2 direction classifier; checked: no download at first use);
-  reads Chinese and English;
+  reads Chinese and English; run on OpenVINO where installed, else onnxruntime;
 - `paddleocr`: the original, for users who can fetch its models (lazy import);
 - `tesseract`: pytesseract + a system tesseract with `chi_sim`/`eng` data (optional).
 
@@ -35,8 +35,9 @@ RAPIDOCR_PARAMS = {"Global.log_level": "warning", "Global.use_cls": False}
 PAGE_DETECTION = {"Det.limit_type": "max", "Det.limit_side_len": 1056}
 DETECTION_SHORT_SIDE = 736
 # The inference engine that runs the same bundled ONNX models: OpenVINO where it is installed (a
-# dependency of this package; 2.3x the pages/s of onnxruntime on this project's CPU machine,
-# benchmarks/ocr_speed.py), else onnxruntime. XTVQA_RAPIDOCR_ENGINE=onnxruntime|openvino chooses.
+# dependency of this package; 2.2x the pages/s of onnxruntime on this project's CPU machine,
+# benchmarks/ocr_speed.py: 1.84 vs 0.84), else onnxruntime.
+# XTVQA_RAPIDOCR_ENGINE=onnxruntime|openvino chooses.
 ENGINE_ENV = "XTVQA_RAPIDOCR_ENGINE"
 RAPIDOCR_ENGINES = ("openvino", "onnxruntime")
 _TESSERACT_LANGS = {"zh": "chi_sim+eng", "en": "eng", "fr": "fra", "de": "deu", "ja": "jpn", "ko": "kor"}

@@ -9,8 +9,8 @@ says "Café"), so answering it needs a mapping the model sees less often: the ga
 
 `AnswerDataset` draws the language per (epoch, record) from the seed, so every epoch asks the
 records anew and a run is reproducible. `Phases` chains datasets into a curriculum (tiny-base
-trains the copy-answer kinds first, then every kind). `AnswerCETrainer` is `transformers.Trainer` with the loss
-taken on answer tokens only, and the LM head applied to those positions only: on a CPU the
+trains the copy-answer kinds first, then every kind). `AnswerCETrainer` is `transformers.Trainer`
+with the loss taken on answer tokens only, and the LM head applied to those positions only: on a CPU the
 [B, T, V] prompt logits cost ten times the rest of the step (measured: 9 vs 132 samples/s at
 hidden 192, T ~ 110, V = 4096).
 """

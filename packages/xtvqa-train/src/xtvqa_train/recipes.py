@@ -28,10 +28,11 @@ MVCL_NAME = "xtvqa-tiny-ocr-mvcl"
 
 
 # Question kinds answered by copying one string found next to (or named by) the question's
-# entity: the curriculum's first phase. A tiny model learns these within a few hundred steps
-# when they are alone (measured: copy-the-shop-name from 3 % to 72 % held-out exact in 400 steps
-# of 32), but not in the full mix of 43 kinds, where comparisons and arg-max questions drown
-# the copy signal; the second phase adds everything.
+# entity: the curriculum's first phase, before all 43 kinds. Why: a tiny model learns a copy
+# from a fixed place within a few hundred steps when it is alone (measured: cover_genre and
+# shop_name alone, 3 % to 72 % held-out exact in 400 steps of 32), not in the full mix. What it
+# gave: no measurable lift so far (packages/xtvqa-train/README.md, the bundled model's recipes):
+# most of these kinds need the entity found among the OCR lines first, which is the hard part.
 COPY_KINDS = (
     "chart_value", "pie_share", "line_value", "doc_qty", "doc_amount", "doc_total", "doc_number",
     "doc_customer", "tt_time", "tt_platform", "tt_dest", "shop_type", "shop_name", "shop_opens",
