@@ -81,7 +81,10 @@ def xpaperqa_en(qasper_json: Path, pdf_dir: Path, out: Path, split: str, zoom: f
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output dataset folder.")
 @click.option("--llm", required=True, metavar="SPEC", help="openai:<model> or gemini:<model>.")
 @click.option("--base-url", default=None, help="OpenAI-compatible server (vLLM, ollama) or Gemini endpoint.")
-@click.option("--ocr", type=click.Choice(OCR_BACKENDS), default=_ZH_DEFAULTS["ocr"], show_default=True)
+@click.option("--ocr", type=click.Choice(OCR_BACKENDS), default=_ZH_DEFAULTS["ocr"], show_default=True,
+              help="OCR engine. rapidocr: PP-OCRv6 models shipped in its wheel (offline), run on OpenVINO, "
+                   "or onnxruntime with XTVQA_RAPIDOCR_ENGINE=onnxruntime; paddleocr downloads its models; "
+                   "tesseract needs the binary with chi_sim.")
 @click.option("--translator", default=None, metavar="SPEC", help="Translation backend (default: the --llm model).")
 @click.option("--work", "work_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Stage files, page images, cache and reports (default: <out>.work). Rerun to resume.")
