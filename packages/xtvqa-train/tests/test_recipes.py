@@ -90,6 +90,7 @@ def test_items_are_the_benchmark_prompt_plus_the_answer(reader, records):
     prompt = PromptConfig(use_ocr_tokens=True)
     data = AnswerDataset(records, processor, mix=LanguageMix(), epochs=2, seed=3, prompt=prompt, image_size=28)
     assert len(data) == 24 and len(data.lengths) == 24
+    assert data.record_lengths == [len(data.encode(r, r.image_lang)["prompt_ids"]) for r in records]
     k = 5
     item, lang = data[k], data.language(k)
     assert data.language(k) == lang  # a pure function of (seed, k)

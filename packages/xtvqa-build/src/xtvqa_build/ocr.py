@@ -78,8 +78,11 @@ def is_page_like(size: tuple[int, int]) -> bool:
 
 
 def _engine(backend: str, lang: str, page: bool = False) -> Any:
-    engine = rapidocr_engine() if backend == "rapidocr" else ""
-    key = f"{backend}:{lang}" + (f":{engine}{':page' if page else ''}" if backend == "rapidocr" else "")
+    """The cached engine; rapidocr has one per (language, inference engine, detection size)."""
+    key = f"{backend}:{lang}"
+    if backend == "rapidocr":
+        engine = rapidocr_engine()
+        key += f":{engine}" + (":page" if page else "")
     with _engine_lock:
         if key not in _engines:
             if backend == "rapidocr":

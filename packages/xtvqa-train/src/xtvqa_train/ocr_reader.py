@@ -4,10 +4,10 @@ The bundled default model (issue 6) cannot learn to read pixels within a CPU bud
 shared/PROBES.md), so it reads the image's OCR tokens from its prompt, as the paper's starred
 models in Table 1 do. `xtvqa_models.tiny.build_tiny_model` gives the architecture (ViT with 2x2
 patch merging, M-RoPE decoder, chat template); this module swaps its small embedded tokenizer for
-a byte-level BPE trained on the generator's questions, answers and image strings in all eight
-languages plus the prompt instructions, so that a Chinese or Russian word is a token or two
-(not one per UTF-8 byte) and digits stay one per token, and writes `xtvqa_prompt.json` so that
-the `hf:` backend puts the OCR tokens in the prompt.
+a byte-level BPE trained on the reader's own prompts (OCR lines, questions, instructions) and
+answers in all eight languages, so that a Chinese or Russian word is a token or two (not one
+per UTF-8 byte) and every number up to 2100 is one token, and writes `xtvqa_prompt.json` so
+that the `hf:` backend puts the OCR tokens in the prompt, one string per line.
 """
 
 from __future__ import annotations
