@@ -20,6 +20,7 @@ from rich.progress import (
 from rich.table import Table
 from xtvqa_build.llm import LLMConfigError
 from xtvqa_build.ocr import BACKENDS as OCR_BACKENDS
+from xtvqa_build.ocr import rapidocr_engine
 from xtvqa_build.prompts import QUESTION_TYPES
 from xtvqa_build.stage_table import TABLE2_ROWS
 from xtvqa_build.xpaperqa_en import EnReport, build_records, load_qasper
@@ -120,6 +121,8 @@ def xpaperqa_zh(pdf_dir: Path, out: Path, **options) -> None:
             return lambda n: progress.advance(task, n)
 
         try:
+            if config.ocr == "rapidocr":
+                rapidocr_engine()  # a bad XTVQA_RAPIDOCR_ENGINE fails here, before any stage runs
             pipeline = XPaperQAZh(config, progress=factory)
             report = pipeline.run()
         except (StorageError, RecordError, LLMConfigError, ImportError, ValueError) as exc:
