@@ -12,6 +12,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from xtvqa_data.synth import SynthConfig, generate, make_record
 from xtvqa_data.synth.charts import clear_figure_cache
 
@@ -77,3 +79,17 @@ def test_another_process_with_another_hash_seed_makes_the_same_records():
 
 def test_parallel_generation_equals_sequential():
     assert [fingerprint(r) for r in generate(6, seed=4, workers=2)] == [fingerprint(r) for r in generate(6, seed=4)]
+
+
+def test_resize_to_resizes_in_the_worker_and_keeps_everything_else():
+    full = list(generate(4, seed=5))
+    small = list(generate(4, seed=5, workers=2, resize_to=28))
+    for a, b in zip(full, small, strict=True):
+        assert b.image.size == (28, 28)
+        assert b.image.tobytes() == a.image.convert("RGB").resize((28, 28)).tobytes()
+        assert (b.id, b.question, b.answers, b.ocr_tokens) == (a.id, a.question, a.answers, a.ocr_tokens)
+
+
+def test_resize_to_must_be_positive():
+    with pytest.raises(ValueError, match="resize_to"):
+        generate(1, resize_to=0)

@@ -159,3 +159,34 @@ def test_toy_recipe_writes_a_loadable_ocr_reading_model(tmp_path):
     assert model.prompt.use_ocr_tokens
     record = next(iter(generate(1, seed=0, split="test")))
     assert len(model.generate([EvalItem(record, "en")], max_new_tokens=3)) == 1
+
+
+def test_time_budget_stops_the_recipe_and_the_summary_says_so(tmp_path):
+    recipe = TinyBase(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=1, batch_size=8,
+                      vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
+                      time_budget_s=1e-9)
+    out = train_tiny_base(recipe, tmp_path / "model", lambda _label: nullcontext(lambda _d, _t: None))
+    summary = json.loads((out / "recipe_summary.json").read_text())
+    assert summary["stopped_by_time_budget"] is True
+    assert [h["held_out"]["step"] for h in summary["log_history"] if "held_out" in h] == [1]
+    assert summary["global_step"] == 1 and summary["planned_steps"] == 5 and summary["train_samples"] == 8
+    assert (out / "model.safetensors").is_file()
+
+
+def test_time_budget_must_be_positive():
+    from xtvqa_train.tiny_base import TimeBudget
+
+    with pytest.raises(ValueError, match="positive"):
+        TimeBudget(0)
+
+
+def test_tiny_base_profile_follows_the_device():
+    from xtvqa_train.recipes import TINY_BASE_CUDA, tiny_base_settings
+
+    assert tiny_base_settings(cuda=False) == TinyBase()
+    assert tiny_base_settings(cuda=True) is TINY_BASE_CUDA
+    # same data and model on both; the GPU profile only runs more of it
+    cpu = TinyBase()
+    assert (TINY_BASE_CUDA.seed, TINY_BASE_CUDA.vocab_size, TINY_BASE_CUDA.hidden_size, TINY_BASE_CUDA.num_layers) == (
+        cpu.seed, cpu.vocab_size, cpu.hidden_size, cpu.num_layers)
+    assert TINY_BASE_CUDA.records * TINY_BASE_CUDA.epochs > 4 * cpu.records * cpu.epochs

@@ -258,6 +258,15 @@ class HeldOutCallback(TrainerCallback):
     def on_step_end(self, args, state, control, model=None, **kwargs):
         if state.global_step % self.every and state.global_step != state.max_steps:
             return
+        self.measure(state, model)
+
+    def on_train_end(self, args, state, control, model=None, **kwargs):
+        """A run stopped early (a time budget) is measured at the step it stopped at too."""
+        done = [h["held_out"]["step"] for h in state.log_history if "held_out" in h]
+        if state.global_step and (not done or done[-1] != state.global_step):
+            self.measure(state, model)
+
+    def measure(self, state, model) -> None:
         row = {name: round(answer_exact_rate(model, batch), 4) for name, batch in self.batches.items()}
         row.update(step=state.global_step, elapsed_s=round(time.perf_counter() - self.started, 1))
         state.log_history.append({"held_out": row})

@@ -39,8 +39,8 @@ def _records(n: int, seed: int, image_size: int, progress: Progress, *, config: 
              workers: int = 1) -> list:
     out = []
     with progress(f"generating train records (seed {seed})") as on_progress:
-        for record in generate(n, seed=seed, split="train", config=config, workers=workers):
-            out.append(record.replace(image=record.image.convert("RGB").resize((image_size, image_size))))
+        for record in generate(n, seed=seed, split="train", config=config, workers=workers, resize_to=image_size):
+            out.append(record)
             on_progress(len(out), n)
     return out
 
@@ -79,17 +79,19 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress) -> Path:
         weight_decay=recipe.weight_decay, adam_beta2=0.98, max_grad_norm=1.0, logging_steps=50,
         # The recipe's timings are CPU ones; on a machine with a GPU it trains there (same settings).
         save_strategy="no", report_to="none", seed=recipe.seed, use_cpu=not torch.cuda.is_available(),
-        dataloader_num_workers=recipe.data_workers,
+        dataloader_num_workers=recipe.data_workers, dataloader_persistent_workers=recipe.data_workers > 0,
         remove_unused_columns=False, disable_tqdm=True,
     )
     model.train()
-    held_out = _held_out(_records(recipe.held_out_records, recipe.seed + 1, size.image_size, progress),
-                         phases[-1], pad_id)
+    held_out = _held_out(_records(recipe.held_out_records, recipe.seed + 1, size.image_size, progress,
+                                  workers=recipe.generate_workers), phases[-1], pad_id)
     trainer = AnswerCETrainer(model=model, args=args, train_dataset=dataset,
                               data_collator=lambda features: collate_answers(features, pad_id),
                               callbacks=[HeldOutCallback(held_out, recipe.eval_every)],
                               prompt_loss_weight=recipe.prompt_loss_weight)
     steps = len(dataset) // recipe.batch_size + (len(dataset) % recipe.batch_size > 0)
+    deadline = TimeBudget(recipe.time_budget_s, started)
+    trainer.add_callback(deadline)
     with progress("pre-training tiny-base") as on_progress:
         trainer.add_callback(_ProgressCallback(on_progress, steps))
         result = trainer.train()
@@ -98,7 +100,9 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress) -> Path:
     summary = {
         "recipe": "tiny-base", "settings": asdict(recipe), "parameters": model.num_parameters(),
         "vocab_size": len(processor.tokenizer), "global_step": trainer.state.global_step,
-        "train_samples": len(dataset), "generate_s": round(generated, 1),
+        "planned_steps": steps, "stopped_by_time_budget": deadline.stopped,
+        "train_samples": min(len(dataset), trainer.state.global_step * recipe.batch_size),
+        "device": _device_name(), "generate_s": round(generated, 1),
         "train_runtime_s": round(result.metrics["train_runtime"], 1),
         "wall_time_s": round(time.perf_counter() - started, 1),
         "log_history": trainer.state.log_history, "model_dir": str(out),
@@ -106,6 +110,32 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress) -> Path:
     (out / "recipe_summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     write_card(out, summary, out.name)
     return out
+
+
+def _device_name() -> str:
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_name()
+    import platform
+
+    return f"CPU ({platform.processor() or platform.machine()}), {torch.get_num_threads()} torch thread(s)"
+
+
+class TimeBudget(TrainerCallback):
+    """Stops training once `seconds` have passed since `started` (a `time.perf_counter()` value;
+    None: the start of training), or never when `seconds` is None; `stopped` says whether it did."""
+
+    def __init__(self, seconds: float | None, started: float | None = None):
+        if seconds is not None and seconds <= 0:
+            raise ValueError(f"time budget must be positive seconds, got {seconds}")
+        self.seconds, self.stopped, self.started = seconds, False, started
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        if self.started is None:
+            self.started = time.perf_counter()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.seconds is not None and time.perf_counter() - self.started > self.seconds:
+            self.stopped = control.should_training_stop = True
 
 
 class _ProgressCallback(TrainerCallback):

@@ -113,19 +113,31 @@ def make_record(index: int, *, seed: int = 0, scenarios: Sequence[str] | None = 
 
 def generate(n: int, *, seed: int = 0, scenarios: Sequence[str] | None = None,
              image_langs: Sequence[str] = IMAGE_LANGS, split: str = "test",
-             config: SynthConfig = SynthConfig(), start: int = 0, workers: int = 1) -> Iterator[Record]:
+             config: SynthConfig = SynthConfig(), start: int = 0, workers: int = 1,
+             resize_to: int | None = None) -> Iterator[Record]:
     """Records `start` .. `start + n - 1` of the run (seed, split, options), in order, lazily.
 
     Arguments are checked here, before any record is made. `workers > 1` renders in that many
-    processes; the records are the same as with one.
+    processes; the records are the same as with one. `resize_to`: each image is rendered as
+    usual (same layout, same OCR tokens) and then resized to that many pixels square, in the
+    worker, so a small model's training data does not ship full renders between processes.
     """
     if n < 0 or start < 0 or seed < 0 or workers < 1:
         raise ValueError(f"need n, start, seed >= 0 and workers >= 1, got n={n}, start={start}, seed={seed}, workers={workers}")
+    if resize_to is not None and resize_to < 1:
+        raise ValueError(f"resize_to must be a positive number of pixels, got {resize_to}")
     resolve_scenarios(scenarios, config)
     resolve_image_langs(image_langs)
     make = functools.partial(make_record, seed=seed, scenarios=None if scenarios is None else tuple(scenarios),
                              image_langs=tuple(image_langs), split=split, config=config)
+    if resize_to is not None:
+        make = functools.partial(_resized, make, resize_to)
     return _records(make, range(start, start + n), workers)
+
+
+def _resized(make, size: int, index: int) -> Record:
+    record = make(index)
+    return record.replace(image=record.image.convert("RGB").resize((size, size)))
 
 
 def _records(make, indices: range, workers: int) -> Iterator[Record]:
