@@ -13,7 +13,6 @@ import subprocess
 import sys
 
 import pytest
-
 from xtvqa_data.synth import SynthConfig, generate, make_record
 from xtvqa_data.synth.charts import clear_figure_cache
 
