@@ -132,6 +132,29 @@ def test_collated_answers_start_in_one_column_and_the_loss_sees_only_them(reader
     assert both.item() == pytest.approx(direct.item() + 0.5 * torch.stack(terms).mean().item(), rel=1e-5)
 
 
+def test_collator_positions_are_the_models_own_for_one_token_images(reader, records):
+    model, processor = reader
+    data = AnswerDataset(records[:5], processor, mix=LanguageMix(), epochs=1, seed=0, prompt=READER_PROMPT,
+                         image_size=28)
+    features = [data[i] for i in range(5)]  # prompts of different lengths: left padding
+    plain = collate_answers(features, processor.tokenizer.pad_token_id)
+    positioned = collate_answers(features, processor.tokenizer.pad_token_id, text_positions=True)
+    assert (plain["attention_mask"] == 0).any()
+    model.eval()
+    with torch.no_grad():
+        rope, _ = model.model.get_rope_index(plain["input_ids"], plain["mm_token_type_ids"], plain["image_grid_thw"],
+                                              attention_mask=plain["attention_mask"])
+        mask = plain["attention_mask"].bool()
+        assert all(torch.equal(rope[axis][mask], positioned["position_ids"][mask]) for axis in range(3))
+        a = model(**{k: v for k, v in plain.items() if k != "labels"}).logits
+        b = model(**{k: v for k, v in positioned.items() if k != "labels"}).logits
+    assert torch.allclose(a[mask], b[mask], atol=1e-5)
+    bigger = [dict(f, mm_token_type_ids=f["mm_token_type_ids"].clone()) for f in features]
+    bigger[0]["mm_token_type_ids"][-3:] = 1  # as if its image were three visual tokens
+    with pytest.raises(ValueError, match="one visual token"):
+        collate_answers(bigger, processor.tokenizer.pad_token_id, text_positions=True)
+
+
 def test_the_curriculum_trains_its_phases_in_order_shuffled_within(reader, records):
     _, processor = reader
     first, second = (AnswerDataset(chunk, processor, mix=LanguageMix(), epochs=epochs, seed=0, prompt=READER_PROMPT,
@@ -150,10 +173,11 @@ def test_toy_recipe_writes_a_loadable_ocr_reading_model(tmp_path):
     from xtvqa_models import load_model
 
     recipe = TinyBase(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=1, batch_size=8,
-                      vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1)
+                      vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
+                      echo_samples=8)
     out = train_tiny_base(recipe, tmp_path / "model", lambda _label: nullcontext(lambda _d, _t: None))
     summary = json.loads((out / "recipe_summary.json").read_text())
-    assert summary["global_step"] == 5 and summary["train_samples"] == 16 + 24
+    assert summary["global_step"] == 6 and summary["train_samples"] == 8 + 16 + 24
     assert json.loads((out / "xtvqa_prompt.json").read_text())["ocr_separator"] == "\n"
     model = load_model(f"hf:{out}")
     assert model.prompt.use_ocr_tokens
@@ -164,12 +188,12 @@ def test_toy_recipe_writes_a_loadable_ocr_reading_model(tmp_path):
 def test_time_budget_stops_the_recipe_and_the_summary_says_so(tmp_path):
     recipe = TinyBase(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=1, batch_size=8,
                       vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
-                      time_budget_s=1e-9)
+                      echo_samples=8, time_budget_s=1e-9)
     out = train_tiny_base(recipe, tmp_path / "model", lambda _label: nullcontext(lambda _d, _t: None))
     summary = json.loads((out / "recipe_summary.json").read_text())
     assert summary["stopped_by_time_budget"] is True
     assert [h["held_out"]["step"] for h in summary["log_history"] if "held_out" in h] == [1]
-    assert summary["global_step"] == 1 and summary["planned_steps"] == 5 and summary["train_samples"] == 8
+    assert summary["global_step"] == 1 and summary["planned_steps"] == 6 and summary["train_samples"] == 8
     assert (out / "model.safetensors").is_file()
 
 
@@ -190,3 +214,54 @@ def test_tiny_base_profile_follows_the_device():
     assert (TINY_BASE_CUDA.seed, TINY_BASE_CUDA.vocab_size, TINY_BASE_CUDA.hidden_size, TINY_BASE_CUDA.num_layers) == (
         cpu.seed, cpu.vocab_size, cpu.hidden_size, cpu.num_layers)
     assert TINY_BASE_CUDA.records * TINY_BASE_CUDA.epochs > 4 * cpu.records * cpu.epochs
+
+
+def test_generator_corpus_holds_the_prompts_as_the_given_prompt_writes_them():
+    from xtvqa_train.ocr_reader import generator_corpus
+
+    record = next(iter(generate(1, seed=3, split="train")))
+    spaced = PromptConfig(use_ocr_tokens=True, ocr_separator=" | ")
+    default = list(generator_corpus([record]))
+    custom = list(generator_corpus([record], spaced))
+    for lang in record.question:
+        assert READER_PROMPT.text(EvalItem(record, lang)) in default
+        assert spaced.text(EvalItem(record, lang)) in custom
+        assert spaced.text(EvalItem(record, lang)) not in default
+    assert all(answer in custom for answers in record.answers.values() for answer in answers)
+
+
+def test_model_card_says_where_the_model_trained_and_whether_the_budget_stopped_it(tmp_path):
+    from dataclasses import asdict
+
+    from xtvqa_train.model_card import write_card
+
+    summary = {"settings": asdict(TinyBase(time_budget_s=456.0)), "parameters": 3_000_000, "vocab_size": 8192,
+               "train_samples": 333_056, "global_step": 1301, "planned_steps": 4844, "stopped_by_time_budget": True,
+               "device": "NVIDIA H200", "generate_s": 160.9, "train_runtime_s": 268.0, "wall_time_s": 456.7,
+               "log_history": [{"held_out": {"source": 0.15, "cross": 0.17, "step": 1301, "elapsed_s": 268.9}}]}
+    text = write_card(tmp_path, summary, "m").read_text()
+    assert "Measured on NVIDIA H200" in text
+    assert "stopped by its time budget (456 s from the recipe's start) at step 1301 of 4844" in text
+    assert "| 1301 | 268.9 | 0.150 | 0.170 |" in text and "(96 generated records" in text
+    summary.update(stopped_by_time_budget=False)
+    assert "time budget" not in write_card(tmp_path, summary, "m").read_text()
+
+
+def test_echo_samples_ask_for_consecutive_ocr_lines_from_a_named_one(records):
+    from xtvqa_train.tiny_base import ECHO_ALL, echo_records
+
+    echoes = echo_records(records, 40, seed=7)
+    def texts(samples):
+        return [(e.id, e.question, e.answers) for e in samples]
+
+    assert len(echoes) == 40 and texts(echo_records(records, 40, seed=7)) == texts(echoes)
+    for echo in echoes:
+        lines = list(echo.ocr_tokens)
+        (question,) = set(echo.question.values())
+        (answer,) = {a for answers in echo.answers.values() for a in answers}
+        start = 0 if question == ECHO_ALL else lines.index(question.split("“")[1].split("”")[0])
+        got = answer.split("\n")
+        assert got == lines[start : start + len(got)] and 1 <= len(got) <= 12
+        assert echo.meta["question_kind"] == "echo" and echo.question_type == "extractive"
+    assert any(q != ECHO_ALL for e in echoes for q in e.question.values())
+    assert echo_records(records, 0, seed=7) == []

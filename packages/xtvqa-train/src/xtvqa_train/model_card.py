@@ -46,16 +46,17 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
     uv run apps/train --recipe tiny-mvcl      # MVCL-MI fine-tuning of it -> xtvqa-tiny-ocr-mvcl
 
 Settings: `xtvqa_train.recipes.TinyBase` (all of them in `recipe_summary.json`). Answer-only
-cross-entropy, AdamW lr {lr}, cosine schedule, batch {batch}, {steps} steps, float32, {threads}
-CPU thread(s) for the model. A curriculum: first {copy_samples:,} samples asking only the kinds
-answered by copying one string (`recipes.COPY_KINDS`: a value, a time, a name next to the
-question's entity), then every kind. Choices that made it learnable, each measured while
+cross-entropy, AdamW lr {lr}, cosine schedule, batch {batch}, {steps} steps, float32 (on a CPU,
+{threads} torch thread(s)). A curriculum: first {echo:,} echo samples ("Repeat the lines from
+“X” on.", answered by the OCR lines from X on: every answer token a copy from the prompt), then
+{copy_samples:,} samples asking only the kinds answered by copying one string
+(`recipes.COPY_KINDS`: a value, a time, a name next to the question's entity), then every kind. Choices that made it learnable, each measured while
 building it: one OCR string per line, so that a name is the same tokens in the OCR lines, in the
 question and in the answer (answering becomes copying token ids); numbers up to 2100 as single
-tokens; learning rate 1e-3 (2e-3 made a copy-only probe diverge). Measured on this repository's 2-core CPU machine: generation {gen_s} s, training
-{train_s} s, total {wall_s} s ({wall_min:.1f} min).
+tokens; learning rate 1e-3 (2e-3 made a copy-only probe diverge). Measured on {device}:
+generation {gen_s} s, training {train_s} s, total {wall_s} s ({wall_min:.1f} min).{stopped}
 
-Held-out exact match under teacher forcing (96 generated records of seed {seed_plus}; greedy
+Held-out exact match under teacher forcing ({held_out} generated records of seed {seed_plus}; greedy
 decoding gives these answers verbatim), by training step:
 
 {curve}
@@ -74,9 +75,14 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
         name=name, params=summary["parameters"], hidden=s["hidden_size"], layers=s["num_layers"],
         vocab=summary["vocab_size"], samples=summary["train_samples"], seed=s["seed"], seed_plus=s["seed"] + 1,
         source=s["source_share"], english=s["english_weight"], lr=s["learning_rate"], batch=s["batch_size"],
-        steps=summary["global_step"], threads=s["threads"], copy_samples=s["copy_records"] * s["copy_epochs"], gen_s=summary["generate_s"],
+        steps=summary["global_step"], threads=s["threads"], copy_samples=s["copy_records"] * s["copy_epochs"],
+        echo=s.get("echo_samples", 0), gen_s=summary["generate_s"],
         train_s=summary["train_runtime_s"], wall_s=summary["wall_time_s"], wall_min=summary["wall_time_s"] / 60,
-        curve=curve or "(none logged)",
+        curve=curve or "(none logged)", held_out=s["held_out_records"],
+        device=summary.get("device", "this repository's 2-core CPU machine"),
+        stopped=(f" Training was stopped by its time budget ({s['time_budget_s']:.0f} s from the recipe's start) "
+                 f"at step {summary['global_step']} of {summary['planned_steps']}."
+                 if summary.get("stopped_by_time_budget") else ""),
     )
     path = out / "README.md"
     path.write_text(text, encoding="utf-8")

@@ -70,16 +70,16 @@ GUILLEMETS = normalizers.Sequence(
 )
 
 
-def generator_corpus(records: Iterable[Record]) -> Iterator[str]:
-    """Tokenizer training text: the reader's prompts (OCR lines, question, instruction) in every
-    question language of each record, every answer, and the numbers up to 2100."""
+def generator_corpus(records: Iterable[Record], prompt: PromptConfig = READER_PROMPT) -> Iterator[str]:
+    """Tokenizer training text: the reader's prompts (`prompt`: OCR lines, question, instruction)
+    in every question language of each record, every answer, and the numbers up to 2100."""
     # Every number up to 2100 and every zero-padded digit, often enough for BPE to keep them whole.
     numbers = " ".join([*map(str, range(2101)), *(f"{i:02d}" for i in range(10))])
     yield from [numbers] * 8
     yield from corpus_lines(0)
     for record in records:
         for lang in record.question:
-            yield READER_PROMPT.text(EvalItem(record, lang))
+            yield prompt.text(EvalItem(record, lang))
         for answers in record.answers.values():
             yield from answers
 
@@ -90,14 +90,16 @@ def build_ocr_reader(
     *,
     size: ReaderSize = ReaderSize(),
     seed: int = 0,
+    prompt: PromptConfig = READER_PROMPT,
 ) -> tuple[torch.nn.Module, Qwen2VLProcessor]:
-    """A randomly initialised (std 0.02) tiny Qwen2-VL with a generator-trained tokenizer.
+    """A randomly initialised (std 0.02) tiny Qwen2-VL with a generator-trained tokenizer (trained
+    on the records' prompts as `prompt` writes them).
 
     Returns (model, processor); `save_reader` writes them. `out_dir` only names the model in
     errors; nothing is written there yet.
     """
     bpe = train_bpe(
-        generator_corpus(corpus_records),
+        generator_corpus(corpus_records, prompt),
         vocab_size=size.vocab_size,
         special_tokens=SPECIALS,
         individual_digits=not size.whole_numbers,

@@ -158,9 +158,15 @@ class PhasedLengthSampler(Sampler):
             start += len(lengths)
 
 
-def collate_answers(features: list[dict[str, torch.Tensor]], pad_id: int) -> dict[str, torch.Tensor]:
+def collate_answers(features: list[dict[str, torch.Tensor]], pad_id: int, *,
+                    text_positions: bool = False) -> dict[str, torch.Tensor]:
     """Left-padded prompts then right-padded answers ([B, P + L]), so every answer starts at
-    column P and the loss needs the last L + 1 logit positions only; image tensors concatenated."""
+    column P and the loss needs the last L + 1 logit positions only; image tensors concatenated.
+
+    `text_positions`: also `position_ids`, 0, 1, 2, ... over each row's attended tokens. When
+    every image is one visual token (the OCR reader's 28 px image) these are exactly Qwen2-VL's
+    M-RoPE positions, and the model then skips `get_rope_index`, which walks the batch sample by
+    sample (benchmarks/reader_step.py); a row with more visual tokens is refused."""
     width_p = max(len(f["prompt_ids"]) for f in features)
     width_a = max(len(f["answer_ids"]) for f in features)
     ids, labels, mask, types = [], [], [], []
@@ -173,12 +179,18 @@ def collate_answers(features: list[dict[str, torch.Tensor]], pad_id: int) -> dic
         mask.append(torch.cat([torch.zeros(left), torch.ones(n_prompt + n_answer), torch.zeros(right)]).long())
         types.append(torch.cat([torch.zeros(left, dtype=torch.long), f["mm_token_type_ids"],
                                 torch.zeros(n_answer + right, dtype=torch.long)]))
-    return {
+    batch = {
         "input_ids": torch.stack(ids), "labels": torch.stack(labels), "attention_mask": torch.stack(mask),
         "mm_token_type_ids": torch.stack(types),
         "pixel_values": torch.cat([f["pixel_values"] for f in features]),
         "image_grid_thw": torch.cat([f["image_grid_thw"] for f in features]),
     }
+    if text_positions:
+        if (batch["mm_token_type_ids"] != 0).sum(-1).max() > 1:
+            raise ValueError("text_positions needs each row's image to be one visual token "
+                             "(M-RoPE positions of larger images are not 1-D)")
+        batch["position_ids"] = (batch["attention_mask"].cumsum(-1) - 1).clamp(min=0)
+    return batch
 
 
 class AnswerCETrainer(Trainer):

@@ -46,6 +46,11 @@ class TinyBase:
     """tiny-base: what the pre-training of the bundled model depends on."""
 
     seed: int = 1000  # generator seed of the train split (data/sample is split "test", seed 0)
+    # phase 0: "repeat the lines from X on" samples (`tiny_base.echo_records`, drawn from the
+    # records with seed + 3): every answer token is a copy from the prompt, so the attention
+    # that finds a string among the OCR lines and reads on from it is trained at every token.
+    # Why: it is the one change that moved the lookup probe (experiments/reader_lookup.py).
+    echo_samples: int = 12000
     copy_records: int = 8000  # phase 1: COPY_KINDS only (generator seed + 2)
     copy_epochs: int = 4
     records: int = 30000  # phase 2: every kind; x epochs = its training samples
@@ -80,7 +85,7 @@ class TinyBase:
 # (packages/xtvqa-train/README.md); one GPU runs this many samples in minutes, while 12 processes
 # prepare the batches and 15 render the records.
 TINY_BASE_CUDA = TinyBase(
-    records=100_000, epochs=12, copy_records=20_000, copy_epochs=2, batch_size=256, learning_rate=1.5e-3,
+    echo_samples=40_000, records=100_000, epochs=12, copy_records=20_000, copy_epochs=2, batch_size=256, learning_rate=1.5e-3,
     warmup_ratio=0.03, threads=4, data_workers=12, generate_workers=15, held_out_records=256, eval_every=250,
 )
 

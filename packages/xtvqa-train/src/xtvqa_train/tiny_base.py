@@ -6,20 +6,24 @@
               layout, and so whose OCR tokens, data/sample has)
     model     `ocr_reader.build_ocr_reader` (tokenizer from the first records' text)
     training  `pretrain.AnswerCETrainer`, CE on answer tokens, English-dominant `LanguageMix`;
-              a curriculum (`pretrain.Phases`): the copy records first, then all records
+              a curriculum (`pretrain.Phases`): echo samples (`echo_records`), the copy
+              records, then all records
     output    the model folder (model, processor, xtvqa_prompt.json, README.md model card) and
               `recipe_summary.json` (settings, steps, loss history, wall times)
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import random
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 import torch
 from transformers import TrainerCallback, TrainingArguments
+from xtvqa_data import Record
 from xtvqa_data.synth import SynthConfig, generate
 
 from xtvqa_train.model_card import write_card
@@ -45,12 +49,36 @@ def _records(n: int, seed: int, image_size: int, progress: Progress, *, config: 
     return out
 
 
+ECHO_FROM = "Repeat the lines from “{line}” on."
+ECHO_ALL = "Repeat the text."
+
+
+def echo_records(pool: list[Record], n: int, seed: int) -> list[Record]:
+    """`n` echo samples: a record of `pool` asked (the same words in every language) to repeat
+    3 to 12 consecutive OCR lines from a random one on, answered by those lines, one per line."""
+    rng, out = random.Random(seed), []
+    candidates = [r for r in pool if r.ocr_tokens]
+    if n and not candidates:
+        raise ValueError("echo samples need records with OCR tokens")
+    while len(out) < n:
+        record = candidates[rng.randrange(len(candidates))]
+        lines = list(record.ocr_tokens)
+        start = rng.randrange(len(lines))
+        question = ECHO_FROM.format(line=lines[start]) if start else ECHO_ALL
+        answer = "\n".join(lines[start : start + rng.randint(3, 12)])
+        out.append(record.replace(question={lang: question for lang in record.question},
+                                  answers={lang: (answer,) for lang in record.answers},
+                                  question_type="extractive", meta={**record.meta, "question_kind": "echo"}))
+    return out
+
+
 def _held_out(records: list, dataset: AnswerDataset, pad_id: int) -> dict:
     """Source-language and cross-lingual (en for zh/fr images, zh for en images) batches."""
     cross = {"en": "zh", "zh": "en", "fr": "en"}
     return {
-        "source": collate_answers([dataset.encode(r, r.image_lang) for r in records], pad_id),
-        "cross": collate_answers([dataset.encode(r, cross.get(r.image_lang, "en")) for r in records], pad_id),
+        "source": collate_answers([dataset.encode(r, r.image_lang) for r in records], pad_id, text_positions=True),
+        "cross": collate_answers([dataset.encode(r, cross.get(r.image_lang, "en")) for r in records], pad_id,
+                                 text_positions=True),
     }
 
 
@@ -66,10 +94,11 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress) -> Path:
     generated = time.perf_counter() - started
     model, processor = build_ocr_reader(out, records[: recipe.tokenizer_records], size=size, seed=recipe.seed)
     mix = LanguageMix(recipe.source_share, recipe.english_weight)
+    echoes = echo_records(records, recipe.echo_samples, recipe.seed + 3)
+    curriculum = [(echoes, 1), (copy_records, recipe.copy_epochs), (records, recipe.epochs)]
     phases = [AnswerDataset(chunk, processor, mix=mix, epochs=epochs, seed=recipe.seed + k, prompt=READER_PROMPT,
                             image_size=size.image_size)
-              for k, (chunk, epochs) in enumerate([(copy_records, recipe.copy_epochs), (records, recipe.epochs)])
-              if chunk and epochs]
+              for k, (chunk, epochs) in enumerate(curriculum) if chunk and epochs]
     dataset = Phases(phases)
     pad_id = processor.tokenizer.pad_token_id
     run_dir = out.parent / f".{out.name}-checkpoints"
@@ -86,7 +115,8 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress) -> Path:
     held_out = _held_out(_records(recipe.held_out_records, recipe.seed + 1, size.image_size, progress,
                                   workers=recipe.generate_workers), phases[-1], pad_id)
     trainer = AnswerCETrainer(model=model, args=args, train_dataset=dataset,
-                              data_collator=lambda features: collate_answers(features, pad_id),
+                              # positions built here: the reader's image is one token (see collate_answers)
+                              data_collator=functools.partial(collate_answers, pad_id=pad_id, text_positions=True),
                               callbacks=[HeldOutCallback(held_out, recipe.eval_every)],
                               prompt_loss_weight=recipe.prompt_loss_weight)
     steps = len(dataset) // recipe.batch_size + (len(dataset) % recipe.batch_size > 0)

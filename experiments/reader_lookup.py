@@ -1,0 +1,140 @@
+"""Probe: can the tiny OCR reader learn associative recall (find a name among the OCR lines,
+answer the line beside it), and what speeds that up? Issue 6's bottleneck, measured alone.
+
+Builds the bundled reader's architecture (`ocr_reader.build_ocr_reader`: hidden 192, 4 layers,
+8192-token BPE) on 4,000 generated train records (seed 1000) and trains it with the recipe's
+trainer (`pretrain.AnswerCETrainer`, answer-only CE, AdamW lr 1e-3 after 100 warm-up steps,
+batch 32, one CPU thread) on lookup questions asked in English about each record's OCR lines:
+"Which line comes after “X”?" / "Which line comes before “X”?" (X a line that occurs once).
+Every 200 steps it prints the exact rate under teacher forcing on 96 lookups about held-out
+records (seed 1001); it stops after --minutes of training.
+
+--echo N puts N "echo" samples first (a curriculum): "Repeat the text." or "Repeat the lines
+from “X” on." answered by 3 to 12 consecutive OCR lines. Every answer token is then a copy from
+the prompt, a dense signal for the attention that finds a string and reads on from it (the
+lookup's first answer token is exactly such a read). --mix S instead mixes echo samples into
+the lookups, share S. --question-first puts the question before the OCR lines.
+
+Measured on the 2-core machine, two probes at a time (one thread each), held-out lookup exact:
+no echo 0.03-0.06 at 1,600-1,800 steps; --echo 12000: 0.09-0.14 at 1,600-1,700 steps and 0.22-0.26
+at 3,000-3,500 steps (25 minutes); --echo 30000: 0.19-0.26 at 2,800-3,200 steps; --mix 0.5:
+0.07-0.08 at 1,200-1,300 steps; --question-first 0.04-0.10 at 1,800-2,800 steps, with --echo
+12000 0.08-0.13 at 1,600-2,600. packages/xtvqa-train/README.md has the table.
+
+Run: uv run python experiments/reader_lookup.py [--echo 12000] [--mix 0.5] [--question-first] [--minutes 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+
+import torch
+from transformers import TrainerCallback, TrainingArguments
+from xtvqa_data import EvalItem, Record
+from xtvqa_data.synth import generate
+from xtvqa_models.prompts import PromptConfig
+from xtvqa_train.ocr_reader import ReaderSize, build_ocr_reader
+from xtvqa_train.pretrain import (
+    AnswerCETrainer,
+    AnswerDataset,
+    HeldOutCallback,
+    LanguageMix,
+    Phases,
+    collate_answers,
+)
+
+LOOKUP = {1: "Which line comes after “{x}”?", -1: "Which line comes before “{x}”?"}
+
+
+class QuestionFirst(PromptConfig):
+    """The reader's prompt with the question before the OCR lines (then the instruction)."""
+
+    def text(self, item: EvalItem) -> str:
+        header = self.ocr_header.get(item.question_lang) or self.ocr_header["en"]
+        lines = self.ocr_separator.join(list(item.ocr_tokens)[: self.max_ocr_tokens])
+        return "\n".join([item.question, header + "\n" + lines, self.instruction(item)])
+
+
+def asked(record: Record, question: str, answer: str) -> Record:
+    """`record` with one question and answer, the same in every language."""
+    return record.replace(question={lang: question for lang in record.question},
+                          answers={lang: (answer,) for lang in record.answers}, question_type="extractive")
+
+
+def lookups(pool: list[Record], n: int, seed: int) -> list[Record]:
+    rng, out = random.Random(seed), []
+    while len(out) < n:
+        record = pool[rng.randrange(len(pool))]
+        lines, offset = list(record.ocr_tokens), rng.choice([1, -1])
+        unique = [i for i in range(len(lines)) if 0 <= i + offset < len(lines) and lines.count(lines[i]) == 1]
+        if unique:
+            i = rng.choice(unique)
+            out.append(asked(record, LOOKUP[offset].format(x=lines[i]), lines[i + offset]))
+    return out
+
+
+def echoes(pool: list[Record], n: int, seed: int) -> list[Record]:
+    rng, out = random.Random(seed), []
+    while len(out) < n:
+        record = pool[rng.randrange(len(pool))]
+        lines = list(record.ocr_tokens)
+        i = rng.randrange(len(lines))
+        question = f"Repeat the lines from “{lines[i]}” on." if i else "Repeat the text."
+        out.append(asked(record, question, "\n".join(lines[i : i + rng.randint(3, 12)])))
+    return out
+
+
+class Stop(TrainerCallback):
+    def __init__(self, seconds: float):
+        self.seconds, self.started = seconds, time.perf_counter()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        control.should_training_stop = time.perf_counter() - self.started > self.seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--echo", type=int, default=0, help="echo samples first (a curriculum phase)")
+    parser.add_argument("--mix", type=float, default=0.0, help="share of echo samples mixed into the lookups")
+    parser.add_argument("--question-first", action="store_true", help="question before the OCR lines")
+    parser.add_argument("--minutes", type=float, default=12.0)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    args = parser.parse_args()
+    if not 0 <= args.mix < 1 or args.echo < 0 or (args.mix and args.echo):
+        parser.error("--mix in [0, 1) or --echo >= 0, not both")
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+    prompt = (QuestionFirst if args.question_first else PromptConfig)(use_ocr_tokens=True, ocr_separator="\n")
+    train = list(generate(4000, seed=1000, split="train", resize_to=28, workers=2))
+    held = list(generate(200, seed=1001, split="train", resize_to=28))
+    model, processor = build_ocr_reader("probe", train, size=ReaderSize(vocab_size=8192, hidden_size=192), seed=1000,
+                                        prompt=prompt)
+
+    def dataset(records: list[Record], seed: int) -> AnswerDataset:
+        return AnswerDataset(records, processor, mix=LanguageMix(1.0), epochs=1, seed=seed, prompt=prompt, image_size=28)
+
+    items = lookups(train, 100_000, 0)
+    if args.mix:
+        items += echoes(train, int(len(items) * args.mix / (1 - args.mix)), 1)
+        random.Random(5).shuffle(items)
+    phases = ([dataset(echoes(train, args.echo, 1), 1)] if args.echo else []) + [dataset(items, 0)]
+    pad = processor.tokenizer.pad_token_id
+    held_out = {"lookup": collate_answers([phases[-1].encode(r, r.image_lang) for r in lookups(held, 96, 1)], pad)}
+    with tempfile.TemporaryDirectory(prefix="xtvqa-probe-") as scratch:
+        training = TrainingArguments(
+            output_dir=scratch, per_device_train_batch_size=args.batch_size, num_train_epochs=1, learning_rate=args.lr,
+            lr_scheduler_type="constant_with_warmup", warmup_steps=100, weight_decay=0.01, adam_beta2=0.98,
+            max_grad_norm=1.0, logging_steps=200, save_strategy="no", report_to="none", seed=0, use_cpu=True,
+            dataloader_num_workers=0, remove_unused_columns=False, disable_tqdm=True)
+        model.train()
+        AnswerCETrainer(model=model, args=training, train_dataset=Phases(phases),
+                        data_collator=lambda features: collate_answers(features, pad),
+                        callbacks=[HeldOutCallback(held_out, 200), Stop(args.minutes * 60)]).train()
+
+
+if __name__ == "__main__":
+    main()
