@@ -9,8 +9,9 @@ batch 32, one CPU thread) on lookup questions asked in English about each record
 Every 200 steps it prints the exact rate under teacher forcing on 96 lookups about held-out
 records (seed 1001); it stops after --minutes of training.
 
---echo N puts N "echo" samples first (a curriculum): "Repeat the text." or "Repeat the lines
-from “X” on." answered by 3 to 12 consecutive OCR lines. Every answer token is then a copy from
+--echo N puts N "echo" samples first (a curriculum; `tiny_base.echo_records`, the recipe's
+phase 0): "Repeat the text." or "Repeat the lines from “X” on." answered by 3 to 12
+consecutive OCR lines. Every answer token is then a copy from
 the prompt, a dense signal for the attention that finds a string and reads on from it (the
 lookup's first answer token is exactly such a read). --mix S instead mixes echo samples into
 the lookups, share S. --question-first puts the question before the OCR lines.
@@ -45,6 +46,7 @@ from xtvqa_train.pretrain import (
     Phases,
     collate_answers,
 )
+from xtvqa_train.tiny_base import echo_records
 
 LOOKUP = {1: "Which line comes after “{x}”?", -1: "Which line comes before “{x}”?"}
 
@@ -73,17 +75,6 @@ def lookups(pool: list[Record], n: int, seed: int) -> list[Record]:
         if unique:
             i = rng.choice(unique)
             out.append(asked(record, LOOKUP[offset].format(x=lines[i]), lines[i + offset]))
-    return out
-
-
-def echoes(pool: list[Record], n: int, seed: int) -> list[Record]:
-    rng, out = random.Random(seed), []
-    while len(out) < n:
-        record = pool[rng.randrange(len(pool))]
-        lines = list(record.ocr_tokens)
-        i = rng.randrange(len(lines))
-        question = f"Repeat the lines from “{lines[i]}” on." if i else "Repeat the text."
-        out.append(asked(record, question, "\n".join(lines[i : i + rng.randint(3, 12)])))
     return out
 
 
@@ -119,9 +110,9 @@ def main() -> None:
 
     items = lookups(train, 100_000, 0)
     if args.mix:
-        items += echoes(train, int(len(items) * args.mix / (1 - args.mix)), 1)
+        items += echo_records(train, int(len(items) * args.mix / (1 - args.mix)), 1)
         random.Random(5).shuffle(items)
-    phases = ([dataset(echoes(train, args.echo, 1), 1)] if args.echo else []) + [dataset(items, 0)]
+    phases = ([dataset(echo_records(train, args.echo, 1), 1)] if args.echo else []) + [dataset(items, 0)]
     pad = processor.tokenizer.pad_token_id
     held_out = {"lookup": collate_answers([phases[-1].encode(r, r.image_lang) for r in lookups(held, 96, 1)], pad)}
     with tempfile.TemporaryDirectory(prefix="xtvqa-probe-") as scratch:

@@ -50,10 +50,10 @@ cross-entropy, AdamW lr {lr}, cosine schedule, batch {batch}, {steps} steps, flo
 {threads} torch thread(s)). A curriculum: first {echo:,} echo samples ("Repeat the lines from
 “X” on.", answered by the OCR lines from X on: every answer token a copy from the prompt), then
 {copy_samples:,} samples asking only the kinds answered by copying one string
-(`recipes.COPY_KINDS`: a value, a time, a name next to the question's entity), then every kind. Choices that made it learnable, each measured while
-building it: one OCR string per line, so that a name is the same tokens in the OCR lines, in the
-question and in the answer (answering becomes copying token ids); numbers up to 2100 as single
-tokens; learning rate 1e-3 (2e-3 made a copy-only probe diverge). Measured on {device}:
+(`recipes.COPY_KINDS`: a value, a time, a name next to the question's entity), then every
+kind. Choices that made it learnable, each measured while building it: one OCR string per line,
+so that a name is the same tokens in the OCR lines, in the question and in the answer (answering
+becomes copying token ids); numbers up to 2100 as single tokens; learning rate 1e-3 (2e-3 made a copy-only probe diverge). Measured on {device}:
 generation {gen_s} s, training {train_s} s, total {wall_s} s ({wall_min:.1f} min).{stopped}
 
 Held-out exact match under teacher forcing ({held_out} generated records of seed {seed_plus}; greedy

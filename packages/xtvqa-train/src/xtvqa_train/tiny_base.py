@@ -106,7 +106,7 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress) -> Path:
         output_dir=str(run_dir), per_device_train_batch_size=recipe.batch_size, num_train_epochs=1,
         learning_rate=recipe.learning_rate, lr_scheduler_type="cosine", warmup_steps=recipe.warmup_ratio,  # < 1: a ratio (transformers 5)
         weight_decay=recipe.weight_decay, adam_beta2=0.98, max_grad_norm=1.0, logging_steps=50,
-        # The recipe's timings are CPU ones; on a machine with a GPU it trains there (same settings).
+        # On a machine with a GPU it trains there (with recipes.TINY_BASE_CUDA: tiny_base_settings).
         save_strategy="no", report_to="none", seed=recipe.seed, use_cpu=not torch.cuda.is_available(),
         dataloader_num_workers=recipe.data_workers, dataloader_persistent_workers=recipe.data_workers > 0,
         remove_unused_columns=False, disable_tqdm=True,
