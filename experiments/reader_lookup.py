@@ -30,10 +30,9 @@ from __future__ import annotations
 import argparse
 import random
 import tempfile
-import time
 
 import torch
-from transformers import TrainerCallback, TrainingArguments
+from transformers import TrainingArguments
 from xtvqa_data import EvalItem, Record
 from xtvqa_data.synth import generate
 from xtvqa_models.prompts import PromptConfig
@@ -46,7 +45,7 @@ from xtvqa_train.pretrain import (
     Phases,
     collate_answers,
 )
-from xtvqa_train.tiny_base import echo_records
+from xtvqa_train.tiny_base import TimeBudget, echo_records
 
 LOOKUP = {1: "Which line comes after “{x}”?", -1: "Which line comes before “{x}”?"}
 
@@ -76,14 +75,6 @@ def lookups(pool: list[Record], n: int, seed: int) -> list[Record]:
             i = rng.choice(unique)
             out.append(asked(record, LOOKUP[offset].format(x=lines[i]), lines[i + offset]))
     return out
-
-
-class Stop(TrainerCallback):
-    def __init__(self, seconds: float):
-        self.seconds, self.started = seconds, time.perf_counter()
-
-    def on_step_end(self, args, state, control, **kwargs):
-        control.should_training_stop = time.perf_counter() - self.started > self.seconds
 
 
 def main() -> None:
@@ -124,7 +115,7 @@ def main() -> None:
         model.train()
         AnswerCETrainer(model=model, args=training, train_dataset=Phases(phases),
                         data_collator=lambda features: collate_answers(features, pad),
-                        callbacks=[HeldOutCallback(held_out, 200), Stop(args.minutes * 60)]).train()
+                        callbacks=[HeldOutCallback(held_out, 200), TimeBudget(args.minutes * 60)]).train()
 
 
 if __name__ == "__main__":
