@@ -20,18 +20,14 @@ import time
 import torch
 from xtvqa_data.synth import generate
 from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
-from xtvqa_train.pretrain import IGNORE_INDEX, AnswerDataset, LanguageMix, collate_answers
+from xtvqa_train.pretrain import AnswerDataset, LanguageMix, answer_loss, collate_answers
 
 
 def step_fn(model, optimizer):
+    """One training step as the recipe's trainer takes it: `pretrain.answer_loss`, backward, AdamW."""
+
     def step(batch: dict[str, torch.Tensor]) -> None:
-        inputs = dict(batch)
-        labels = inputs.pop("labels")
-        first = int(torch.nonzero((labels != IGNORE_INDEX).any(0))[0])
-        logits = model(**inputs, logits_to_keep=labels.shape[1] - first + 1, use_cache=False).logits
-        loss = torch.nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1), labels[:, first:].flatten(),
-                                                 ignore_index=IGNORE_INDEX)
-        loss.backward()
+        answer_loss(model, batch)[0].backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 

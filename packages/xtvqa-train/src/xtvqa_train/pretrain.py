@@ -216,18 +216,27 @@ class AnswerCETrainer(Trainer):
                                    dataset.phase_lengths, generator)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        labels = inputs.pop("labels")  # [B, P + L], answers in columns P .. P + L - 1
-        width = labels.shape[1]
-        first = int(torch.nonzero((labels != IGNORE_INDEX).any(0))[0])  # = P
-        keep = 0 if self.prompt_loss_weight else width - first + 1  # 0: every position
-        logits = model(**inputs, logits_to_keep=keep, use_cache=False).logits  # [B, L + 1 (or P + L), V]
-        answer_logits = logits[:, -(width - first + 1):]
-        targets = labels[:, first:]  # [B, L]; logit column i predicts answer token i
-        loss = torch.nn.functional.cross_entropy(answer_logits[:, :-1].float().flatten(0, 1), targets.flatten(),
-                                                 ignore_index=IGNORE_INDEX)
-        if self.prompt_loss_weight:
-            loss = loss + self.prompt_loss_weight * prompt_text_loss(logits[:, :first], inputs)
+        loss, answer_logits = answer_loss(model, inputs, self.prompt_loss_weight)
         return (loss, {"logits": answer_logits}) if return_outputs else loss
+
+
+def answer_loss(model, inputs: dict[str, torch.Tensor], prompt_loss_weight: float = 0.0):
+    """(loss, answer logits) of a `collate_answers` batch: CE on the answer tokens, the LM head
+    run on those positions alone (on every position when `prompt_loss_weight` > 0, which adds
+    that weight times `prompt_text_loss`). `inputs` is not changed."""
+    inputs = dict(inputs)
+    labels = inputs.pop("labels")  # [B, P + L], answers in columns P .. P + L - 1
+    width = labels.shape[1]
+    first = int(torch.nonzero((labels != IGNORE_INDEX).any(0))[0])  # = P
+    keep = 0 if prompt_loss_weight else width - first + 1  # 0: every position
+    logits = model(**inputs, logits_to_keep=keep, use_cache=False).logits  # [B, L + 1 (or P + L), V]
+    answer_logits = logits[:, -(width - first + 1):]
+    targets = labels[:, first:]  # [B, L]; logit column i predicts answer token i
+    loss = torch.nn.functional.cross_entropy(answer_logits[:, :-1].float().flatten(0, 1), targets.flatten(),
+                                             ignore_index=IGNORE_INDEX)
+    if prompt_loss_weight:
+        loss = loss + prompt_loss_weight * prompt_text_loss(logits[:, :first], inputs)
+    return loss, answer_logits
 
 
 def prompt_text_loss(prompt_logits: torch.Tensor, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
