@@ -99,6 +99,24 @@ def test_every_answer_matches_what_was_drawn(scenario, variant, lang, seed):
     assert all(t == {True, False} for k, t in truths.items() if k != "line_increase"), truths
 
 
+@pytest.mark.parametrize("max_items", [2, 3])
+@pytest.mark.parametrize(("scenario", "variant"), [(s, v) for s, vs in QUESTION_KINDS.items() for v in vs])
+def test_small_scenes_render_with_right_answers(scenario, variant, max_items):
+    """`max_items` below a scene's own minimum (3 bars for a maximum, 4 years for a trend) keeps
+    the minimum instead of failing; the answers stay right and the scene is no larger than the
+    scene's minimum or `max_items`."""
+    for seed in range(3):
+        scene = MODULES[scenario].render(variant, record_rng(seed, "small", max_items), "en", SynthConfig(max_items=max_items))
+        for qa in scene.qas:
+            assert _answer(qa, "en") == _expected(qa, scene.params, "en"), qa
+        sized = {"bar": "labels", "pie": "labels", "invoice": "items", "timetable": "destinations",
+                 "menu": "items", "direction": "cities"}
+        if variant in sized:
+            assert len(scene.params[sized[variant]]) <= max(max_items, 3), scene.params
+        if "years" in scene.params:
+            assert len(scene.params["years"]) <= max(max_items + 1, 4)
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_boards_stay_inside_the_image(seed):
     size = 448

@@ -104,7 +104,7 @@ def _nice_ticks(top: float) -> list[int]:
 
 def _bar(ax, rng, lang, config):
     domain = pick(rng, BAR_DOMAINS)
-    n = int(rng.integers(3, min(config.max_items, len(domain.terms)) + 1))
+    n = int(rng.integers(3, max(3, min(config.max_items, len(domain.terms))) + 1))  # >= 3: max, min, compare
     terms = sample(rng, domain.terms, n)
     values = distinct_ints(rng, domain.low, domain.high, n)
     horizontal = bool(rng.random() < 0.35)
@@ -125,7 +125,7 @@ def _bar(ax, rng, lang, config):
 
 def _line(ax, rng, lang, config):
     domain = pick(rng, LINE_DOMAINS)
-    n_years = int(rng.integers(4, min(config.max_items + 1, 8) + 1))
+    n_years = int(rng.integers(4, max(4, min(config.max_items + 1, 8)) + 1))  # >= 4 years: a trend
     start = int(rng.integers(2008, 2025 - n_years))
     years = list(range(start, start + n_years))
     n_series = 2 if config.max_items >= 3 and rng.random() < 0.5 else 1
@@ -165,7 +165,7 @@ def _walk(rng: np.random.Generator, low: int, high: int, n: int) -> list[int]:
 
 def _pie(ax, rng, lang, config):
     domain = pick(rng, PIE_DOMAINS)
-    n = int(rng.integers(3, min(config.max_items, 6, len(domain.terms)) + 1))
+    n = int(rng.integers(3, max(3, min(config.max_items, 6, len(domain.terms))) + 1))
     terms = sample(rng, domain.terms, n)
     while True:  # integer percentages >= 6 summing to 100, all different (max and compare unique)
         cuts = np.sort(rng.choice(np.arange(1, 100), size=n - 1, replace=False))

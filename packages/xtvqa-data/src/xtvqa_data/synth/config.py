@@ -29,7 +29,7 @@ class SynthConfig:
         metadata={"help": "0-1: strength of background clutter, perspective and tilt (0 = flat, clean images)"},
     )
     max_items: int = field(
-        default=6, metadata={"help": "most bars, slices, table rows or sign lines per image (2-8)"}
+        default=6, metadata={"help": "most bars, slices, table rows or sign lines per image (2-8; a scene that needs more for its questions, e.g. 3 bars for a maximum, keeps its minimum)"}
     )
     yes_no_ratio: float = field(
         default=0.3, metadata={"help": "0-1: share of yes-no questions where an image offers both kinds"}

@@ -125,7 +125,7 @@ def _shop(rng, lang, config):
 
 
 def _menu(rng, lang, config):
-    n = int(rng.integers(3, min(config.max_items, 6) + 1))
+    n = int(rng.integers(3, max(3, min(config.max_items, 6)) + 1))  # >= 3 dishes: priciest, cheapest
     chosen = sample(rng, MENU_ITEMS, n + 1)
     items, absent = chosen[:n], chosen[n]
     low, high = (8, 48) if lang == "zh" else (2, 16)
