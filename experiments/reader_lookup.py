@@ -20,7 +20,10 @@ Measured on the 2-core machine, two probes at a time (one thread each), held-out
 no echo 0.03-0.06 at 1,600-1,800 steps; --echo 12000: 0.09-0.14 at 1,600-1,700 steps and 0.22-0.26
 at 3,000-3,500 steps (25 minutes); --echo 30000: 0.19-0.26 at 2,800-3,200 steps; --mix 0.5:
 0.07-0.08 at 1,200-1,300 steps; --question-first 0.04-0.10 at 1,800-2,800 steps, with --echo
-12000 0.08-0.13 at 1,600-2,600. packages/xtvqa-train/README.md has the table.
+12000 0.08-0.13 at 1,600-2,600. --mimetic (with --echo 12000, 12 minutes, 1,724 steps):
+queries/keys only (--mimetic 0) 0.01-0.06 from step 600 on, worse; with value_out 0.5 0.07-0.10 at
+600-1,400 and 0.13-0.17 at 1,600-1,726, within noise of no mimetic init.
+packages/xtvqa-train/README.md has the table.
 
 Run: uv run python experiments/reader_lookup.py [--echo 12000] [--mix 0.5] [--question-first] [--minutes 12]
 """
@@ -36,7 +39,7 @@ from transformers import TrainingArguments
 from xtvqa_data import EvalItem, Record
 from xtvqa_data.synth import generate
 from xtvqa_models.prompts import PromptConfig
-from xtvqa_train.ocr_reader import ReaderSize, build_ocr_reader
+from xtvqa_train.ocr_reader import ReaderSize, build_ocr_reader, mimetic_init
 from xtvqa_train.pretrain import (
     AnswerCETrainer,
     AnswerDataset,
@@ -82,6 +85,8 @@ def main() -> None:
     parser.add_argument("--echo", type=int, default=0, help="echo samples first (a curriculum phase)")
     parser.add_argument("--mix", type=float, default=0.0, help="share of echo samples mixed into the lookups")
     parser.add_argument("--question-first", action="store_true", help="question before the OCR lines")
+    parser.add_argument("--mimetic", type=float, default=None, metavar="VALUE_OUT",
+                        help="mimetic attention init (ocr_reader.mimetic_init); its value_out (0: queries/keys only)")
     parser.add_argument("--minutes", type=float, default=12.0)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -95,6 +100,8 @@ def main() -> None:
     held = list(generate(200, seed=1001, split="train", resize_to=28))
     model, processor = build_ocr_reader("probe", train, size=ReaderSize(vocab_size=8192, hidden_size=192), seed=1000,
                                         prompt=prompt)
+    if args.mimetic is not None:
+        mimetic_init(model, seed=1000, value_out=args.mimetic)
 
     def dataset(records: list[Record], seed: int) -> AnswerDataset:
         return AnswerDataset(records, processor, mix=LanguageMix(1.0), epochs=1, seed=seed, prompt=prompt, image_size=28)

@@ -26,7 +26,7 @@ from xtvqa_train.pretrain import (
     Phases,
     collate_answers,
 )
-from xtvqa_train.recipes import TinyBase
+from xtvqa_train.recipes import TinyBase, TinyMVCL
 from xtvqa_train.tiny_base import train_tiny_base
 
 TOY = ReaderSize(vocab_size=600, hidden_size=32, num_layers=1)
@@ -265,3 +265,52 @@ def test_echo_samples_ask_for_consecutive_ocr_lines_from_a_named_one(records):
         assert echo.meta["question_kind"] == "echo" and echo.question_type == "extractive"
     assert any(q != ECHO_ALL for e in echoes for q in e.question.values())
     assert echo_records(records, 0, seed=7) == []
+
+
+def test_tiny_mvcl_runs_to_two_outputs_in_the_same_second_keep_their_own_run_folders(tmp_path, tiny_qwen, monkeypatch):
+    """The tiny-mvcl path end to end on a tiny model (few records, 1 step), twice with the clock
+    stopped: each --out gets its model and its own run folder (by timestamp alone they collided)."""
+    import dataclasses
+    import time
+
+    from xtvqa_train import recipes
+    from xtvqa_train.settings import TrainSettings
+
+    monkeypatch.setenv("XTVQA_HOME", str(tmp_path))
+    monkeypatch.setattr(recipes, "TinyMVCL", lambda: dataclasses.replace(
+        TinyMVCL(), records=4, image_size=64, trainer={**TinyMVCL().trainer, "max_steps": 1, "per_device_train_batch_size": 2}))
+    monkeypatch.setattr(time, "strftime", lambda _fmt, *_args: "20260101-000000")
+    for name in ("no-kl", "no-cross-ce"):
+        recipes.run_recipe(TrainSettings(recipe="tiny-mvcl", model=f"hf:{tiny_qwen}", out=str(tmp_path / name),
+                                         evaluate=False, trainer={"use_kl": name != "no-kl", "cross_ce": name != "no-cross-ce"}))
+    runs = sorted(p.name for p in (tmp_path / "runs" / "train").iterdir())
+    assert runs == ["tiny-mvcl-20260101-000000-no-cross-ce", "tiny-mvcl-20260101-000000-no-kl"]
+    for name in ("no-kl", "no-cross-ce"):
+        summary = json.loads((tmp_path / name / "train_summary.json").read_text())
+        assert (tmp_path / name / "model.safetensors").is_file()
+        assert summary["settings"]["trainer"]["use_kl"] is (name != "no-kl"), summary["settings"]
+
+
+def test_mimetic_init_makes_a_token_attend_to_itself():
+    """After `mimetic_init` a layer's query-key score of a token with itself (same kv group)
+    stands out from its scores with other tokens; with value_out the heads' summed value-output
+    map is close to value_out times the identity on average."""
+    from xtvqa_models.tiny import build_tiny_model
+    from xtvqa_train.ocr_reader import mimetic_init
+
+    torch.manual_seed(0)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        from transformers import Qwen2VLForConditionalGeneration
+
+        path = build_tiny_model("qwen2-vl", folder, seed=0, hidden_size=192, num_layers=2, vocab_size=512, overwrite=True)
+        model = mimetic_init(Qwen2VLForConditionalGeneration.from_pretrained(path), seed=1, value_out=0.5)
+    attn = model.model.language_model.layers[0].self_attn
+    x = torch.randn(64, 192)  # ~ RMS-normalised token vectors
+    q, k = attn.q_proj(x)[:, :48], attn.k_proj(x)[:, :48]  # head 0 and its kv group
+    scores = q @ k.T / 48**0.5
+    assert scores.diagonal().mean() > 4 and (scores - torch.diag(scores.diagonal())).abs().mean() < 1.5
+    vo = attn.o_proj.weight @ torch.cat([attn.v_proj.weight[:48], attn.v_proj.weight[:48], attn.v_proj.weight[48:],
+                                         attn.v_proj.weight[48:]])
+    assert abs(vo.diagonal().mean() - 0.5) < 0.1

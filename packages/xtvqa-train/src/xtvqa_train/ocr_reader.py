@@ -143,6 +143,45 @@ def build_ocr_reader(
     return model, processor
 
 
+def mimetic_init(model: torch.nn.Module, *, seed: int = 0, value_out: float = 0.0) -> torch.nn.Module:
+    """Mimetic initialisation of the decoder's attention (Trockman & Kolter, ICML 2023): each
+    head's query projection starts as its key projection plus half as much noise, so that
+    W_q^T W_k is near a (low-rank) identity and a token attends to tokens like itself from step
+    0, the matching half of associative recall (a quoted name finding its OCR line). Random
+    projections with entries N(0, 1/d): after the RMSNorm a token's score with itself is
+    ~ sqrt(head_dim), with another token ~ +-1. Biases of q, k (and v) start at zero.
+
+    `value_out` > 0 also makes each head's output projection the transpose of its value
+    projection, scaled so that the sum over heads is ~ `value_out` times the identity: the
+    attended token's embedding is added to the residual stream (a copy). Changes `model` in
+    place (the vision tower is left alone) and returns it."""
+    text = model.config.get_text_config()
+    d, heads, groups = text.hidden_size, text.num_attention_heads, text.num_key_value_heads
+    hd = d // heads
+    gen = torch.Generator().manual_seed(seed)
+
+    def projection() -> torch.Tensor:
+        return torch.randn(hd, d, generator=gen) / d**0.5
+
+    with torch.no_grad():
+        for layer in model.model.language_model.layers:
+            attn = layer.self_attn
+            keys = [projection() for _ in range(groups)]
+            values = [projection() for _ in range(groups)]
+            group_of = [h * groups // heads for h in range(heads)]
+            attn.k_proj.weight.copy_(torch.cat(keys))
+            attn.q_proj.weight.copy_(torch.cat([keys[g] + 0.5 * projection() for g in group_of]))
+            for proj in (attn.q_proj, attn.k_proj, attn.v_proj):
+                if proj.bias is not None:
+                    proj.bias.zero_()
+            if value_out:
+                attn.v_proj.weight.copy_(torch.cat(values))
+                # sum_h O_h V_g(h) = c * sum_h V^T V ~ c * heads * hd / d * I
+                scale = value_out * d / (heads * hd)
+                attn.o_proj.weight.copy_(torch.cat([values[g].T * scale for g in group_of], dim=1))
+    return model
+
+
 def save_reader(
     model: torch.nn.Module,
     processor: Qwen2VLProcessor,

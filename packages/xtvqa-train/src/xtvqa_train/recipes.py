@@ -145,6 +145,8 @@ def _tiny_mvcl(settings: TrainSettings, progress: Progress) -> Path:
     the run folder goes under runs/train/, the model is copied to data/models/xtvqa-tiny-ocr-mvcl."""
     import shutil
 
+    from xtvqa_models.cli import slug
+
     from xtvqa_train.run import default_run_dir, train
 
     recipe = TinyMVCL()
@@ -152,7 +154,10 @@ def _tiny_mvcl(settings: TrainSettings, progress: Progress) -> Path:
     if settings.model is None and not (base / "config.json").is_file():
         raise FileNotFoundError(f"{base} does not exist: run `uv run apps/train --recipe tiny-base` first")
     target = Path(settings.out) if settings.out else models_dir() / MVCL_NAME
-    run_dir = default_run_dir().with_name(f"tiny-mvcl-{time.strftime('%Y%m%d-%H%M%S')}")
+    # With --out the run folder is named after it too: two ablations started in the same second
+    # (--no-kl, --no-cross-ce to two folders) must not share one (they did, by timestamp alone).
+    stem = f"tiny-mvcl-{time.strftime('%Y%m%d-%H%M%S')}" + (f"-{slug(str(target))}" if settings.out else "")
+    run_dir = default_run_dir().with_name(stem)
     own = TrainSettings(model=settings.model or f"hf:{base}", synth_records=recipe.records,
                         synth_image_size=recipe.image_size, eval_records=settings.eval_records,
                         eval_langs=settings.eval_langs, eval_data=settings.eval_data, evaluate=settings.evaluate,
