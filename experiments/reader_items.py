@@ -23,21 +23,17 @@ Run: uv run python experiments/reader_items.py --items 2,3,4,6 [--records 12000]
 from __future__ import annotations
 
 import argparse
-import tempfile
 
 import torch
-from transformers import TrainingArguments
+from reader_lookup import train_probe  # the lookup probe's training (this folder is on sys.path)
 from xtvqa_data.synth import SynthConfig, generate
 from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader, mimetic_init
 from xtvqa_train.pretrain import (
-    AnswerCETrainer,
     AnswerDataset,
-    HeldOutCallback,
     LanguageMix,
-    Phases,
     collate_answers,
 )
-from xtvqa_train.tiny_base import TimeBudget, echo_records
+from xtvqa_train.tiny_base import echo_records
 
 LOOKUP_KINDS = ("tt_time", "tt_platform", "tt_dest", "dir_distance", "menu_price", "doc_qty", "doc_amount",
                 "chart_value", "pie_share", "line_value")
@@ -78,17 +74,7 @@ def main() -> None:
     pad = processor.tokenizer.pad_token_id
     held_out = {"lookup": collate_answers([phases[-1].encode(r, r.image_lang) for r in held], pad)}
     print(f"phases (max_items): {items}, {per_phase} records x {args.epochs} epochs each; held-out 128 full-size lookups", flush=True)
-    with tempfile.TemporaryDirectory(prefix="xtvqa-probe-") as scratch:
-        training = TrainingArguments(
-            output_dir=scratch, per_device_train_batch_size=32, num_train_epochs=1, learning_rate=args.lr,
-            lr_scheduler_type="constant_with_warmup", warmup_steps=100, weight_decay=0.01, adam_beta2=0.98,
-            max_grad_norm=1.0, logging_steps=200, save_strategy="no", report_to="none", seed=0, use_cpu=True,
-            dataloader_num_workers=0, remove_unused_columns=False, disable_tqdm=True)
-        model.train()
-        AnswerCETrainer(model=model, args=training, train_dataset=Phases(phases),
-                        data_collator=lambda features: collate_answers(features, pad),
-                        callbacks=[HeldOutCallback(held_out, 200), TimeBudget(args.minutes * 60)]).train()
-
+    train_probe(model, pad, phases, held_out, minutes=args.minutes, lr=args.lr)
 
 if __name__ == "__main__":
     main()

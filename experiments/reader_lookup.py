@@ -80,6 +80,22 @@ def lookups(pool: list[Record], n: int, seed: int) -> list[Record]:
     return out
 
 
+def train_probe(model, pad_id: int, phases: list[AnswerDataset], held_out: dict, *, minutes: float, lr: float,
+                batch_size: int = 32) -> None:
+    """The probes' training: the recipe's trainer, AdamW `lr` constant after 100 warm-up steps,
+    one CPU process, `held_out`'s exact rate printed every 200 steps, stopped after `minutes`."""
+    with tempfile.TemporaryDirectory(prefix="xtvqa-probe-") as scratch:
+        training = TrainingArguments(
+            output_dir=scratch, per_device_train_batch_size=batch_size, num_train_epochs=1, learning_rate=lr,
+            lr_scheduler_type="constant_with_warmup", warmup_steps=100, weight_decay=0.01, adam_beta2=0.98,
+            max_grad_norm=1.0, logging_steps=200, save_strategy="no", report_to="none", seed=0, use_cpu=True,
+            dataloader_num_workers=0, remove_unused_columns=False, disable_tqdm=True)
+        model.train()
+        AnswerCETrainer(model=model, args=training, train_dataset=Phases(phases),
+                        data_collator=lambda features: collate_answers(features, pad_id),
+                        callbacks=[HeldOutCallback(held_out, 200), TimeBudget(minutes * 60)]).train()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--echo", type=int, default=0, help="echo samples first (a curriculum phase)")
@@ -113,17 +129,7 @@ def main() -> None:
     phases = ([dataset(echo_records(train, args.echo, 1), 1)] if args.echo else []) + [dataset(items, 0)]
     pad = processor.tokenizer.pad_token_id
     held_out = {"lookup": collate_answers([phases[-1].encode(r, r.image_lang) for r in lookups(held, 96, 1)], pad)}
-    with tempfile.TemporaryDirectory(prefix="xtvqa-probe-") as scratch:
-        training = TrainingArguments(
-            output_dir=scratch, per_device_train_batch_size=args.batch_size, num_train_epochs=1, learning_rate=args.lr,
-            lr_scheduler_type="constant_with_warmup", warmup_steps=100, weight_decay=0.01, adam_beta2=0.98,
-            max_grad_norm=1.0, logging_steps=200, save_strategy="no", report_to="none", seed=0, use_cpu=True,
-            dataloader_num_workers=0, remove_unused_columns=False, disable_tqdm=True)
-        model.train()
-        AnswerCETrainer(model=model, args=training, train_dataset=Phases(phases),
-                        data_collator=lambda features: collate_answers(features, pad),
-                        callbacks=[HeldOutCallback(held_out, 200), TimeBudget(args.minutes * 60)]).train()
-
+    train_probe(model, pad, phases, held_out, minutes=args.minutes, lr=args.lr, batch_size=args.batch_size)
 
 if __name__ == "__main__":
     main()
