@@ -88,7 +88,7 @@ class AnswerDataset(Dataset):
         item = EvalItem(record, question_lang)
         text = render_prompt(self.processor, item, self.prompt)
         image = record.image.convert("RGB").resize((self.image_size, self.image_size))
-        enc = self.processor(text=[text], images=[image], return_tensors="pt")
+        enc = encode_one_image(self.processor, text, image)
         answer = [*continuation_ids(self.processor.tokenizer, text, record.answers[question_lang][0]), self.eos]
         return {
             "prompt_ids": enc["input_ids"][0],
@@ -108,6 +108,26 @@ class AnswerDataset(Dataset):
     @property
     def phase_lengths(self) -> list[list[int]]:
         return [self.lengths]
+
+
+def encode_one_image(processor, text: str, image) -> dict[str, torch.Tensor]:
+    """`processor(text=[text], images=[image], return_tensors="pt")` for a prompt holding one image
+    placeholder, in the processor's own three steps (image processor, placeholder expansion by
+    `replace_image_token`, tokenizer; `mm_token_type_ids` 1 on image tokens) without its generic
+    argument handling, which took 60 % of the call (0.37 of 0.58 ms for the reader's prompts):
+    the data-loading workers bound a tiny-base step on a GPU. Identical tensors (tested); any
+    other processor or prompt goes through the processor itself."""
+    token = getattr(processor, "image_token", None)
+    if (not hasattr(processor, "replace_image_token") or getattr(processor, "video_token", None) is None
+            or token is None or text.count(token) != 1 or type(processor).__name__ != "Qwen2VLProcessor"):
+        return processor(text=[text], images=[image], return_tensors="pt")
+    pixels = processor.image_processor(images=[image], return_tensors="pt")
+    text = text.replace(token, processor.replace_image_token(pixels, 0))
+    tokens = processor.tokenizer([text], return_tensors="pt")
+    types = torch.zeros_like(tokens["input_ids"])
+    types[torch.isin(tokens["input_ids"], torch.tensor([i for i in processor.image_token_ids if i is not None]))] = 1
+    return {**tokens, "mm_token_type_ids": types, "pixel_values": pixels["pixel_values"],
+            "image_grid_thw": pixels["image_grid_thw"]}
 
 
 class Phases(Dataset):
