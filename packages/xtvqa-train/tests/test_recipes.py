@@ -26,7 +26,7 @@ from xtvqa_train.pretrain import (
     Phases,
     collate_answers,
 )
-from xtvqa_train.recipes import TinyBase, TinyMVCL
+from xtvqa_train.recipes import TINY_BASE_CUDA, TinyBase, TinyMVCL
 from xtvqa_train.tiny_base import train_tiny_base
 
 TOY = ReaderSize(vocab_size=600, hidden_size=32, num_layers=1)
@@ -243,8 +243,14 @@ def test_model_card_says_where_the_model_trained_and_whether_the_budget_stopped_
     assert "Measured on NVIDIA H200" in text
     assert "stopped by its time budget (456 s from the recipe's start) at step 1301 of 4844" in text
     assert "| 1301 | 268.9 | 0.150 | 0.170 |" in text and "(96 generated records" in text
+    assert "uv run apps/train --recipe tiny-base --time-budget 456      # this model, on NVIDIA H200" in text
+    assert "`xtvqa_train.recipes.TinyBase()`" in text and "ending at the time budget" in text
     summary.update(stopped_by_time_budget=False)
-    assert "time budget" not in write_card(tmp_path, summary, "m").read_text()
+    assert "stopped by its time budget" not in write_card(tmp_path, summary, "m").read_text()
+    summary.update(settings=asdict(TINY_BASE_CUDA))
+    text = write_card(tmp_path, summary, "m").read_text()
+    assert "`xtvqa_train.recipes.TINY_BASE_CUDA`" in text and "time budget" not in text
+    assert "uv run apps/train --recipe tiny-base      # this model" in text
 
 
 def test_echo_samples_ask_for_consecutive_ocr_lines_from_a_named_one(records):
@@ -314,3 +320,62 @@ def test_mimetic_init_makes_a_token_attend_to_itself():
     vo = attn.o_proj.weight @ torch.cat([attn.v_proj.weight[:48], attn.v_proj.weight[:48], attn.v_proj.weight[48:],
                                          attn.v_proj.weight[48:]])
     assert abs(vo.diagonal().mean() - 0.5) < 0.1
+
+
+def test_budget_cosine_is_transformers_cosine_without_a_budget_and_follows_the_clock_with_one():
+    from transformers.optimization import _get_cosine_schedule_with_warmup_lr_lambda as hf_cosine
+    from xtvqa_train.tiny_base import TimeBudget, budget_cosine
+
+    plain = budget_cosine(5, 100, TimeBudget(None))
+    for step in range(0, 101, 7):
+        assert plain(step) == pytest.approx(hf_cosine(step, num_warmup_steps=5, num_training_steps=100, num_cycles=0.5))
+    now = [10.0]
+    budget = TimeBudget(50.0, started=0.0)  # ends at t = 50; training begins at t = 10
+    timed = budget_cosine(5, 100, budget, clock=lambda: now[0])
+    assert timed(0) == 0.0 and timed(4) == pytest.approx(0.8)  # warm-up is by steps alone
+    now[0] = 30.0  # half the training time spent, 10 % of the steps done: the clock leads
+    assert timed(14) == pytest.approx(0.5)
+    now[0] = 49.0  # steps ahead of the clock: the steps lead
+    assert timed(100) == pytest.approx(0.0, abs=1e-12)
+    now[0] = 60.0  # past the deadline: 0, never negative or rising again
+    assert timed(20) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_encode_one_image_gives_the_processors_own_tensors(reader, records, monkeypatch):
+    from xtvqa_models.chat import render_prompt
+    from xtvqa_train.pretrain import encode_one_image
+
+    _, processor = reader
+    for record in records:
+        image = record.image.convert("RGB").resize((28, 28))
+        for lang in record.question:
+            text = render_prompt(processor, EvalItem(record, lang), READER_PROMPT)
+            expected, got = processor(text=[text], images=[image], return_tensors="pt"), encode_one_image(
+                processor, text, image)
+            assert set(got) == set(expected)
+            for key, value in expected.items():
+                assert got[key].dtype == value.dtype and torch.equal(got[key], value), key
+            assert int(got["mm_token_type_ids"].sum()) == 1  # the reader's one merged visual token
+    # any prompt but one with a single placeholder goes to the processor itself
+    calls = []
+    monkeypatch.setattr(type(processor), "__call__", lambda self, **kwargs: calls.append(kwargs) or "processor")
+    text = render_prompt(processor, EvalItem(records[0], "en"), READER_PROMPT)
+    for other in (text.replace(processor.image_token, processor.image_token * 2), "no image"):
+        assert encode_one_image(processor, other, records[0].image) == "processor"
+    assert [c["text"] for c in calls] == [[text.replace(processor.image_token, processor.image_token * 2)],
+                                          ["no image"]]
+
+
+def test_time_budget_option_reaches_the_tiny_base_recipe_and_nothing_else(tmp_path, monkeypatch):
+    import xtvqa_train.tiny_base
+    from xtvqa_train.recipes import run_recipe
+    from xtvqa_train.settings import TrainSettings
+
+    seen = []
+    monkeypatch.setattr(xtvqa_train.tiny_base, "train_tiny_base", lambda recipe, out, progress: seen.append(recipe))
+    run_recipe(TrainSettings(recipe="tiny-base", time_budget=300.0, out=str(tmp_path)))
+    assert seen[0].time_budget_s == 300.0 and seen[0].records in (TinyBase().records, TINY_BASE_CUDA.records)
+    for bad in ({"recipe": "tiny-mvcl", "time_budget": 300.0}, {"time_budget": 300.0},
+                {"recipe": "tiny-base", "time_budget": 0.0}):
+        with pytest.raises(ValueError, match="time-budget"):
+            TrainSettings(**bad)

@@ -42,18 +42,18 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
 
 ## How it was made
 
-    uv run apps/train --recipe tiny-base      # this model
+    {command}      # this model, on {device}
     uv run apps/train --recipe tiny-mvcl      # MVCL-MI fine-tuning of it -> xtvqa-tiny-ocr-mvcl
 
-Settings: `xtvqa_train.recipes.TinyBase` (all of them in `recipe_summary.json`). Answer-only
-cross-entropy, AdamW lr {lr}, cosine schedule, batch {batch}, {steps} steps, float32 (on a CPU,
-{threads} torch thread(s)). A curriculum: first {echo:,} echo samples ("Repeat the lines from
+Settings: `xtvqa_train.recipes.{profile}` (all of them in `recipe_summary.json`). Answer-only
+cross-entropy, AdamW lr {lr}, cosine schedule{schedule}, batch {batch}, {steps} steps, float32. A curriculum: first {echo:,} echo samples ("Repeat the lines from
 “X” on.", answered by the OCR lines from X on: every answer token a copy from the prompt), then
 {copy_samples:,} samples asking only the kinds answered by copying one string
 (`recipes.COPY_KINDS`: a value, a time, a name next to the question's entity), then every
 kind. Choices that made it learnable, each measured while building it: one OCR string per line,
 so that a name is the same tokens in the OCR lines, in the question and in the answer (answering
-becomes copying token ids); numbers up to 2100 as single tokens; learning rate 1e-3 (2e-3 made a copy-only probe diverge). Measured on {device}:
+becomes copying token ids); numbers up to 2100 as single tokens; the echo phase first (the one
+change that moved the lookup probe, experiments/reader_lookup.py). Measured on {device}:
 generation {gen_s} s, training {train_s} s, total {wall_s} s ({wall_min:.1f} min).{stopped}
 
 Held-out exact match under teacher forcing ({held_out} generated records of seed {seed_plus}; greedy
@@ -63,6 +63,18 @@ decoding gives these answers verbatim), by training step:
 
 Benchmark and analysis numbers on data/sample: RESULTS.md.
 """
+
+
+def _profile(settings: dict) -> str:
+    """Which of the recipe's profiles `settings` are (the time budget aside)."""
+    from dataclasses import asdict
+
+    from xtvqa_train.recipes import TINY_BASE_CUDA, TinyBase
+
+    def same(profile) -> bool:
+        return {**asdict(profile), "time_budget_s": None} == {**settings, "time_budget_s": None}
+
+    return "TINY_BASE_CUDA" if same(TINY_BASE_CUDA) else "TinyBase()" if same(TinyBase()) else "TinyBase"
 
 
 def write_card(out: Path, summary: dict, name: str) -> Path:
@@ -75,11 +87,15 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
         name=name, params=summary["parameters"], hidden=s["hidden_size"], layers=s["num_layers"],
         vocab=summary["vocab_size"], samples=summary["train_samples"], seed=s["seed"], seed_plus=s["seed"] + 1,
         source=s["source_share"], english=s["english_weight"], lr=s["learning_rate"], batch=s["batch_size"],
-        steps=summary["global_step"], threads=s["threads"], copy_samples=s["copy_records"] * s["copy_epochs"],
+        steps=summary["global_step"], copy_samples=s["copy_records"] * s["copy_epochs"],
         echo=s.get("echo_samples", 0), gen_s=summary["generate_s"],
         train_s=summary["train_runtime_s"], wall_s=summary["wall_time_s"], wall_min=summary["wall_time_s"] / 60,
         curve=curve or "(none logged)", held_out=s["held_out_records"],
         device=summary.get("device", "this repository's 2-core CPU machine"),
+        command="uv run apps/train --recipe tiny-base" + (
+            f" --time-budget {s['time_budget_s']:.0f}" if s.get("time_budget_s") else ""),
+        profile=_profile(s),
+        schedule=" (ending at the time budget: `tiny_base.budget_cosine`)" if s.get("time_budget_s") else "",
         stopped=(f" Training was stopped by its time budget ({s['time_budget_s']:.0f} s from the recipe's start) "
                  f"at step {summary['global_step']} of {summary['planned_steps']}."
                  if summary.get("stopped_by_time_budget") else ""),

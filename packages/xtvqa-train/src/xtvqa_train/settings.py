@@ -62,11 +62,20 @@ class TrainSettings:
     recipe: str | None = field(
         default=None, metadata={"help": f"A named recipe for the bundled model: {', '.join(RECIPES)}."}
     )
+    time_budget: float | None = field(
+        default=None,
+        metadata={"help": "Recipe tiny-base only: stop training this many seconds after the recipe's start "
+                  "(generation included), the cosine schedule ending there, and save the model (for a GPU "
+                  "lent for a fixed time).", "type": float},
+    )
     trainer: dict[str, Any] = field(default_factory=dict, metadata={"help": "MVCLMIConfig fields."})
 
     def __post_init__(self) -> None:
         if self.recipe is not None and self.recipe not in RECIPES:
             raise ValueError(f"unknown recipe {self.recipe!r}; known: {', '.join(RECIPES)}")
+        if self.time_budget is not None and (self.recipe != "tiny-base" or self.time_budget <= 0):
+            raise ValueError(f"--time-budget takes positive seconds and only --recipe tiny-base, got "
+                             f"{self.time_budget} with recipe {self.recipe}")
         for name in ("synth_records", "synth_image_size", "eval_records", "lora_r", "lora_alpha"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -105,6 +114,7 @@ CLI_OPTIONS: dict[str, tuple[str, Any]] = {
     "max_steps": ("trainer.max_steps", None), "batch_size": ("trainer.per_device_train_batch_size", None),
     "no_eval": ("evaluate", False), "out": ("out", None),
     "resume_from_checkpoint": ("resume_from_checkpoint", None), "recipe": ("recipe", None),
+    "time_budget": ("time_budget", None),
 }
 
 
@@ -131,6 +141,8 @@ def coerce(target: str, raw: str) -> Any:
     if choices and raw not in choices:
         raise ValueError(f"{raw!r} is not one of {', '.join(choices)}")
     default = None if spec.default is dataclasses.MISSING else spec.default
+    if "type" in spec.metadata:  # a field whose default (None) does not say its type
+        return spec.metadata["type"](raw)
     if isinstance(default, bool) or not isinstance(default, int | float):
         return raw
     return type(default)(raw)  # int("8"), float("1e-5"); a malformed number raises ValueError

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import random
 import time
 from dataclasses import asdict
@@ -37,6 +38,7 @@ from xtvqa_train.pretrain import (
     collate_answers,
 )
 from xtvqa_train.recipes import COPY_KINDS, Progress, TinyBase
+from xtvqa_train.vision_attention import use_batched_vision_attention
 
 
 def _records(n: int, seed: int, image_size: int, progress: Progress, *, config: SynthConfig = SynthConfig(),
@@ -114,18 +116,21 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress) -> Path:
     model.train()
     held_out = _held_out(_records(recipe.held_out_records, recipe.seed + 1, size.image_size, progress,
                                   workers=recipe.generate_workers), phases[-1], pad_id)
-    trainer = AnswerCETrainer(model=model, args=args, train_dataset=dataset,
+    deadline = TimeBudget(recipe.time_budget_s, started)
+    # one SDPA call for the batch's images instead of one per image (vision_attention: same numbers)
+    use_batched_vision_attention(model)
+    trainer = _BudgetedTrainer(deadline, model=model, args=args, train_dataset=dataset,
                               # positions built here: the reader's image is one token (see collate_answers)
                               data_collator=functools.partial(collate_answers, pad_id=pad_id, text_positions=True),
                               callbacks=[HeldOutCallback(held_out, recipe.eval_every)],
                               prompt_loss_weight=recipe.prompt_loss_weight)
     steps = len(dataset) // recipe.batch_size + (len(dataset) % recipe.batch_size > 0)
-    deadline = TimeBudget(recipe.time_budget_s, started)
     trainer.add_callback(deadline)
     with progress("pre-training tiny-base") as on_progress:
         trainer.add_callback(_ProgressCallback(on_progress, steps))
         result = trainer.train()
     model.eval()
+    use_batched_vision_attention(model, enabled=False)  # the saved config names transformers' own
     save_reader(model, processor, out)
     summary = {
         "recipe": "tiny-base", "settings": asdict(recipe), "parameters": model.num_parameters(),
@@ -159,6 +164,11 @@ class TimeBudget(TrainerCallback):
             raise ValueError(f"time budget must be positive seconds, got {seconds}")
         self.seconds, self.stopped, self.started = seconds, False, started
 
+    @property
+    def deadline(self) -> float | None:
+        """The `time.perf_counter()` value at which the budget ends (None: no budget, or not started)."""
+        return None if self.seconds is None or self.started is None else self.started + self.seconds
+
     def on_train_begin(self, args, state, control, **kwargs):
         if self.started is None:
             self.started = time.perf_counter()
@@ -166,6 +176,44 @@ class TimeBudget(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         if self.seconds is not None and time.perf_counter() - self.started > self.seconds:
             self.stopped = control.should_training_stop = True
+
+
+def budget_cosine(warmup_steps: int, total_steps: int, deadline: TimeBudget, clock=time.perf_counter):
+    """LR factor per optimizer step: linear warm-up, then a cosine to 0 over the larger of the
+    fraction of steps done and the fraction of the time budget's training time spent (from the
+    first call to the deadline). Without a budget it is transformers' cosine schedule; with one
+    the rate reaches 0 when the budget ends the run, not at a step it never reaches."""
+    begun: list[float] = []
+
+    def factor(step: int) -> float:
+        now = clock()
+        if not begun:
+            begun.append(now)
+        if step < warmup_steps:
+            return step / max(1, warmup_steps)
+        done = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        end = deadline.deadline
+        if end is not None:
+            done = max(done, (now - begun[0]) / max(end - begun[0], 1e-9))
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, done)))
+
+    return factor
+
+
+class _BudgetedTrainer(AnswerCETrainer):
+    """`AnswerCETrainer` whose cosine schedule also follows the time budget (`budget_cosine`)."""
+
+    def __init__(self, budget: TimeBudget, *args, **kwargs):
+        self.budget = budget
+        super().__init__(*args, **kwargs)
+
+    def create_scheduler(self, num_training_steps: int, optimizer=None):
+        if self.lr_scheduler is None:
+            warmup = self.args.get_warmup_steps(num_training_steps)
+            self.lr_scheduler = torch.optim.lr_scheduler.LambdaLR(
+                optimizer or self.optimizer, budget_cosine(warmup, num_training_steps, self.budget))
+            self._created_lr_scheduler = True
+        return self.lr_scheduler
 
 
 class _ProgressCallback(TrainerCallback):
