@@ -360,10 +360,11 @@ def test_encode_one_image_gives_the_processors_own_tensors(reader, records, monk
     calls = []
     monkeypatch.setattr(type(processor), "__call__", lambda self, **kwargs: calls.append(kwargs) or "processor")
     text = render_prompt(processor, EvalItem(records[0], "en"), READER_PROMPT)
-    for other in (text.replace(processor.image_token, processor.image_token * 2), "no image"):
+    others = [text.replace(processor.image_token, processor.image_token * 2), "no image",
+              text + processor.video_token]
+    for other in others:
         assert encode_one_image(processor, other, records[0].image) == "processor"
-    assert [c["text"] for c in calls] == [[text.replace(processor.image_token, processor.image_token * 2)],
-                                          ["no image"]]
+    assert [c["text"] for c in calls] == [[other] for other in others]
 
 
 def test_time_budget_option_reaches_the_tiny_base_recipe_and_nothing_else(tmp_path, monkeypatch):

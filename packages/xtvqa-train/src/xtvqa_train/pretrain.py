@@ -117,9 +117,9 @@ def encode_one_image(processor, text: str, image) -> dict[str, torch.Tensor]:
     argument handling, which took 60 % of the call (0.37 of 0.58 ms for the reader's prompts):
     the data-loading workers bound a tiny-base step on a GPU. Identical tensors (tested); any
     other processor or prompt goes through the processor itself."""
-    token = getattr(processor, "image_token", None)
-    if (not hasattr(processor, "replace_image_token") or getattr(processor, "video_token", None) is None
-            or token is None or text.count(token) != 1 or type(processor).__name__ != "Qwen2VLProcessor"):
+    token, video = getattr(processor, "image_token", None), getattr(processor, "video_token", None)
+    if (type(processor).__name__ != "Qwen2VLProcessor" or token is None or text.count(token) != 1
+            or (video is not None and video in text)):
         return processor(text=[text], images=[image], return_tensors="pt")
     pixels = processor.image_processor(images=[image], return_tensors="pt")
     text = text.replace(token, processor.replace_image_token(pixels, 0))
