@@ -367,16 +367,68 @@ def test_encode_one_image_gives_the_processors_own_tensors(reader, records, monk
     assert [c["text"] for c in calls] == [[other] for other in others]
 
 
-def test_time_budget_option_reaches_the_tiny_base_recipe_and_nothing_else(tmp_path, monkeypatch):
+def test_time_budget_and_records_cache_reach_the_tiny_base_recipe_and_nothing_else(tmp_path, monkeypatch):
     import xtvqa_train.tiny_base
     from xtvqa_train.recipes import run_recipe
     from xtvqa_train.settings import TrainSettings
 
     seen = []
-    monkeypatch.setattr(xtvqa_train.tiny_base, "train_tiny_base", lambda recipe, out, progress: seen.append(recipe))
-    run_recipe(TrainSettings(recipe="tiny-base", time_budget=300.0, out=str(tmp_path)))
-    assert seen[0].time_budget_s == 300.0 and seen[0].records in (TinyBase().records, TINY_BASE_CUDA.records)
+    monkeypatch.setattr(xtvqa_train.tiny_base, "train_tiny_base",
+                        lambda recipe, out, progress, records_cache: seen.append((recipe, records_cache)))
+    run_recipe(TrainSettings(recipe="tiny-base", time_budget=300.0, out=str(tmp_path), records_cache="rc"))
+    recipe, cache = seen[0]
+    assert recipe.time_budget_s == 300.0 and recipe.records in (TinyBase().records, TINY_BASE_CUDA.records)
+    assert str(cache) == "rc"
     for bad in ({"recipe": "tiny-mvcl", "time_budget": 300.0}, {"time_budget": 300.0},
-                {"recipe": "tiny-base", "time_budget": 0.0}):
-        with pytest.raises(ValueError, match="time-budget"):
+                {"recipe": "tiny-base", "time_budget": 0.0}, {"recipe": "tiny-mvcl", "records_cache": "rc"}):
+        with pytest.raises(ValueError, match=r"time-budget|records-cache"):
             TrainSettings(**bad)
+
+
+def _quiet(_label):
+    return nullcontext(lambda _done, _total: None)
+
+
+def test_records_cache_gives_the_generated_records_back_and_never_a_wrong_set(tmp_path, monkeypatch):
+    import numpy as np
+    import xtvqa_train.tiny_base as tiny_base
+    from xtvqa_data.synth import SynthConfig
+    from xtvqa_train.recipes import COPY_KINDS
+    from xtvqa_train.tiny_base import _records, records_cache_folder
+
+    cache = tmp_path / "cache"
+    first = _records(6, 1000, 28, _quiet, cache=cache)
+    folder = records_cache_folder(cache, 6, 1000, 28, SynthConfig())
+    assert folder.is_dir()
+    monkeypatch.setattr(tiny_base, "generate", lambda *a, **k: pytest.fail("rendered again despite the cache"))
+    again = _records(6, 1000, 28, _quiet, cache=cache)
+    assert len(again) == len(first) == 6
+    for a, b in zip(first, again, strict=True):
+        assert (a.id, a.question, a.answers, a.ocr_tokens, a.image_lang, a.question_type, a.meta) == (
+            b.id, b.question, b.answers, b.ocr_tokens, b.image_lang, b.question_type, b.meta)
+        assert np.array_equal(np.asarray(a.image.convert("RGB")), np.asarray(b.image.convert("RGB")))
+    # every input of generate names its own folder
+    others = {records_cache_folder(cache, 7, 1000, 28, SynthConfig()), records_cache_folder(cache, 6, 1001, 28, SynthConfig()),
+              records_cache_folder(cache, 6, 1000, 56, SynthConfig()),
+              records_cache_folder(cache, 6, 1000, 28, SynthConfig(question_kinds=COPY_KINDS))}
+    assert len(others) == 4 and folder not in others
+    # a folder that does not hold the count its name says is refused, not used
+    import shutil
+
+    shutil.copytree(folder, records_cache_folder(cache, 5, 1000, 28, SynthConfig()))
+    with pytest.raises(ValueError, match="holds 6 records, not 5"):
+        _records(5, 1000, 28, _quiet, cache=cache)
+
+
+def test_the_recipe_trains_the_same_from_cached_records_and_says_so(tmp_path):
+    recipe = TinyBase(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=1, batch_size=8,
+                      vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
+                      echo_samples=8, eval_every=3)
+    runs = [json.loads((train_tiny_base(recipe, tmp_path / f"m{k}", _quiet, records_cache=tmp_path / "cache")
+                        / "recipe_summary.json").read_text()) for k in range(2)]
+    assert [r["records_loaded_from_cache"] for r in runs] == [False, True]
+    curves = [[h["held_out"] for h in r["log_history"] if "held_out" in h] for r in runs]
+    assert len(curves[0]) == 2 and [{k: v for k, v in h.items() if k != "elapsed_s"} for h in curves[0]] == [
+        {k: v for k, v in h.items() if k != "elapsed_s"} for h in curves[1]]
+    assert (tmp_path / "m0" / "tokenizer.json").read_bytes() == (tmp_path / "m1" / "tokenizer.json").read_bytes()
+    assert "loading the cached records" in (tmp_path / "m1" / "README.md").read_text()

@@ -54,7 +54,7 @@ kind. Choices that made it learnable, each measured while building it: one OCR s
 so that a name is the same tokens in the OCR lines, in the question and in the answer (answering
 becomes copying token ids); numbers up to 2100 as single tokens; the echo phase first (the one
 change that moved the lookup probe, experiments/reader_lookup.py). Measured on {device}:
-generation {gen_s} s, training {train_s} s, total {wall_s} s ({wall_min:.1f} min).{stopped}
+{generation} {gen_s} s, training {train_s} s, total {wall_s} s ({wall_min:.1f} min).{stopped}
 
 Held-out exact match under teacher forcing ({held_out} generated records of seed {seed_plus}; greedy
 decoding gives these answers verbatim), by training step:
@@ -92,6 +92,7 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
         train_s=summary["train_runtime_s"], wall_s=summary["wall_time_s"], wall_min=summary["wall_time_s"] / 60,
         curve=curve or "(none logged)", held_out=s["held_out_records"],
         device=summary.get("device", "this repository's 2-core CPU machine"),
+        generation="loading the cached records" if summary.get("records_loaded_from_cache") else "generation",
         command="uv run apps/train --recipe tiny-base" + (
             f" --time-budget {s['time_budget_s']:.0f}" if s.get("time_budget_s") else ""),
         profile=_profile(s),

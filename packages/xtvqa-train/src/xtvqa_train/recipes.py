@@ -140,7 +140,8 @@ def run_recipe(settings: TrainSettings, progress: Progress | None = None) -> Pat
 
         from xtvqa_train.tiny_base import train_tiny_base
 
-        return train_tiny_base(replace(tiny_base_settings(), time_budget_s=settings.time_budget), out, progress)
+        return train_tiny_base(replace(tiny_base_settings(), time_budget_s=settings.time_budget), out, progress,
+                               records_cache=Path(settings.records_cache) if settings.records_cache else None)
     if settings.recipe == "tiny-mvcl":
         return _tiny_mvcl(settings, progress)
     raise ValueError(f"unknown recipe {settings.recipe!r}")

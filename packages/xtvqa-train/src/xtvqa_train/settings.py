@@ -68,6 +68,12 @@ class TrainSettings:
                   "(generation included), the cosine schedule ending there, and save the model (for a GPU "
                   "lent for a fixed time).", "type": float},
     )
+    records_cache: str | None = field(
+        default=None,
+        metadata={"help": "Recipe tiny-base only: a folder that keeps its generated training records; a later "
+                  "run with the same settings loads them instead of rendering them again (about 3 minutes "
+                  "on 2 cores or on 15). Clear it after changing the generator."},
+    )
     trainer: dict[str, Any] = field(default_factory=dict, metadata={"help": "MVCLMIConfig fields."})
 
     def __post_init__(self) -> None:
@@ -76,6 +82,8 @@ class TrainSettings:
         if self.time_budget is not None and (self.recipe != "tiny-base" or self.time_budget <= 0):
             raise ValueError(f"--time-budget takes positive seconds and only --recipe tiny-base, got "
                              f"{self.time_budget} with recipe {self.recipe}")
+        if self.records_cache is not None and self.recipe != "tiny-base":
+            raise ValueError(f"--records-cache takes only --recipe tiny-base, got recipe {self.recipe}")
         for name in ("synth_records", "synth_image_size", "eval_records", "lora_r", "lora_alpha"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -114,7 +122,7 @@ CLI_OPTIONS: dict[str, tuple[str, Any]] = {
     "max_steps": ("trainer.max_steps", None), "batch_size": ("trainer.per_device_train_batch_size", None),
     "no_eval": ("evaluate", False), "out": ("out", None),
     "resume_from_checkpoint": ("resume_from_checkpoint", None), "recipe": ("recipe", None),
-    "time_budget": ("time_budget", None),
+    "time_budget": ("time_budget", None), "records_cache": ("records_cache", None),
 }
 
 

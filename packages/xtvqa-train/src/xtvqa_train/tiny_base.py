@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import random
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import torch
 from transformers import TrainerCallback, TrainingArguments
-from xtvqa_data import Record
+from xtvqa_data import Record, load, save
 from xtvqa_data.synth import SynthConfig, generate
 
 from xtvqa_train.model_card import write_card
@@ -41,13 +42,32 @@ from xtvqa_train.recipes import COPY_KINDS, Progress, TinyBase
 from xtvqa_train.vision_attention import use_batched_vision_attention
 
 
+def records_cache_folder(cache: Path, n: int, seed: int, image_size: int, config: SynthConfig) -> Path:
+    """The folder in `cache` for `n` train records of generator seed `seed` at `image_size` px
+    drawn with `config`: every input of `generate` is in its name (the config as a hash)."""
+    digest = hashlib.sha256(json.dumps(asdict(config), sort_keys=True, default=list).encode()).hexdigest()[:12]
+    return Path(cache) / f"synth-train-seed{seed}-n{n}-{image_size}px-config{digest}"
+
+
 def _records(n: int, seed: int, image_size: int, progress: Progress, *, config: SynthConfig = SynthConfig(),
-             workers: int = 1) -> list:
+             workers: int = 1, cache: Path | None = None) -> list:
+    """`n` generated train records, or (with `cache`) the same ones saved there by an earlier run."""
+    folder = records_cache_folder(cache, n, seed, image_size, config) if cache is not None else None
+    if folder is not None and folder.is_dir():
+        with progress(f"loading train records (seed {seed}) from {folder}") as on_progress:
+            out = list(load(folder, split="train"))
+            on_progress(len(out), n)
+        if len(out) != n:
+            raise ValueError(f"{folder} holds {len(out)} records, not {n}: remove it to regenerate")
+        return out
     out = []
     with progress(f"generating train records (seed {seed})") as on_progress:
         for record in generate(n, seed=seed, split="train", config=config, workers=workers, resize_to=image_size):
             out.append(record)
             on_progress(len(out), n)
+    if folder is not None:  # written under a temporary name and renamed (xtvqa_data.save): never half a cache
+        save(out, folder, card=f"tiny-base training records: xtvqa_data.synth.generate({n}, seed={seed}, "
+                               f"split='train', resize_to={image_size}), config {asdict(config)}")
     return out
 
 
@@ -84,15 +104,22 @@ def _held_out(records: list, dataset: AnswerDataset, pad_id: int) -> dict:
     }
 
 
-def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress) -> Path:
-    """Run the recipe; write the model to `out` (replacing a previous one); return `out`."""
+def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_cache: Path | None = None) -> Path:
+    """Run the recipe; write the model to `out` (replacing a previous one); return `out`.
+
+    `records_cache`: a folder keeping the generated training records (`records_cache_folder`), so
+    that a second run (another budget, a machine lent again) loads them instead of rendering."""
     torch.set_num_threads(recipe.threads)
     torch.set_flush_denormal(True)  # tiny float32 gradients must not fall into slow denormal paths
     started = time.perf_counter()
     size = ReaderSize(vocab_size=recipe.vocab_size, hidden_size=recipe.hidden_size, num_layers=recipe.num_layers)
-    records = _records(recipe.records, recipe.seed, size.image_size, progress, workers=recipe.generate_workers)
+    loaded = records_cache is not None and records_cache_folder(records_cache, recipe.records, recipe.seed,
+                                                                size.image_size, SynthConfig()).is_dir()
+    records = _records(recipe.records, recipe.seed, size.image_size, progress, workers=recipe.generate_workers,
+                       cache=records_cache)
     copy_records = _records(recipe.copy_records, recipe.seed + 2, size.image_size, progress,
-                            config=SynthConfig(question_kinds=COPY_KINDS), workers=recipe.generate_workers)
+                            config=SynthConfig(question_kinds=COPY_KINDS), workers=recipe.generate_workers,
+                            cache=records_cache)
     generated = time.perf_counter() - started
     model, processor = build_ocr_reader(out, records[: recipe.tokenizer_records], size=size, seed=recipe.seed)
     mix = LanguageMix(recipe.source_share, recipe.english_weight)
@@ -137,7 +164,7 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress) -> Path:
         "vocab_size": len(processor.tokenizer), "global_step": trainer.state.global_step,
         "planned_steps": steps, "stopped_by_time_budget": deadline.stopped,
         "train_samples": min(len(dataset), trainer.state.global_step * recipe.batch_size),
-        "device": _device_name(), "generate_s": round(generated, 1),
+        "device": _device_name(), "generate_s": round(generated, 1), "records_loaded_from_cache": loaded,
         "train_runtime_s": round(result.metrics["train_runtime"], 1),
         "wall_time_s": round(time.perf_counter() - started, 1),
         "log_history": trainer.state.log_history, "model_dir": str(out),
