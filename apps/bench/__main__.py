@@ -35,7 +35,8 @@ REPO = Path(__file__).resolve().parents[1].parent
 def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, resume, seed, ocr_tokens,
          translator, **backend_params) -> None:
     """Benchmark models on cross-lingual text-rich VQA: score per question language and the drop
-    against questions in the image's own language, per source, question type and overall.
+    against questions in the image's own language, per source, question type, language of the
+    image's text, and overall.
 
     Writes a run folder (predictions.jsonl, results.json, table.md, scores.png) and prints the table.
 

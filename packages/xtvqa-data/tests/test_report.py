@@ -138,3 +138,34 @@ def test_plot_scores_writes_a_png(rows, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with Image.open(path) as image:
         assert image.width > image.height > 300
+
+
+def test_image_text_rows_pool_the_sources_and_drop_by_the_plain_difference(rows):
+    res = aggregate(rows, ["en", "zh", "fr"])
+
+    def mean(image, q):
+        scores = [r["score"] for r in rows if r["image_lang"] == image and r["question_lang"] == q]
+        return sum(scores) / len(scores)
+
+    # en images: chartqa and docvqa together; en 6 items (5 right), zh 6 items (2 right)
+    assert list(res["by_image_text"]) == ["en", "zh"]
+    assert res["by_image_text"]["en"]["en"] == pytest.approx(mean("en", "en")) == pytest.approx(5 / 6)
+    assert res["by_image_text_drops"]["en"]["zh"] == pytest.approx(100 * (mean("en", "en") - mean("en", "zh")))
+    assert res["by_image_text_relative_drops"]["en"]["zh"] == pytest.approx(
+        100 * (mean("en", "en") - mean("en", "zh")) / mean("en", "en"))
+    assert res["by_image_text_drops"]["zh"]["en"] == pytest.approx(100 * (mean("zh", "zh") - mean("zh", "en")))
+    assert res["by_image_text_drops"]["en"]["fr"] is None
+    assert res["n"]["by_image_text"]["en"] == {"en": 6, "zh": 6, "fr": 0}
+    assert res["n_cross"]["by_image_text"]["zh"]["en"] == 4 and res["n_cross"]["by_image_text"]["zh"]["zh"] == 0
+    lines = render_table_markdown(res).splitlines()
+    assert any(line.startswith("| image text |") for line in lines)
+    assert "| en | 12 | 83.3 | ref | 33.3 | 50.0 / 60.0% | - |" in lines
+    assert "| zh | 8 | 25.0 | 50.0 / 66.7% | 75.0 | ref | - |" in lines
+
+
+def test_results_written_before_the_image_text_rows_still_render(rows):
+    res = aggregate(rows, ["en", "zh"])
+    for key in ("by_image_text", "by_image_text_drops", "by_image_text_relative_drops"):
+        del res[key]
+    del res["n"]["by_image_text"], res["n_cross"]["by_image_text"]
+    assert "| image text |" not in render_table_markdown(res)

@@ -5,7 +5,8 @@ Input: one row per item with `id`, `source`, `question_lang`, `image_lang`, `que
 points (x 100), relative drops in %, None where undefined:
 
     overall[q], scores[source][q], by_type[type][q]        mean score of the items asked in q
-    drops / overall_drops / by_type_drops [..][q]           absolute drop, points
+    by_image_text[image_lang][q]                            the same per language of the image's text
+    drops / overall_drops / by_type_drops / by_image_text_drops [..][q]   absolute drop, points
     relative_drops / overall_relative_drops / ..            relative drop, %
     by_image_lang[source][image_lang][q]                    the strata the drops come from
     n[...], n_cross[...]                                    item counts, cross-lingual ones
@@ -119,12 +120,17 @@ def aggregate(rows: Iterable[Mapping[str, Any]], langs: Sequence[str] | None = N
         langs = list(dict.fromkeys(r["q"] for r in clean))
     by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_image: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in clean:
         by_source[row["source"]].append(row)
         by_type[row["type"]].append(row)
+        by_image[row["g"]].append(row)
     overall = _table({"overall": clean}, langs)
     sources = _table(dict(sorted(by_source.items())), langs)
     types = _table(dict(sorted(by_type.items())), langs)
+    # one image language per group: each drop is the plain score(image_lang) - score(q) over its sources
+    images = _table({g: by_image[g] for g in [*(q for q in langs if q in by_image), *sorted(set(by_image) - set(langs))]},
+                    langs)
     strata = {
         source: _table({g: [r for r in rows if r["g"] == g] for g in sorted({r["g"] for r in rows})}, langs)
         for source, rows in sorted(by_source.items())
@@ -142,16 +148,21 @@ def aggregate(rows: Iterable[Mapping[str, Any]], langs: Sequence[str] | None = N
         "by_type": _field(types, "score"),
         "by_type_drops": _field(types, "drop"),
         "by_type_relative_drops": _field(types, "relative"),
+        "by_image_text": _field(images, "score"),
+        "by_image_text_drops": _field(images, "drop"),
+        "by_image_text_relative_drops": _field(images, "relative"),
         "by_image_lang": {source: _field(table, "score") for source, table in strata.items()},
         "n": {
             "overall": _field(overall, "n")["overall"],
             "scores": _field(sources, "n"),
             "by_type": _field(types, "n"),
+            "by_image_text": _field(images, "n"),
             "by_image_lang": {source: _field(table, "n") for source, table in strata.items()},
         },
         "n_cross": {
             "overall": _field(overall, "n_cross")["overall"],
             "scores": _field(sources, "n_cross"),
             "by_type": _field(types, "n_cross"),
+            "by_image_text": _field(images, "n_cross"),
         },
     }

@@ -4,7 +4,8 @@ Scores are shown x 100 with one decimal; each language's drop column reads "abs 
 then percent of the reference; positive = lower than with questions in the image's language).
 A drop cell is "ref" when every item asked in that language is monolingual (nothing to drop
 from), and "-" when undefined; a drop column that is "ref" or "-" in every row is left out.
-Rows: overall, then each source; a second block per question type.
+Rows: overall, then each source; a second block per question type; a third per language of the
+image's text (each row's drop is then the plain difference from that language's questions).
 """
 
 from __future__ import annotations
@@ -43,7 +44,13 @@ def _blocks(results: Results) -> list[tuple[str, list[tuple[str, dict[str, Any],
          results["n"]["by_type"][kind], results["n_cross"]["by_type"][kind])
         for kind in results["by_type"]
     ]
-    return [("source", [overall, *sources]), ("question type", types)]
+    images = [
+        (lang, results["by_image_text"][lang], results["by_image_text_drops"][lang],
+         results["by_image_text_relative_drops"][lang], results["n"]["by_image_text"][lang],
+         results["n_cross"]["by_image_text"][lang])
+        for lang in results.get("by_image_text", {})  # absent from results.json written before it existed
+    ]
+    return [("source", [overall, *sources]), ("question type", types), ("image text", images)]
 
 
 def table_rows(results: Results) -> tuple[list[str], list[tuple[str, list[list[str]]]]]:
@@ -73,7 +80,7 @@ def table_rows(results: Results) -> tuple[list[str], list[tuple[str, list[list[s
 
 
 def render_table_markdown(results: Results) -> str:
-    """table.md: one Markdown table per block (by source, by question type)."""
+    """table.md: one Markdown table per block (by source, by question type, by image text language)."""
     header, blocks = table_rows(results)
     parts = []
     for title, rows in blocks:
