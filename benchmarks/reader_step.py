@@ -1,6 +1,8 @@
 """Where a tiny-base training step's time goes: the bundled reader's step, with transformers'
 own M-RoPE positions (baseline), with positions handed over by the collator, and with the vision
-tower's attention batched over the images (`vision_attention`); and a batch's processor calls,
+tower's attention batched over the images (`vision_attention`), and with its rotary positions
+built for one image and tiled (`vision_attention.same_size_image_features`, what `answer_loss`
+does); and a batch's processor calls,
 through the processor and by `pretrain.encode_one_image`.
 
 The reader sees each image as one merged visual token (28 px), so its M-RoPE positions are
@@ -23,6 +25,7 @@ import torch
 from xtvqa_data import EvalItem
 from xtvqa_data.synth import generate
 from xtvqa_models.chat import render_prompt
+from xtvqa_train import pretrain
 from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
 from xtvqa_train.pretrain import (
     AnswerDataset,
@@ -94,6 +97,9 @@ def main() -> None:
         raise SystemExit("positions from the collator change the logits")
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     step = step_fn(model, optimizer)
+    # the first three variants let the model build the vision tower's positions image by image
+    tiled = pretrain.same_size_image_features
+    pretrain.same_size_image_features = lambda *_args: None
     base = timed(step, [on_device(plain)] * args.steps, device)
     fast = timed(step, [on_device(positioned)] * args.steps, device)
     print(f"transformers' positions:  {base:7.2f} steps/s  ({base * args.batch_size:8.0f} samples/s)")
@@ -122,6 +128,26 @@ def main() -> None:
     print(f"+ batched vision attention: {batched:7.2f} steps/s  ({batched * args.batch_size:8.0f} samples/s)  "
           f"ratio {batched / fast:.2f}x over the collator's positions, {batched / base:.2f}x over the baseline")
     print(f"  the vision tower alone: {1000 / timed(vision, [None] * args.steps, device):.1f} ms")
+    pretrain.same_size_image_features = tiled  # the recipe's step: one image's positions, tiled
+    with torch.no_grad():
+        model.eval()
+        pretrain.same_size_image_features = lambda *_args: None
+        loss_per_image = answer_loss(model, batch)[0].item()
+        pretrain.same_size_image_features = tiled
+        loss_tiled = answer_loss(model, batch)[0].item()
+        model.train()
+    print(f"same loss with the vision positions tiled: {loss_tiled:.6f} vs {loss_per_image:.6f}")
+    if abs(loss_tiled - loss_per_image) > 1e-5:
+        raise SystemExit("tiling the vision positions changes the loss")
+    positions = timed(step, [batch] * args.steps, device)
+    print(f"+ vision positions tiled:   {positions:7.2f} steps/s  ({positions * args.batch_size:8.0f} samples/s)  "
+          f"ratio {positions / batched:.2f}x over the batched attention, {positions / base:.2f}x over the baseline")
+
+    def tiled_vision(_):
+        features = tiled(model, batch["pixel_values"], batch["image_grid_thw"])
+        torch.cat(list(features.pooler_output)).sum().backward()
+
+    print(f"  the vision tower alone: {1000 / timed(tiled_vision, [None] * args.steps, device):.1f} ms")
     encode = [dataset.records[k % len(dataset.records)] for k in range(args.batch_size)]
     started = time.perf_counter()
     for record in encode:

@@ -89,3 +89,42 @@ def test_reader_gives_the_same_loss_and_gradients_and_keeps_its_saved_config(tmp
     assert use_batched_vision_attention(model, enabled=False) == NAME
     model.save_pretrained(tmp_path)
     assert NAME not in (tmp_path / "config.json").read_text()
+
+
+def test_same_size_images_get_the_models_own_features_and_other_sizes_none(monkeypatch):
+    from xtvqa_train import pretrain
+    from xtvqa_train.vision_attention import same_size_image_features
+
+    records = list(generate(8, seed=1000, split="train", resize_to=28))
+    model, processor = build_ocr_reader("toy", records, size=ReaderSize(vocab_size=800, hidden_size=32, num_layers=1))
+    model.train()
+    pixels = processor.image_processor(images=[r.image.convert("RGB") for r in records], return_tensors="pt")
+    ours = same_size_image_features(model, pixels["pixel_values"], pixels["image_grid_thw"])
+    theirs = model.model.get_image_features(pixels["pixel_values"], pixels["image_grid_thw"], return_dict=True)
+    assert len(ours.pooler_output) == len(theirs.pooler_output) == 8
+    for a, b in zip(ours.pooler_output, theirs.pooler_output, strict=True):
+        torch.testing.assert_close(a, b, atol=0, rtol=0)
+    # (the reader's processor makes every image 28 px, so a mixed batch is written out: 4 + 16 patches)
+    mixed_grid = torch.tensor([[1, 2, 2], [1, 4, 4]])
+    assert same_size_image_features(model, torch.zeros(20, pixels["pixel_values"].shape[1]), mixed_grid) is None
+    # answer_loss takes that path: same loss and gradients as the model encoding the images itself
+    dataset = AnswerDataset(records, processor, mix=LanguageMix(), epochs=1, seed=0, prompt=READER_PROMPT,
+                            image_size=28)
+    batch = collate_answers([dataset[k] for k in range(8)], processor.tokenizer.pad_token_id, text_positions=True)
+    calls = []
+
+    def loss_and_grads():
+        model.zero_grad()
+        loss = answer_loss(model, batch)[0]
+        loss.backward()
+        return loss.detach(), [p.grad.clone() for p in model.parameters() if p.grad is not None]
+
+    spy = same_size_image_features
+    monkeypatch.setattr(pretrain, "same_size_image_features", lambda *a: calls.append(1) or spy(*a))
+    fast = loss_and_grads()
+    monkeypatch.setattr(pretrain, "same_size_image_features", lambda *a: None)
+    plain = loss_and_grads()
+    assert calls == [1] and "pixel_values" in batch  # the batch itself is left as it was
+    torch.testing.assert_close(fast[0], plain[0], atol=0, rtol=0)
+    for a, b in zip(fast[1], plain[1], strict=True):
+        torch.testing.assert_close(a, b, atol=1e-7, rtol=1e-6)

@@ -33,6 +33,8 @@ from xtvqa_models.chat import render_prompt
 from xtvqa_models.prompts import PromptConfig
 from xtvqa_models.teacher_forcing import continuation_ids
 
+from xtvqa_train.vision_attention import same_size_image_features
+
 IGNORE_INDEX = -100
 
 
@@ -246,6 +248,12 @@ def answer_loss(model, inputs: dict[str, torch.Tensor], prompt_loss_weight: floa
     that weight times `prompt_text_loss`). `inputs` is not changed."""
     inputs = dict(inputs)
     labels = inputs.pop("labels")  # [B, P + L], answers in columns P .. P + L - 1
+    if inputs.get("pixel_values") is not None and inputs.get("image_grid_thw") is not None:
+        # same-size images: their patch positions built once, not image by image (vision_attention)
+        features = same_size_image_features(model, inputs["pixel_values"], inputs["image_grid_thw"])
+        if features is not None:
+            del inputs["pixel_values"]
+            inputs["mm_encoder_outputs"] = {"image": features}
     width = labels.shape[1]
     first = int(torch.nonzero((labels != IGNORE_INDEX).any(0))[0])  # = P
     keep = 0 if prompt_loss_weight else width - first + 1  # 0: every position

@@ -9,6 +9,10 @@ reader's are all 28 px: 4 patches), the packed sequence is simply `[n_images, L]
 call over a batch of images is the same attention; that is all `uniform_varlen_attention` does.
 It falls back to SDPA image by image when the lengths differ.
 
+`same_size_image_features` does the same for the rotary positions of the patches, which
+transformers builds image by image too (a Python loop of small device ops per image): for a
+batch of same-size images it builds one image's and tiles them.
+
 transformers passes `cu_seqlens` only to attention implementations whose name contains "flash"
 (`utils.generic.is_flash_attention_requested`), hence the registered name; it is set on the
 vision tower alone (`use_batched_vision_attention`), never saved in a config, and changes no
@@ -20,6 +24,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 from transformers import AttentionInterface
+from transformers.vision_utils import get_vision_position_ids
 
 NAME = "xtvqa_flash_uniform_sdpa"
 
@@ -63,3 +68,20 @@ def use_batched_vision_attention(model, enabled: bool = True) -> str:
     before = vision_config._attn_implementation
     vision_config._attn_implementation = NAME if enabled else "sdpa"
     return before
+
+
+def same_size_image_features(model, pixel_values: torch.Tensor, image_grid_thw: torch.Tensor):
+    """`model.model.get_image_features(pixel_values, image_grid_thw, return_dict=True)` for a
+    Qwen2-VL whose images all have one grid: the vision tower's rotary position ids built for the
+    first image and tiled (transformers' own `get_vision_position_ids`, so the same ids), passed
+    to the tower as precomputed. None when the grids differ (or the model is not such a model);
+    the caller then lets the model encode the images itself."""
+    inner = getattr(model, "model", None)
+    visual = getattr(inner, "visual", None)
+    if visual is None or not hasattr(visual, "spatial_merge_size") or len(image_grid_thw) == 0:
+        return None
+    if not bool((image_grid_thw == image_grid_thw[:1]).all()):
+        return None
+    one = get_vision_position_ids(image_grid_thw[:1], visual.spatial_merge_size)
+    return inner.get_image_features(pixel_values, image_grid_thw, position_ids=one.repeat(len(image_grid_thw), 1),
+                                    return_dict=True)
