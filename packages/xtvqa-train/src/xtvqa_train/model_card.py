@@ -31,7 +31,7 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
   record has them (the generator's records list every string drawn), else rapidocr's. Why: a
   ViT this size does not learn to read pixels in a CPU budget (shared/PROBES.md: 0 % exact after
   400k samples on random words).
-- **Synthetic data only.** Trained on {samples:,} question-answer samples from
+- **Synthetic data only.** Trained on {samples:,} samples (echo, then question-answer) from
   `xtvqa_data.synth` (train split, seed {seed}; data/sample is the test split, seed 0): charts,
   documents, signs and book covers with text in en/zh/fr, questions in 8 languages. It knows
   nothing else; on real images it answers nonsense.
