@@ -432,3 +432,15 @@ def test_the_recipe_trains_the_same_from_cached_records_and_says_so(tmp_path):
         {k: v for k, v in h.items() if k != "elapsed_s"} for h in curves[1]]
     assert (tmp_path / "m0" / "tokenizer.json").read_bytes() == (tmp_path / "m1" / "tokenizer.json").read_bytes()
     assert "loading the cached records" in (tmp_path / "m1" / "README.md").read_text()
+
+
+def test_recipe_records_alone_fill_the_cache_a_training_run_then_loads(tmp_path):
+    from xtvqa_train.tiny_base import recipe_records
+
+    recipe = TinyBase(records=10, copy_records=4, copy_epochs=1, tokenizer_records=10, epochs=1, batch_size=8,
+                      vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
+                      echo_samples=4)
+    records, copies = recipe_records(recipe, _quiet, records_cache=tmp_path / "cache")
+    assert len(records) == 10 and len(copies) == 4 and len(list((tmp_path / "cache").iterdir())) == 2
+    out = train_tiny_base(recipe, tmp_path / "m", _quiet, records_cache=tmp_path / "cache")
+    assert json.loads((out / "recipe_summary.json").read_text())["records_loaded_from_cache"] is True

@@ -104,6 +104,19 @@ def _held_out(records: list, dataset: AnswerDataset, pad_id: int) -> dict:
     }
 
 
+def recipe_records(recipe: TinyBase, progress: Progress, *, records_cache: Path | None = None) -> tuple[list, list]:
+    """The recipe's training records: (all kinds, seed `recipe.seed`; copy kinds, seed + 2), at
+    the reader's image size, generated or loaded from `records_cache` (and saved there). Called
+    alone, it fills the cache: e.g. a first call on a lent GPU renders, the next one trains."""
+    size = ReaderSize().image_size
+    records = _records(recipe.records, recipe.seed, size, progress, workers=recipe.generate_workers,
+                       cache=records_cache)
+    copy_records = _records(recipe.copy_records, recipe.seed + 2, size, progress,
+                            config=SynthConfig(question_kinds=COPY_KINDS), workers=recipe.generate_workers,
+                            cache=records_cache)
+    return records, copy_records
+
+
 def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_cache: Path | None = None) -> Path:
     """Run the recipe; write the model to `out` (replacing a previous one); return `out`.
 
@@ -115,11 +128,7 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
     size = ReaderSize(vocab_size=recipe.vocab_size, hidden_size=recipe.hidden_size, num_layers=recipe.num_layers)
     loaded = records_cache is not None and records_cache_folder(records_cache, recipe.records, recipe.seed,
                                                                 size.image_size, SynthConfig()).is_dir()
-    records = _records(recipe.records, recipe.seed, size.image_size, progress, workers=recipe.generate_workers,
-                       cache=records_cache)
-    copy_records = _records(recipe.copy_records, recipe.seed + 2, size.image_size, progress,
-                            config=SynthConfig(question_kinds=COPY_KINDS), workers=recipe.generate_workers,
-                            cache=records_cache)
+    records, copy_records = recipe_records(recipe, progress, records_cache=records_cache)
     generated = time.perf_counter() - started
     model, processor = build_ocr_reader(out, records[: recipe.tokenizer_records], size=size, seed=recipe.seed)
     mix = LanguageMix(recipe.source_share, recipe.english_weight)
