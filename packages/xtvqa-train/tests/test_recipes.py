@@ -178,6 +178,7 @@ def test_toy_recipe_writes_a_loadable_ocr_reading_model(tmp_path):
     out = train_tiny_base(recipe, tmp_path / "model", lambda _label: nullcontext(lambda _d, _t: None))
     summary = json.loads((out / "recipe_summary.json").read_text())
     assert summary["global_step"] == 6 and summary["train_samples"] == 8 + 16 + 24
+    assert summary["model_name"] == "model" and str(tmp_path) not in json.dumps(summary)  # no path of this machine
     assert json.loads((out / "xtvqa_prompt.json").read_text())["ocr_separator"] == "\n"
     model = load_model(f"hf:{out}")
     assert model.prompt.use_ocr_tokens

@@ -176,7 +176,9 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
         "device": _device_name(), "generate_s": round(generated, 1), "records_loaded_from_cache": loaded,
         "train_runtime_s": round(result.metrics["train_runtime"], 1),
         "wall_time_s": round(time.perf_counter() - started, 1),
-        "log_history": trainer.state.log_history, "model_dir": str(out),
+        # the folder's name only: the file lives in it, and a path of the training machine means
+        # nothing on a user's (the bundled model's was a lent GPU's /root/out/...)
+        "log_history": trainer.state.log_history, "model_name": out.name,
     }
     (out / "recipe_summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     write_card(out, summary, out.name)
@@ -268,7 +270,7 @@ def summary_table(folder: Path):
 
     summary = json.loads((Path(folder) / "recipe_summary.json").read_text(encoding="utf-8"))
     losses = [h["loss"] for h in summary["log_history"] if "loss" in h]
-    table = Table(title=f"recipe tiny-base: {summary['model_dir']}")
+    table = Table(title=f"recipe tiny-base: {folder}")
     table.add_column("quantity")
     table.add_column("value", justify="right")
     rows = [("parameters", f"{summary['parameters']:,}"), ("vocabulary", str(summary["vocab_size"])),
