@@ -177,7 +177,7 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
         "train_runtime_s": round(result.metrics["train_runtime"], 1),
         "wall_time_s": round(time.perf_counter() - started, 1),
         # the folder's name only: the file lives in it, and a path of the training machine means
-        # nothing on a user's (the bundled model's was a lent GPU's /root/out/...)
+        # nothing on a user's (the bundled model's was a folder of the lent GPU machine)
         "log_history": trainer.state.log_history, "model_name": out.name,
     }
     (out / "recipe_summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
