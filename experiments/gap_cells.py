@@ -1,7 +1,8 @@
 """Issue 6's findings 1 and 2 from bench run folders: the mean score of source-language questions
 (question language = image language) and the drop of each cross-lingual question language on
-en and zh images, in points, one markdown row per run. The bench's own table groups by source
-and question type, not by image language; this pools the strata its results.json keeps.
+en and zh images, in points, one markdown row per run, to set several runs side by side. The
+cells are the bench's own image-text rows (`xtvqa_data.report.aggregate`'s `by_image_text`),
+recomputed from predictions.jsonl so that run folders from before those rows work too.
 
 Run: uv run python experiments/gap_cells.py runs/bench/<run> [more runs...]
 """
@@ -9,26 +10,20 @@ Run: uv run python experiments/gap_cells.py runs/bench/<run> [more runs...]
 from __future__ import annotations
 
 import argparse
-import json
-from collections import defaultdict
 from pathlib import Path
+
+from xtvqa_data.report import aggregate
+from xtvqa_data.runs.jsonl import read_jsonl
 
 DROPS = (("en", "zh"), ("en", "fr"), ("zh", "en"), ("zh", "fr"))  # (image language, question language)
 SOURCE = ("en", "zh", "fr")
 
 
 def cells(run: Path) -> dict[tuple[str, str], float]:
-    """Mean score per (image language, question language) of a bench run folder: the strata
-    of its results.json (`by_image_lang`, per source), pooled over the sources by item count."""
-    results = json.loads((run / "results.json").read_text(encoding="utf-8"))
-    total, count = defaultdict(float), defaultdict(int)
-    for source, table in results["by_image_lang"].items():
-        for image, row in table.items():
-            for question, score in row.items():
-                n = results["n"]["by_image_lang"][source][image][question]
-                total[image, question] += score * n
-                count[image, question] += n
-    return {key: total[key] / count[key] for key in total if count[key]}
+    """Mean score per (image language, question language) of a bench run folder."""
+    by_image = aggregate(read_jsonl(run / "predictions.jsonl"))["by_image_text"]
+    return {(image, question): score for image, row in by_image.items() for question, score in row.items()
+            if score is not None}
 
 
 def main() -> None:
@@ -39,8 +34,8 @@ def main() -> None:
     print("| " + " | ".join(header) + " |")
     print("|:---|" + "---:|" * (len(header) - 1))
     for run in args.runs:
-        if not (run / "results.json").is_file():
-            parser.error(f"{run} has no results.json: not a finished bench run folder")
+        if not (run / "results.json").is_file() or not (run / "predictions.jsonl").is_file():
+            parser.error(f"{run} has no results.json and predictions.jsonl: not a finished bench run folder")
         c = cells(run)
         missing = [key for key in [*((lang, lang) for lang in SOURCE), *DROPS] if key not in c]
         if missing:

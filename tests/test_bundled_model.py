@@ -12,7 +12,6 @@ Run: uv run nox -s integration -- -k bundled
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 
 import pytest
 
@@ -25,16 +24,13 @@ pytestmark = pytest.mark.skipif(not (MODEL / "config.json").is_file(), reason="t
 
 @pytest.fixture(scope="module")
 def cells(tmp_path_factory):
-    """Mean score per (image language, question language) from the bench app's predictions."""
+    """Mean score per (image language, question language): the bench app's image-text rows."""
     out = tmp_path_factory.mktemp("bench") / "run"
     run_app("bench", "--langs", "en,zh,fr", "--batch-size", "32", "--out", str(out))
     results = json.loads((out / "results.json").read_text())
     assert results["model"]["spec"] == f"hf:{MODEL}"  # the default model is the bundled one
-    scores = defaultdict(list)
-    for line in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        scores[row["image_lang"], row["question_lang"]].append(row["score"])
-    return {key: sum(v) / len(v) for key, v in scores.items()}
+    return {(image, question): score for image, row in results["by_image_text"].items()
+            for question, score in row.items()}
 
 
 # The bundled model so far (data/models/xtvqa-tiny-ocr/RESULTS.md) misses these: 0.480 on
