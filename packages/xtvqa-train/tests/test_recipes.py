@@ -32,6 +32,11 @@ from xtvqa_train.tiny_base import train_tiny_base
 TOY = ReaderSize(vocab_size=600, hidden_size=32, num_layers=1)
 
 
+def _quiet(_label):
+    """A progress reporter that reports nothing."""
+    return nullcontext(lambda _done, _total: None)
+
+
 @pytest.fixture(scope="module")
 def records():
     return list(generate(12, seed=1000, split="train"))
@@ -175,7 +180,7 @@ def test_toy_recipe_writes_a_loadable_ocr_reading_model(tmp_path):
     recipe = TinyBase(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=1, batch_size=8,
                       vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
                       echo_samples=8)
-    out = train_tiny_base(recipe, tmp_path / "model", lambda _label: nullcontext(lambda _d, _t: None))
+    out = train_tiny_base(recipe, tmp_path / "model", _quiet)
     summary = json.loads((out / "recipe_summary.json").read_text())
     assert summary["global_step"] == 6 and summary["train_samples"] == 8 + 16 + 24
     assert summary["model_name"] == "model" and str(tmp_path) not in json.dumps(summary)  # no path of this machine
@@ -190,7 +195,7 @@ def test_time_budget_stops_the_recipe_and_the_summary_says_so(tmp_path):
     recipe = TinyBase(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=1, batch_size=8,
                       vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
                       echo_samples=8, time_budget_s=1e-9)
-    out = train_tiny_base(recipe, tmp_path / "model", lambda _label: nullcontext(lambda _d, _t: None))
+    out = train_tiny_base(recipe, tmp_path / "model", _quiet)
     summary = json.loads((out / "recipe_summary.json").read_text())
     assert summary["stopped_by_time_budget"] is True
     assert [h["held_out"]["step"] for h in summary["log_history"] if "held_out" in h] == [1]
@@ -384,10 +389,6 @@ def test_time_budget_and_records_cache_reach_the_tiny_base_recipe_and_nothing_el
                 {"recipe": "tiny-base", "time_budget": 0.0}, {"recipe": "tiny-mvcl", "records_cache": "rc"}):
         with pytest.raises(ValueError, match=r"time-budget|records-cache"):
             TrainSettings(**bad)
-
-
-def _quiet(_label):
-    return nullcontext(lambda _done, _total: None)
 
 
 def test_records_cache_gives_the_generated_records_back_and_never_a_wrong_set(tmp_path, monkeypatch):

@@ -104,11 +104,16 @@ def _held_out(records: list, dataset: AnswerDataset, pad_id: int) -> dict:
     }
 
 
+def reader_size(recipe: TinyBase) -> ReaderSize:
+    """The model shape (and so the image size) the recipe trains."""
+    return ReaderSize(vocab_size=recipe.vocab_size, hidden_size=recipe.hidden_size, num_layers=recipe.num_layers)
+
+
 def recipe_records(recipe: TinyBase, progress: Progress, *, records_cache: Path | None = None) -> tuple[list, list]:
     """The recipe's training records: (all kinds, seed `recipe.seed`; copy kinds, seed + 2), at
     the reader's image size, generated or loaded from `records_cache` (and saved there). Called
     alone, it fills the cache: e.g. a first call on a lent GPU renders, the next one trains."""
-    size = ReaderSize().image_size
+    size = reader_size(recipe).image_size
     records = _records(recipe.records, recipe.seed, size, progress, workers=recipe.generate_workers,
                        cache=records_cache)
     copy_records = _records(recipe.copy_records, recipe.seed + 2, size, progress,
@@ -125,7 +130,7 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
     torch.set_num_threads(recipe.threads)
     torch.set_flush_denormal(True)  # tiny float32 gradients must not fall into slow denormal paths
     started = time.perf_counter()
-    size = ReaderSize(vocab_size=recipe.vocab_size, hidden_size=recipe.hidden_size, num_layers=recipe.num_layers)
+    size = reader_size(recipe)
     loaded = records_cache is not None and records_cache_folder(records_cache, recipe.records, recipe.seed,
                                                                 size.image_size, SynthConfig()).is_dir()
     records, copy_records = recipe_records(recipe, progress, records_cache=records_cache)
