@@ -76,5 +76,6 @@ def main() -> None:
     print(f"phases (max_items): {items}, {per_phase} records x {args.epochs} epochs each; held-out 128 full-size lookups", flush=True)
     train_probe(model, pad, phases, held_out, minutes=args.minutes, lr=args.lr)
 
+
 if __name__ == "__main__":
     main()

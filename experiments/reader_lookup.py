@@ -131,5 +131,6 @@ def main() -> None:
     held_out = {"lookup": collate_answers([phases[-1].encode(r, r.image_lang) for r in lookups(held, 96, 1)], pad)}
     train_probe(model, pad, phases, held_out, minutes=args.minutes, lr=args.lr, batch_size=args.batch_size)
 
+
 if __name__ == "__main__":
     main()
