@@ -20,6 +20,7 @@ from xtvqa_build.ocr import (
     OcrError,
     OcrToken,
     ocr,
+    ocr_lines,
     ocr_tokens,
     rapidocr_engine,
     rapidocr_params,
@@ -85,6 +86,7 @@ def test_rapidocr_reads_english_and_chinese_offline(pdf_factory):
     assert text.index("Deep") < text.index("深度")
     assert all(0.5 <= t.score <= 1.0 and t.box[0] < t.box[2] and t.box[1] < t.box[3] for t in tokens)
     assert ocr_tokens(image)[:3] == ["Deep", "learning", "2024"]
+    assert ocr_lines(image)[0] == "Deep learning 2024"  # what --ocr-tokens hands a model
     assert ocr(Image.new("RGB", (300, 200), "white")) == []  # a page without text is not an error
 
 

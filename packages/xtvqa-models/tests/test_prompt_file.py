@@ -35,7 +35,25 @@ def test_ocr_tokens_enter_the_prompt_in_the_question_language(items):
 def test_ocr_separator_sets_where_strings_end_and_survives_the_prompt_file(items, tmp_path):
     item = items[0].with_ocr_tokens(["Hot chocolate", "$6"])
     assert "Hot chocolate $6\n" in PromptConfig(use_ocr_tokens=True).text(item)  # default: spaces
-    lines = PromptConfig(use_ocr_tokens=True, ocr_separator="\n").text(item).split("\n")
+    lines = PromptConfig(use_ocr_tokens=True, ocr_separator="\n", ocr_granularity="line").text(item).split("\n")
     assert lines[1:3] == ["Hot chocolate", "$6"]  # the header alone on its line, then one string per line
-    PromptConfig(use_ocr_tokens=True, ocr_separator="\n").save(tmp_path)
-    assert PromptConfig.from_model_dir(tmp_path).ocr_separator == "\n"
+    PromptConfig(use_ocr_tokens=True, ocr_separator="\n", ocr_granularity="line").save(tmp_path)
+    loaded = PromptConfig.from_model_dir(tmp_path)
+    assert (loaded.ocr_separator, loaded.ocr_granularity) == ("\n", "line")
+
+
+def test_ocr_granularity_keeps_engine_lines_whole_or_splits_them_into_words(items):
+    # An OCR engine returns lines; dataset tokens may be lines too. A word-reading model gets
+    # words (TextVQA-style), a line-reading one (the bundled model) the lines as they are.
+    item = items[0].with_ocr_tokens(["Departures · Venice", "IC  9538", " ", "4\n5"])
+    words = PromptConfig(use_ocr_tokens=True, ocr_separator="\n").text(item).split("\n")
+    assert words[1:8] == ["Departures", "·", "Venice", "IC", "9538", "4", "5"]
+    lines = PromptConfig(use_ocr_tokens=True, ocr_separator="\n", ocr_granularity="line").text(item).split("\n")
+    assert lines[1:4] == ["Departures · Venice", "IC  9538", "4 5"]  # as given; blanks dropped, one line each
+    capped = PromptConfig(use_ocr_tokens=True, ocr_separator="\n", max_ocr_tokens=2)
+    assert capped.ocr_strings(item.ocr_tokens) == ["Departures", "·"]  # the cap counts the strings shown
+    assert PromptConfig(ocr_granularity="line", max_ocr_tokens=2).ocr_strings(item.ocr_tokens) == ["Departures · Venice", "IC  9538"]
+    with pytest.raises(ValueError, match="ocr_granularity"):
+        PromptConfig(ocr_granularity="char")
+    with pytest.raises(ValueError, match="max_ocr_tokens"):
+        PromptConfig(max_ocr_tokens=0)

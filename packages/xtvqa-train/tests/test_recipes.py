@@ -68,6 +68,16 @@ def test_tokenizer_merges_cjk_bytes_and_keeps_numbers_whole(records):
     assert digits.encode("2018").tokens == ["2", "0", "1", "8"]
 
 
+def test_the_reader_reads_the_generators_strings_as_lines(records):
+    # Its OCR block is the generator's strings, one a line, as it was trained before the prompt
+    # config named the granularity; an engine's line "IC 9538" stays one string (not two words).
+    for record in records:
+        item = EvalItem(record, record.image_lang)
+        block = READER_PROMPT.text(item).split("\n")[1 : 1 + len(record.ocr_tokens)]
+        assert block == list(record.ocr_tokens)[: READER_PROMPT.max_ocr_tokens], record.id
+    assert READER_PROMPT.ocr_strings(["IC 9538", "Hot chocolate"]) == ["IC 9538", "Hot chocolate"]
+
+
 def test_a_name_has_the_same_tokens_in_the_ocr_lines_the_question_and_the_answer(reader, records):
     """The reader's prompt puts one OCR string per line, so an answer copied from the image is a
     run of the prompt's own token ids (with " " between strings it would start with a space token)."""

@@ -8,7 +8,8 @@ The paper ran PaddleOCR on Chinese paper pages. Backends:
 - `tesseract`: pytesseract + a system tesseract with `chi_sim`/`eng` data (optional).
 
 Any backend failure becomes an `OcrError` naming the page, which the pipeline quarantines.
-`ocr_tokens` gives the word-level tokens the benchmark's `--ocr-tokens` option puts in prompts.
+`ocr_lines` gives the lines the benchmark's `--ocr-tokens` option hands a model (its prompt
+config keeps them whole or splits them into words); `ocr_tokens` the word-level tokens.
 """
 
 from __future__ import annotations
@@ -178,6 +179,13 @@ def ocr(image: Image.Image, backend: str = "rapidocr", *, lang: str = "zh", wher
         return _tesseract(engine, image, lang)
     except Exception as exc:  # any engine failure is this page's failure, quarantined upstream
         raise OcrError(where, f"{type(exc).__name__}: {exc}") from exc
+
+
+def ocr_lines(image: Image.Image, backend: str = "rapidocr", **kwargs: Any) -> list[str]:
+    """The text of every recognised line (words for tesseract), in the engine's order: what
+    `--ocr-tokens` hands a model, whose prompt config then keeps lines whole or splits them into
+    words (`PromptConfig.ocr_granularity`)."""
+    return [token.text for token in ocr(image, backend, **kwargs)]
 
 
 def ocr_tokens(image: Image.Image, backend: str = "rapidocr", **kwargs: Any) -> list[str]:

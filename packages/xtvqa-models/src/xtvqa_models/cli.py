@@ -142,13 +142,14 @@ def fail(error: BaseException) -> click.ClickException:
 
 
 def lazy_ocr(image):
-    """rapidocr's tokens for `image` (xtvqa-build), imported on first use: only models that read
-    OCR tokens, on records that ship none, ever call it."""
+    """rapidocr's text lines for `image` (xtvqa-build), imported on first use: only models that
+    read OCR tokens, on records that ship none (or in the analysis, of noised images), call it.
+    Lines, not words: the model's prompt config splits them when it reads words."""
     try:
-        from xtvqa_build.ocr import ocr_tokens
+        from xtvqa_build.ocr import ocr_lines
     except ImportError as error:
         raise click.ClickException(f"this model reads OCR tokens and the data has none; that needs xtvqa-build (rapidocr): {error}") from None
-    return ocr_tokens(image)
+    return ocr_lines(image)
 
 
 def translator_function(spec: str | None) -> Callable[[str, str, str], str] | None:

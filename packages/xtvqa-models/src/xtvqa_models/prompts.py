@@ -9,7 +9,7 @@ them; the exact `PromptConfig` goes into `results.json`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -43,6 +43,8 @@ YES_NO: dict[str, str] = {
     "ru": "Ответьте «да» или «нет».",
 }
 
+OCR_GRANULARITIES = ("word", "line")
+
 # Header of the OCR-token line ("OCR tokens:").
 OCR_HEADER: dict[str, str] = {
     "en": "OCR tokens:",
@@ -68,6 +70,26 @@ class PromptConfig:
     # Between OCR strings. A space (the default, as LLaVA-style OCR prompts do) lets "Ice cream"
     # read as two strings; a model trained with another separator declares it in its folder.
     ocr_separator: str = " "
+    # What one OCR string is: "word" (TextVQA-style OCR tokens: an OCR line split at whitespace,
+    # what hub models with OCR prompts were given) or "line" (a recognised line whole, "Ice cream"
+    # one string: the bundled model was trained on the generator's strings, which are lines).
+    # OCR engines return lines; the dataset's own tokens are used as shipped and split the same
+    # way, so the engine's and the dataset's tokens reach the model alike.
+    ocr_granularity: str = "word"
+
+    def __post_init__(self) -> None:
+        if self.ocr_granularity not in OCR_GRANULARITIES:
+            raise ValueError(f"ocr_granularity must be one of {OCR_GRANULARITIES}, got {self.ocr_granularity!r}")
+        if self.max_ocr_tokens < 1:
+            raise ValueError(f"max_ocr_tokens must be >= 1, got {self.max_ocr_tokens}")
+
+    def ocr_strings(self, tokens: Sequence[str]) -> list[str]:
+        """The OCR strings the prompt shows for `tokens` (lines or words), at most `max_ocr_tokens`."""
+        if self.ocr_granularity == "word":
+            strings = [word for token in tokens for word in token.split()]
+        else:  # a line as recognised (a line break inside it would end its line: a space instead)
+            strings = [" ".join(token.splitlines()) for token in tokens if token.strip()]
+        return strings[: self.max_ocr_tokens]
 
     def instruction(self, item: EvalItem) -> str:
         table = self.yes_no if item.record.question_type == "yes-no" else self.short_answer
@@ -79,7 +101,7 @@ class PromptConfig:
         if self.use_ocr_tokens and item.ocr_tokens:
             header = self.ocr_header.get(item.question_lang) or self.ocr_header["en"]
             lead = "\n" if "\n" in self.ocr_separator else " "  # one string per line: the first too
-            parts.append(header + lead + self.ocr_separator.join(list(item.ocr_tokens)[: self.max_ocr_tokens]))
+            parts.append(header + lead + self.ocr_separator.join(self.ocr_strings(item.ocr_tokens)))
         parts.append(item.question)
         parts.append(self.instruction(item))
         return "\n".join(parts)
@@ -92,6 +114,7 @@ class PromptConfig:
             "use_ocr_tokens": self.use_ocr_tokens,
             "max_ocr_tokens": self.max_ocr_tokens,
             "ocr_separator": self.ocr_separator,
+            "ocr_granularity": self.ocr_granularity,
         }
 
     @classmethod

@@ -56,7 +56,9 @@ class ReaderSize:
 # string then starts its line exactly as an answer starts its turn and as a quoted name starts in
 # the question (no leading space), so BPE gives the name the same tokens in all three places and
 # answering is copying (with " " between strings, "Lisbon" and " Lisbon" are different tokens).
-READER_PROMPT = PromptConfig(use_ocr_tokens=True, ocr_separator="\n")
+# The strings are lines ("Ice cream", "IC 9538" whole), as the generator draws them: an OCR
+# engine's lines are given to it whole too, not split into words.
+READER_PROMPT = PromptConfig(use_ocr_tokens=True, ocr_separator="\n", ocr_granularity="line")
 
 # French guillemets enclose a name in spaces (« Judo »); the tokenizer drops them so the name is
 # the token it is in the OCR lines. Encoding only: answers never contain guillemets.

@@ -49,7 +49,8 @@ own stream seeded by (seed, split, i)); a `train` split with any seed is disjoin
 Image text is in {', '.join(image_langs)} (scenario and image language cycle with the record
 index); the only font is PyMuPDF's built-in Droid Sans Fallback (Apache-2.0). Every record has
 its question in all eight languages ({', '.join(QUESTION_LANGS)}), authored per language, not
-machine-translated. `ocr_tokens` holds every string drawn, in reading order (exact OCR).
+machine-translated. `ocr_tokens` holds every string drawn, exactly, in the order drawn (a chart's
+title, its labels, then its values in the labels' order; an OCR engine orders by position).
 
 ## Answers
 

@@ -1,8 +1,10 @@
 """What a scenario renderer returns: the image, the strings it drew, and the exact QAs.
 
 A renderer draws an image from a random stream and, because it placed every string itself,
-knows the answers exactly. It returns a `Scene`: the image, `texts` (every string drawn, in
-reading order: the generator's ground-truth OCR, stored as the record's `ocr_tokens`), `params`
+knows the answers exactly. It returns a `Scene`: the image, `texts` (every string drawn, in the
+order drawn: the generator's ground-truth OCR, stored as the record's `ocr_tokens`; rows and
+menus read top to bottom, but a chart lists its labels, then its values in the same order,
+where an OCR engine's position order would interleave or scatter them), `params`
 (what was drawn, for the record's meta) and `qas`, one or more `QA` per question kind it can ask
 about this image. Yes-no kinds come as a true and a false instance, so picking uniformly gives
 balanced answers.
