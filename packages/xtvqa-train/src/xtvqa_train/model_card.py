@@ -28,7 +28,8 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
   token); it cannot read text from it. `xtvqa_prompt.json` asks the `hf:` backend to put the
   image's OCR tokens in the prompt (a header such as "OCR tokens:" in the question's language,
   then one OCR string per line), as the paper's starred models in Table 1. The benchmark passes the dataset's own OCR tokens when a
-  record has them (the generator's records list every string drawn), else rapidocr's. Why: a
+  record has them (the generator's records list every string drawn), else rapidocr's lines,
+  whole (`"ocr_granularity": "line"`: "Ice cream" one string, as in training). Why: a
   ViT this size does not learn to read pixels in a CPU budget (shared/PROBES.md: 0 % exact after
   400k samples on random words).
 - **Synthetic data only.** Trained on {samples:,} samples (echo, then question-answer) from
