@@ -1,6 +1,8 @@
 """Issue 6's findings 1 and 2 from bench run folders: the mean score of source-language questions
 (question language = image language) and the drop of each cross-lingual question language on
-en and zh images, in points, one markdown row per run, to set several runs side by side. The
+en and zh images, in points, one markdown row per run, to set several runs side by side; then
+finding 4's summary against the first run (the model before MVCL-MI): the mean of the four
+drops, how much narrower it is (relative %), and the source-language change in points. The
 cells are the bench's own image-text rows (`xtvqa_data.report.aggregate`'s `by_image_text`),
 recomputed from predictions.jsonl so that run folders from before those rows work too.
 
@@ -33,6 +35,7 @@ def main() -> None:
     header = ["run", "source-language", *(f"drop {q} on {i} images" for i, q in DROPS)]
     print("| " + " | ".join(header) + " |")
     print("|:---|" + "---:|" * (len(header) - 1))
+    summary = []
     for run in args.runs:
         if not (run / "results.json").is_file() or not (run / "predictions.jsonl").is_file():
             parser.error(f"{run} has no results.json and predictions.jsonl: not a finished bench run folder")
@@ -43,6 +46,15 @@ def main() -> None:
         source = sum(c[lang, lang] for lang in SOURCE) / len(SOURCE)
         drops = [100 * (c[i, i] - c[i, q]) for i, q in DROPS]
         print(f"| {run.name} | {source:.3f} | " + " | ".join(f"{d:.1f}" for d in drops) + " |")
+        summary.append((run.name, source, sum(drops) / len(drops)))
+    if len(summary) > 1:
+        _, source0, mean0 = summary[0]
+        print(f"\nAgainst {summary[0][0]} (mean drop {mean0:.2f} points):\n")
+        print("| run | mean drop | narrowed | source-language change |")
+        print("|:---|---:|---:|---:|")
+        for name, source, mean in summary[1:]:
+            narrowed = f"{100 * (1 - mean / mean0):.0f} %" if mean0 > 0 else "n/a"
+            print(f"| {name} | {mean:.2f} | {narrowed} | {100 * (source - source0):+.1f} |")
 
 
 if __name__ == "__main__":

@@ -43,12 +43,27 @@ def test_metric_override_and_unknown_metric():
         default_metric(record("chartqa", metric="bleu"))
 
 
-def test_question_language_answers_count():
+def test_answers_in_any_language_the_record_has_count():
+    # The paper: "we do not care about the language of the answer as long as it is correct".
     r = record("chartqa", answers={"en": ["twelve"], "zh": ["十二"]})
     assert score_item(EvalItem(r, "zh"), "十二") == 1.0
     assert score_item(EvalItem(r, "zh"), "Twelve") == 1.0
     assert score_item(EvalItem(r, "fr"), "douze") == 0.0  # no fr answers and no translator
-    assert score_item(EvalItem(r, "en"), "十二") == 0.0  # monolingual items use image-language answers
+    assert score_item(EvalItem(r, "fr"), "十二") == 1.0  # a third language's answer is still right
+    assert score_item(EvalItem(r, "en"), "十二") == 1.0  # a monolingual item answered in another language
+    assert score_item(EvalItem(r, "en"), "十三") == 0.0
+    # A Chinese yes-no question on a Chinese image answered in English (an MVCL-MI-trained model
+    # does: its st view pairs source questions with target-language answers).
+    yn = record("synth-sign", image_lang="zh", question={"zh": "开门吗？", "en": "Open?"},
+                answers={"zh": ["是"], "en": ["yes"], "fr": ["oui"]}, metric="exact_match")
+    assert [score_item(EvalItem(yn, "zh"), p) for p in ("是", "yes", "oui", "no", "否")] == [1, 1, 1, 0, 0]
+
+
+def test_each_language_is_scored_with_its_own_tokens():
+    r = record("xpaperqa-zh", image_lang="zh", answers={"zh": ["北京大学"], "en": ["Peking University"],
+               "fr": ["Université de Pékin"]}, question_type="extractive")
+    assert score_item(EvalItem(r, "zh"), "Université de Pékin") == 1.0  # fr tokens against the fr answer
+    assert score_item(EvalItem(r, "zh"), "Université") == pytest.approx(0.5)  # P 1, R 1/3 -> 0.5
 
 
 def test_translator_is_used_for_cross_lingual_misses_only():
@@ -80,7 +95,8 @@ def test_token_f1_uses_the_language_of_the_answers():
     # Against zh answers with zh (character) tokens: P = 1, R = 1/2 -> 2/3; en tokens would give 0.
     assert score_item(EvalItem(r, "en"), "北京") == pytest.approx(2 / 3)
     assert score_item(EvalItem(r, "en"), "Peking University") == 1.0
-    assert score_item(EvalItem(r, "zh"), "Peking University") == 0.0
+    assert score_item(EvalItem(r, "zh"), "Peking University") == 1.0  # right, in another language
+    assert score_item(EvalItem(r, "zh"), "Peking") == pytest.approx(2 / 3)  # en tokens: P 1, R 1/2
 
 
 def test_yes_no_items_across_languages():

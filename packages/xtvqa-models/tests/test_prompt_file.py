@@ -55,5 +55,8 @@ def test_ocr_granularity_keeps_engine_lines_whole_or_splits_them_into_words(item
     assert PromptConfig(ocr_granularity="line", max_ocr_tokens=2).ocr_strings(item.ocr_tokens) == ["Departures · Venice", "IC  9538"]
     with pytest.raises(ValueError, match="ocr_granularity"):
         PromptConfig(ocr_granularity="char")
+    # A prompt file from before the field: one string per line meant lines (the bundled reader).
+    assert PromptConfig.from_dict({"use_ocr_tokens": True, "ocr_separator": "\n"}).ocr_granularity == "line"
+    assert PromptConfig.from_dict({"use_ocr_tokens": True}).ocr_granularity == "word"
     with pytest.raises(ValueError, match="max_ocr_tokens"):
         PromptConfig(max_ocr_tokens=0)

@@ -124,7 +124,12 @@ class PromptConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown prompt setting(s) {unknown}; known: {sorted(known)}")
-        return cls(**dict(data))
+        data = dict(data)
+        if "ocr_granularity" not in data and "\n" in data.get("ocr_separator", ""):
+            # Written before the field existed: one OCR string per line was the bundled reader's
+            # format (its folders and the tiny-mvcl models fine-tuned from it), fed lines.
+            data["ocr_granularity"] = "line"
+        return cls(**data)
 
     def save(self, folder: str | Path) -> Path:
         path = Path(folder) / PROMPT_FILE

@@ -6,11 +6,15 @@ relaxed_accuracy, docvqa anls, textvqa vqa_accuracy, ocrvqa exact_match, xpaperq
 and exact_match otherwise, any other source exact_match.
 
 `score_item(item, prediction)`: the paper scores correctness regardless of the answer's
-language, so the prediction is compared with `answers[image_lang]` and, for a cross-lingual
-item, with `answers[question_lang]` where the record has them; with a translator, the prediction
-translated from the question language (the language models mostly answer in) into the image
-language is compared with `answers[image_lang]` too. The best of these counts. `token_f1`
-tokenises for the language of the answers it is compared against.
+language ("we do not care about the language of the answer as long as it is correct"; it
+translates every answer into the image's language), so the prediction is compared with the
+answers in every language the record has them: `answers[image_lang]`, `answers[question_lang]`
+and any other (a synth record carries all eight, authored, so "no" answers a Chinese yes-no
+question as well as "否" does, and "Berlin" a question whose image says "柏林"). With a
+translator, a cross-lingual prediction translated from the question language (the language
+models mostly answer in) into the image language is compared with `answers[image_lang]` too,
+for records whose answers are not given in the language the model used. The best of these
+counts. `token_f1` tokenises for the language of the answers it is compared against.
 """
 
 from __future__ import annotations
@@ -71,15 +75,24 @@ def _apply(name: str, prediction: str, answers: Sequence[str], lang: str) -> flo
     return METRICS[name](prediction, answers)
 
 
+def _answer_langs(record: Record, question_lang: str) -> list[str]:
+    """The languages whose answers a prediction is compared with: the image's, the question's,
+    then every other one the record has (in its order)."""
+    return list(dict.fromkeys([record.image_lang, *([question_lang] if question_lang in record.answers else []),
+                               *record.answers]))
+
+
 def score_item(item: EvalItem, prediction: str, *, translator: Translator | None = None) -> float:
     """The item's score in [0, 1]: the best over the comparisons in the module docstring."""
     record = item.record
     name = default_metric(record)
     image_lang, question_lang = record.image_lang, item.question_lang
     try:
-        best = _apply(name, prediction, record.answers[image_lang], image_lang)
-        if question_lang != image_lang and question_lang in record.answers:
-            best = max(best, _apply(name, prediction, record.answers[question_lang], question_lang))
+        best = 0.0
+        for lang in _answer_langs(record, question_lang):
+            best = max(best, _apply(name, prediction, record.answers[lang], lang))
+            if best >= 1.0:
+                break
     except (TypeError, ValueError) as error:
         raise ValueError(f"Record {record.id!r} ({item.key}): {error}") from error
     # Translation costs an API call: skip it when it cannot help.
