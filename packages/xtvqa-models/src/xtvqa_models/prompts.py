@@ -66,7 +66,7 @@ class PromptConfig:
     yes_no: Mapping[str, str] = field(default_factory=lambda: dict(YES_NO))
     ocr_header: Mapping[str, str] = field(default_factory=lambda: dict(OCR_HEADER))
     use_ocr_tokens: bool = False
-    max_ocr_tokens: int = 64
+    max_ocr_tokens: int = 64  # OCR strings shown (words or lines, after `ocr_granularity`'s split)
     # Between OCR strings. A space (the default, as LLaVA-style OCR prompts do) lets "Ice cream"
     # read as two strings; a model trained with another separator declares it in its folder.
     ocr_separator: str = " "
