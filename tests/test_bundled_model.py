@@ -52,3 +52,13 @@ def test_finding_1_source_language_questions_score_at_least_070(cells):
 ])
 def test_finding_2_cross_lingual_questions_drop_at_least_10_points(cells, image, question):
     assert cells[image, image] - cells[image, question] >= 0.10, cells
+
+
+def test_the_bundled_model_reads_ocr_lines_whole():
+    # It was trained on the generator's strings, one a line; rapidocr's lines (records without OCR
+    # tokens, the analysis's noised images) must reach it whole, not split into words.
+    from xtvqa_models.prompts import PromptConfig
+
+    prompt = PromptConfig.from_model_dir(MODEL)
+    assert prompt.use_ocr_tokens and prompt.ocr_separator == "\n" and prompt.ocr_granularity == "line"
+    assert prompt.ocr_strings(["IC 9538", "Hot chocolate"]) == ["IC 9538", "Hot chocolate"]
