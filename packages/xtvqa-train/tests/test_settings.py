@@ -95,3 +95,19 @@ def test_gap_rows_compute_change_and_gap_closed():
     assert rows["en"]["gap_closed_pct"] is None  # no drop to close
     markdown = gap_markdown(RESULTS_BEFORE, RESULTS_AFTER)
     assert "| zh | 50.0 | 60.0 | +10.0 | 30.0 | 19.0 | +36.7 |" in markdown
+
+
+def test_generated_records_can_be_drawn_at_one_size_and_kept_at_another():
+    from xtvqa_train.run import training_records
+
+    with pytest.raises(ValueError, match="synth_resize_to"):
+        TrainSettings(synth_image_size=224, synth_resize_to=300)
+    with pytest.raises(ValueError, match="synth_resize_to"):
+        TrainSettings(synth_resize_to=0)
+    # Layout follows the drawing size (the tiny-mvcl recipe draws at 448 as data/sample does, and
+    # keeps 28 px); the resized records are the drawn ones, smaller.
+    drawn = training_records(TrainSettings(synth_records=6, synth_image_size=448))
+    small = training_records(TrainSettings(synth_records=6, synth_image_size=448, synth_resize_to=28))
+    assert [r.image.size for r in small] == [(28, 28)] * 6 and drawn[0].image.size == (448, 448)
+    assert [r.ocr_tokens for r in small] == [r.ocr_tokens for r in drawn]
+    assert [dict(r.question) for r in small] == [dict(r.question) for r in drawn]

@@ -42,12 +42,12 @@ def resolve_model(spec: str) -> str:
     return resolve_model_name(provider, name)
 
 
-def _generated(n: int, split: str, image_size: int, progress: Progress) -> list:
+def _generated(n: int, split: str, image_size: int, progress: Progress, *, resize_to: int | None = None) -> list:
     from xtvqa_data.synth import SynthConfig, generate
 
     records = []
     with progress(f"generating {split} records") as on_progress:
-        for record in generate(n, seed=0, split=split, config=SynthConfig(image_size=image_size)):
+        for record in generate(n, seed=0, split=split, config=SynthConfig(image_size=image_size), resize_to=resize_to):
             records.append(record)
             on_progress(len(records), n)
     return records
@@ -59,7 +59,8 @@ def training_records(settings: TrainSettings, progress: Progress = _no_progress)
         from xtvqa_data import load
 
         return load(settings.data, split=settings.data_split)
-    return _generated(settings.synth_records, "train", settings.synth_image_size, progress)
+    return _generated(settings.synth_records, "train", settings.synth_image_size, progress,
+                      resize_to=settings.synth_resize_to)
 
 
 def default_run_dir() -> Path:
@@ -85,7 +86,8 @@ def eval_records(settings: TrainSettings, progress: Progress = _no_progress):
 
         records = load(source)
         return records.select(range(min(settings.eval_records, len(records))))
-    return _generated(settings.eval_records, "test", settings.synth_image_size, progress)
+    return _generated(settings.eval_records, "test", settings.synth_image_size, progress,
+                      resize_to=settings.synth_resize_to)
 
 
 def benchmark(model_path: str, records, out_dir: Path, settings: TrainSettings, progress: Progress) -> dict | None:

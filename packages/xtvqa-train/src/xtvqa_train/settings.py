@@ -38,6 +38,11 @@ class TrainSettings:
     data_split: str = field(default="train", metadata={"help": "Split of --data to train on."})
     synth_records: int = field(default=96, metadata={"help": "Records to generate when --data is not given."})
     synth_image_size: int = field(default=224, metadata={"help": "Side in pixels of generated images."})
+    synth_resize_to: int | None = field(
+        default=None,
+        metadata={"help": "Downscale generated images to this side after drawing them at synth_image_size (the "
+                  "layout, e.g. how many table rows fit, follows the drawing size; None: keep it)."},
+    )
     evaluate: bool = field(
         default=True, metadata={"help": "Benchmark the model before and after training and print the gap table."}
     )
@@ -87,6 +92,9 @@ class TrainSettings:
         for name in ("synth_records", "synth_image_size", "eval_records", "lora_r", "lora_alpha"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.synth_resize_to is not None and not 1 <= self.synth_resize_to <= self.synth_image_size:
+            raise ValueError(f"synth_resize_to must be in 1..synth_image_size ({self.synth_image_size}), "
+                             f"got {self.synth_resize_to}")
         unknown = [k for k in self.trainer if k not in trainer_fields()]
         if unknown:
             raise ValueError(_unknown(unknown))
