@@ -67,3 +67,15 @@ def test_summary_groups_and_correlation():
     assert summary["correlation"]["n"] == 3
     with pytest.raises(ValueError):
         summarize_rows([])
+
+
+def test_gaussian_noise_takes_palette_and_cmyk_images(hf_models, tmp_path):
+    # The clean path converts any mode to RGB; the noise must act on that RGB image too.
+    import dataclasses
+
+    model = hf_models["qwen2-vl"]
+    records = [dataclasses.replace(make_record(i), image=make_record(i).image.convert(mode))
+               for i, mode in enumerate(("P", "CMYK"))]
+    settings = AnalysisSettings(langs=("en",), draws=1, batch_size=2, max_new_tokens=3)
+    rows = run_analysis(model, records, tmp_path / "run", settings)
+    assert len(rows) == 2 and all(row["h_noised"] is not None for row in rows)

@@ -27,6 +27,10 @@ class Generation:
     error: str | None = None
     n_tokens: int | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    # The answer's token ids as generated, up to the stop token (backends with the model's
+    # tokens: hf). Scoring these, not `text` tokenised again, scores the answer the model gave:
+    # `text` is stripped, and " Yes" after "ASSISTANT:" re-tokenises as another sequence.
+    token_ids: tuple[int, ...] | None = None
 
     @property
     def ok(self) -> bool:
@@ -88,9 +92,11 @@ class VisionLanguageModel(ABC):
         """Greedy answers to `items`, one `Generation` per item, in order."""
 
     def score(
-        self, items: Sequence[EvalItem], targets: Sequence[str], *, batch_size: int = 8
+        self, items: Sequence[EvalItem], targets: Sequence[str], *, batch_size: int = 8,
+        target_ids: Sequence[Sequence[int] | None] | None = None,
     ) -> list[TokenScores]:
-        """Teacher-forced log-probabilities and entropies of `targets[i]` as the answer to `items[i]`."""
+        """Teacher-forced log-probabilities and entropies of `targets[i]` as the answer to `items[i]`
+        (of the token ids `target_ids[i]` instead, where given and not None)."""
         raise NotImplementedError(
             f"{type(self).__name__} cannot score targets (teacher forcing needs the model's logits); "
             "use an hf: model for the information-theory analysis"

@@ -30,6 +30,7 @@ from xtvqa_data.runs import JsonlWriter, RunFolder, done_keys, read_jsonl, run_m
 from xtvqa_infotheory import mutual_information, parse_noise, pointwise_mutual_information
 
 from xtvqa_models.base import TokenScores, VisionLanguageModel
+from xtvqa_models.chat import rgb_image
 from xtvqa_models.evaluate import apply_ocr_setting, build_items, run_config, select_records
 
 OcrFn = Callable[[Image.Image], Sequence[str]]
@@ -134,8 +135,10 @@ class Perception:
         """draw -1: the clean image; draw k >= 0: the k-th noised image."""
         key = (item.id, draw)
         if key not in self._cache:
+            # Noise acts on the RGB image the processor gets (a palette or CMYK image converted
+            # first, as the clean path converts it).
             image = item.record.image if draw < 0 else self.spec(
-                item.record.image, seed=draw_seed(self.settings.seed, item.id, draw))
+                rgb_image(item), seed=draw_seed(self.settings.seed, item.id, draw))
             self._cache[key] = (image, self._tokens(item, image))
         return self._cache[key]
 
@@ -193,17 +196,23 @@ def run_analysis(
             gens = model.generate(batch, max_new_tokens=settings.max_new_tokens, batch_size=settings.batch_size)
             predictions = [g.text for g in gens]
             correct = [score_item(i, p) for i, p in zip(batch, predictions, strict=True)]
-            answers = predictions if settings.answer == "greedy" else [i.record.answers[i.image_lang][0] for i in batch]
-            clean = model.score(batch, answers, batch_size=settings.batch_size)
+            greedy = settings.answer == "greedy"
+            answers = predictions if greedy else [i.record.answers[i.image_lang][0] for i in batch]
+            # y is the greedy answer as generated: its own token ids where the backend gives them
+            # (an empty prediction stays empty: nothing to score), not the stripped text re-tokenised.
+            ids = [g.token_ids if g.text else () for g in gens] if greedy else None
+            if ids is not None and any(i is None for i in ids):
+                ids = None
+            clean = model.score(batch, answers, batch_size=settings.batch_size, target_ids=ids)
             noised_draws = []
             for draw in range(settings.draws):
                 if pixel_noise:
                     seeds = [draw_seed(settings.seed, i.id, draw) for i in batch]
-                    noised_draws.append(model.score(batch, answers, batch_size=settings.batch_size,
+                    noised_draws.append(model.score(batch, answers, batch_size=settings.batch_size, target_ids=ids,
                                                     pixel_transform=_pixel_transform(spec, seeds)))
                 else:
                     noised_draws.append(model.score(perception.items(batch, draw), answers,
-                                                    batch_size=settings.batch_size))
+                                                    batch_size=settings.batch_size, target_ids=ids))
             writer.write_many(
                 analysis_row(item, answers[j], predictions[j], correct[j], clean[j], [d[j] for d in noised_draws])
                 for j, item in enumerate(batch)

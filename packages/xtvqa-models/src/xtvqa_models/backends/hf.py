@@ -158,8 +158,9 @@ class HFModel(VisionLanguageModel):
             for row, text in zip(new_tokens.tolist(), texts, strict=True):
                 n = next((i for i, tok in enumerate(row) if tok in stop), None)
                 finish = "stop" if n is not None else "length"
-                results.append(Generation(text=text.strip(), n_tokens=len(row) if n is None else n,
-                                          meta={"finish_reason": finish}))
+                ids = tuple(row if n is None else row[:n])
+                results.append(Generation(text=text.strip(), n_tokens=len(ids), meta={"finish_reason": finish},
+                                          token_ids=ids))
         return results
 
     # ---- teacher-forced scoring ---------------------------------------------------------
@@ -168,6 +169,7 @@ class HFModel(VisionLanguageModel):
     def score(
         self, items: Sequence[EvalItem], targets: Sequence[str], *, batch_size: int = 8,
         pixel_transform: Callable[[torch.Tensor, int], torch.Tensor] | None = None,
+        target_ids: Sequence[Sequence[int] | None] | None = None,
     ) -> list[TokenScores]:
         """Per-token log p and entropy of each target's tokens as the answer to its item.
 
@@ -178,16 +180,21 @@ class HFModel(VisionLanguageModel):
         The target is tokenised as the continuation of the generation prompt
         (`continuation_ids`); only the answer's own tokens are scored, not an end-of-turn token
         (which would measure "the answer is complete", a decision outside the answer's content).
-        So `sum_logprob` is log p(y | V, Q) of the answer tokens (DESIGN.md 5).
+        So `sum_logprob` is log p(y | V, Q) of the answer tokens (DESIGN.md 5). `target_ids[i]`,
+        where given, is scored as is instead (a generation's `token_ids`: the answer exactly as the
+        model produced it).
         """
         if len(items) != len(targets):
             raise ValueError(f"score: {len(items)} items but {len(targets)} targets")
+        if target_ids is not None and len(target_ids) != len(items):
+            raise ValueError(f"score: {len(items)} items but {len(target_ids)} target_ids")
         results: list[TokenScores] = []
         for start in _batches(len(items), batch_size):
             batch_items = items[start : start + batch_size]
             texts = [render_prompt(self.processor, it, self.prompt) for it in batch_items]
-            answers = [continuation_ids(self.tokenizer, text, str(target))
-                       for text, target in zip(texts, targets[start : start + batch_size], strict=True)]
+            given = [None] * len(batch_items) if target_ids is None else target_ids[start : start + batch_size]
+            answers = [list(ids) if ids is not None else continuation_ids(self.tokenizer, text, str(target))
+                       for text, target, ids in zip(texts, targets[start : start + batch_size], given, strict=True)]
             transform = None if pixel_transform is None else _offset(pixel_transform, start)
             results.extend(self._score_batch(batch_items, texts, answers, transform))
         return results
