@@ -90,7 +90,8 @@ def eval_records(settings: TrainSettings, progress: Progress = _no_progress):
                       resize_to=settings.synth_resize_to)
 
 
-def benchmark(model_path: str, records, out_dir: Path, settings: TrainSettings, progress: Progress) -> dict | None:
+def benchmark(model_path: str, records, out_dir: Path, settings: TrainSettings, progress: Progress, *,
+              resume: bool = False) -> dict | None:
     """Greedy benchmark of `hf:<model_path>` (xtvqa_models.evaluate); results on the main process."""
     from xtvqa_data import check_lang
     from xtvqa_models import load_model
@@ -102,7 +103,7 @@ def benchmark(model_path: str, records, out_dir: Path, settings: TrainSettings, 
     model = load_model(f"hf:{model_path}", **({"device": device} if device else {}))
     try:
         with progress(f"benchmark {out_dir.name}") as on_progress:
-            return run_benchmark(model, records, out_dir, BenchSettings(langs=langs),
+            return run_benchmark(model, records, out_dir, BenchSettings(langs=langs), resume=resume,
                                  data_id=str(settings.eval_data or sample_dir() or "synth:test"),
                                  on_progress=on_progress)
     finally:
@@ -133,9 +134,15 @@ def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path
     from xtvqa_train.config import MVCLMIConfig
     from xtvqa_train.trainer import MVCLMITrainer
 
+    out = Path(settings.out) if settings.out else default_run_dir()
+    resuming = settings.resume_from_checkpoint is not None
+    if not resuming and out.is_dir() and any(out.iterdir()):
+        # Its bench-before would be taken for this run's and its bench-after refused after the
+        # whole training: refuse before any work.
+        raise FileExistsError(f"{out} holds an earlier run's files: choose another --out, or continue that run "
+                              f"with --resume-from-checkpoint {out / 'checkpoints'}/checkpoint-<step>")
     spec = settings.model or default_model_spec()
     model_path = resolve_model(spec)
-    out = Path(settings.out) if settings.out else default_run_dir()
     args = MVCLMIConfig(**{"output_dir": str(out / "checkpoints"), "report_to": "none", "logging_steps": 5,
                            "save_strategy": "steps", "save_steps": 200, "save_total_limit": 2,
                            # no CUDA: CPU processes (under a launcher, gloo DDP) and no pinned memory
@@ -148,7 +155,7 @@ def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path
     if test is not None:  # a resumed run keeps the benchmark of the model it started from
         done = out / "bench-before" / "results.json"
         before = json.loads(done.read_text()) if done.is_file() else benchmark(
-            model_path, test, out / "bench-before", settings, progress)
+            model_path, test, out / "bench-before", settings, progress, resume=resuming)
 
     # Full fine-tuning keeps float32 master weights (bf16 autocast when args.bf16); LoRA trains
     # adapters over a frozen base, which may then sit in bf16.
@@ -167,7 +174,8 @@ def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path
 
     # Records each process trained on: the sampler's shards (a check that every rank took part).
     seen = trainer.accelerator.gather(torch.tensor([trainer.records_seen], device=trainer.accelerator.device))
-    after = benchmark(str(out / "model"), test, out / "bench-after", settings, progress) if test is not None else None
+    after = benchmark(str(out / "model"), test, out / "bench-after", settings, progress,
+                      resume=resuming) if test is not None else None
     if trainer.accelerator.is_main_process:
         _write_summary(out, settings, spec, args, trainer, result, before, after, time.perf_counter() - started,
                        records_per_process=seen.tolist())
