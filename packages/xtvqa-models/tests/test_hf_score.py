@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 import torch
 from xtvqa_models.chat import render_prompt, rgb_image
-from xtvqa_models.teacher_forcing import continuation_ids
 
 # Answers of different lengths and scripts, an empty one included.
 TARGETS = ["1997", "oui", "二〇一九年", "", "Price 8.00 dollars", "yes", "是", "non", "2011", "A"]
@@ -80,12 +79,24 @@ def test_scores_obey_the_definitions(hf_models, family, items):
         assert np.all((s.entropies >= 0) & (s.entropies <= math.log(vocab) + 1e-4))
 
 
-def test_token_ids_are_the_continuation_tokens(hf_models, items):
-    model = hf_models["qwen2-vl"]
-    [s] = model.score([items[1]], ["二〇一九年"])
-    prompt = render_prompt(model.processor, items[1], model.prompt)
-    assert s.token_ids.tolist() == continuation_ids(model.tokenizer, prompt, "二〇一九年")
-    assert model.tokenizer.decode(s.token_ids.tolist()) == "二〇一九年"
+def test_token_ids_are_the_continuation_tokens(hf_models, family, items):
+    model = hf_models[family]
+    item = items[1]
+    prompt = render_prompt(model.processor, item, model.prompt)
+
+    def processor_ids(text: str) -> list[int]:  # what the model reads for this text and image
+        return model.processor(text=[text], images=[rgb_image(item)], return_tensors="pt")["input_ids"][0].tolist()
+
+    for target in ("二〇一九年", "Price 8.00 dollars"):
+        [s] = model.score([item], [target])
+        # Expected without continuation_ids: the processor's ids of prompt + answer as one text,
+        # after the prompt's own ids (image tokens expanded), and the answer tokenised alone.
+        prompt_ids, joint_ids = processor_ids(prompt), processor_ids(prompt + target)
+        assert joint_ids[: len(prompt_ids)] == prompt_ids
+        expected = joint_ids[len(prompt_ids) :]
+        assert expected == model.tokenizer(target, add_special_tokens=False)["input_ids"] and expected
+        assert s.token_ids.tolist() == expected
+        assert s.n_tokens == len(expected) and model.tokenizer.decode(s.token_ids.tolist()) == target
 
 
 def test_empty_targets_score_nothing(hf_models, items):

@@ -35,12 +35,39 @@ def test_transform_reaches_only_its_own_row(hf_models, family, items):
 def test_diffusion_noise_is_seeded_per_row(hf_models, items):
     model = hf_models["qwen2-vl"]
     spec = parse_noise("diffusion:500")
+    calls: list[tuple[int, torch.Tensor, torch.Tensor]] = []  # (row, pixels in, pixels out)
 
-    def noise(seed_offset):
-        return lambda pixels, row: spec(pixels, seed=100 + row + seed_offset)
+    def noise(seed_of_row):
+        def transform(pixels: torch.Tensor, row: int) -> torch.Tensor:
+            out = spec(pixels, seed=seed_of_row(row))
+            calls.append((row, pixels.detach().clone(), out.detach().clone()))
+            return out
+        return transform
 
-    a = model.score(items[:2], ["12", "yes"], pixel_transform=noise(0))
-    b = model.score(items[:2], ["12", "yes"], batch_size=1, pixel_transform=noise(0))
+    per_row = noise(lambda row: 100 + row)
+    targets = ["12", "yes"]
+    plain = model.score(items[:2], targets)
+    a = model.score(items[:2], targets, pixel_transform=per_row)
+    b = model.score(items[:2], targets, batch_size=1, pixel_transform=per_row)
     for x, y in zip(a, b, strict=True):  # same seeds, different batching: same numbers
         np.testing.assert_allclose(x.entropies, y.entropies, atol=1e-4)
+    # The noise does something: every row's tensor changes, and so do its scores.
+    assert [row for row, _, _ in calls] == [0, 1, 0, 1]
+    for _, before, after in calls:
+        assert after.shape == before.shape and not torch.allclose(after, before, atol=1e-3)
+    for clean, noised in zip(plain, a, strict=True):
+        assert not np.allclose(clean.entropies, noised.entropies, atol=1e-4)
 
+    # One image in two rows: different seeds give different noise (tensors and scores) ...
+    twice, calls[:] = [items[0], items[0]], []
+    own = model.score(twice, ["12", "12"], batch_size=2, pixel_transform=per_row)
+    (_, in0, out0), (_, in1, out1) = calls
+    assert torch.equal(in0, in1) and not torch.allclose(out0, out1, atol=1e-3)
+    assert not np.allclose(own[0].entropies, own[1].entropies, atol=1e-4)
+    # ... and the same seed the same noise.
+    calls.clear()
+    shared = model.score(twice, ["12", "12"], batch_size=2, pixel_transform=noise(lambda row: 100))
+    (_, _, out0), (_, _, out1) = calls
+    assert torch.equal(out0, out1) and torch.equal(out0, spec(in0, seed=100))
+    np.testing.assert_allclose(shared[0].entropies, shared[1].entropies, atol=1e-5)
+    np.testing.assert_allclose(shared[0].entropies, own[0].entropies, atol=1e-4)  # row 0 had seed 100 both times

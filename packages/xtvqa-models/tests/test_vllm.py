@@ -1,12 +1,19 @@
-"""The vllm: backend (generation only). Needs vllm and a CUDA device; skipped elsewhere.
+"""The vllm: backend (generation only). The engine test needs vllm and a CUDA device (skipped
+elsewhere); the prompt-file test fakes the vllm module and runs on the CPU.
 
 Run (on a GPU machine with the extra): uv run --extra vllm pytest packages/xtvqa-models/tests/test_vllm.py -q
 """
 
 from __future__ import annotations
 
+import shutil
+import sys
+import types
+from types import SimpleNamespace
+
 import pytest
-from xtvqa_models import load_model
+from xtvqa_models import PromptConfig, load_model
+from xtvqa_models.chat import render_prompt
 
 
 @pytest.mark.gpu
@@ -24,3 +31,43 @@ def test_vllm_generates_in_order_and_cannot_score(tiny_dirs, items):
             model.score(items[:1], ["x"])
     finally:
         model.close()
+
+
+class _FakeLLM:
+    """Stands in for `vllm.LLM` (no GPU here): records the engine arguments and the requests."""
+
+    def __init__(self, **engine_args):
+        self.engine_args, self.requests = engine_args, []
+
+    def generate(self, requests, params, use_tqdm=False):
+        self.requests.extend(requests)
+        done = SimpleNamespace(text=" 12 ", token_ids=[7, 8], finish_reason="length")
+        return [SimpleNamespace(outputs=[done]) for _ in requests]
+
+
+def _fake_vllm(monkeypatch):
+    fake = types.ModuleType("vllm")
+    fake.__version__ = "0.0-fake"
+    fake.LLM = _FakeLLM
+    fake.SamplingParams = lambda **kwargs: SimpleNamespace(**kwargs)
+    monkeypatch.setitem(sys.modules, "vllm", fake)
+
+
+def test_vllm_applies_the_model_folders_prompt_file_as_hf_does(tiny_dirs, items, tmp_path, monkeypatch):
+    """`vllm:<folder>` reads the folder's xtvqa_prompt.json (it used the default prompt and
+    dropped the bundled model's OCR tokens); an explicit prompt still wins; vllm itself is faked."""
+    _fake_vllm(monkeypatch)
+    folder = tmp_path / "m"
+    shutil.copytree(tiny_dirs["qwen2-vl"], folder)
+    assert load_model(f"vllm:{folder}").prompt == PromptConfig()  # no file: the default
+    PromptConfig(use_ocr_tokens=True, max_ocr_tokens=7).save(folder)
+    model = load_model(f"vllm:{folder}")
+    assert model.prompt.use_ocr_tokens is True and model.prompt.max_ocr_tokens == 7
+    assert model.prompt == load_model(f"hf:{folder}").prompt  # the same prompt as the hf: backend
+    item = items[0].with_ocr_tokens(["Price:", "12"])
+    [answer] = model.generate([item], max_new_tokens=4)
+    assert (answer.text, answer.n_tokens) == ("12", 2)
+    [request] = model.llm.requests
+    assert "Price: 12" in request["prompt"]  # the OCR tokens reach the engine's prompt
+    assert "Price: 12" not in render_prompt(model.processor, item, PromptConfig())
+    assert load_model(f"vllm:{folder}", prompt=PromptConfig()).prompt.use_ocr_tokens is False

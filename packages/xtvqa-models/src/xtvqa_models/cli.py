@@ -7,6 +7,7 @@ languages, run folder) live here so they cannot drift apart between apps.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import time
@@ -55,10 +56,39 @@ def _langs_callback(_ctx: click.Context, _param: click.Parameter, value: str) ->
     return parse_langs(value)
 
 
+# "provider:" at the start of a spec; two letters at least, so "C:\runs" stays a plain path.
+_SPEC_PREFIX = re.compile(r"([A-Za-z][A-Za-z0-9]+):(.*)", re.DOTALL)
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_.")
+
+
 def slug(spec: str) -> str:
-    """A folder-safe short name for a model spec."""
-    tail = spec.rstrip("/").split("/")[-1] if "/" in spec else spec
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", tail).strip("_")[:60] or "model"
+    """A folder-safe, readable name for a model spec, unique per spec (a run's sub-folder).
+
+    `provider:name` -> `<provider>-<last part of name>`, e.g. `openai:gpt-4o` -> `openai-gpt-4o`.
+    When that readable part would lose or alter anything (the name has a `/`, capitals that a
+    case-insensitive filesystem folds, characters that are not folder-safe, or it is over 60
+    characters), `-` + 8 hex of the SHA-1 of `provider:name` is appended: so
+    `hf:Qwen/Qwen2-VL-2B-Instruct` -> `hf-Qwen2-VL-2B-Instruct-<hash>`, and the same spec on
+    `vllm:` or another org's model of that name gets another folder, the same spec the same one
+    in every run (a `--resume` finds it). A name kept whole is `provider-` + exactly the name,
+    so two specs cannot share it either (provider names hold no `-`).
+
+    A plain path with no provider prefix (`apps/train --out` names its run folder with it) keeps
+    its last part alone, as before: there the name only tells apart runs of the same second.
+    """
+    text = spec.strip()
+    match = _SPEC_PREFIX.fullmatch(text)
+    if match is None:  # a plain path
+        return _safe(text.rstrip("/").split("/")[-1])[:60] or "model"
+    provider, name = match.group(1).lower(), match.group(2).strip()
+    readable = f"{provider}-{_safe(name.rstrip('/').split('/')[-1]) or 'model'}"
+    if readable == f"{provider}-{name.lower()}" and len(readable) <= 60:
+        return readable
+    digest = hashlib.sha1(f"{provider}:{name}".encode()).hexdigest()[:8]
+    return f"{readable[:51]}-{digest}"
 
 
 def default_run_dir(repo: Path, app: str) -> Path:

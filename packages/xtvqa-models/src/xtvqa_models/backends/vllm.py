@@ -25,7 +25,7 @@ class VLLMModel(VisionLanguageModel):
 
     Options: `dtype` ("auto"), `trust_remote_code` (False unless asked), `revision`,
     `tensor_parallel_size` (GPUs per model), `gpu_memory_utilization`, `max_model_len`,
-    `seed`, `prompt`.
+    `seed`, `prompt` (default: a local model folder's `xtvqa_prompt.json`, as for `hf:`).
     """
 
     def __init__(
@@ -47,7 +47,9 @@ class VLLMModel(VisionLanguageModel):
         self.spec = f"vllm:{model}"
         self.model_id = model
         self.revision = revision
-        self.prompt = prompt or PromptConfig()
+        # As in the hf: backend: an explicit prompt wins; else a local model folder's own
+        # xtvqa_prompt.json (the bundled model reads OCR tokens); else the default.
+        self.prompt = prompt or PromptConfig.from_model_dir(model) or PromptConfig()
         self.processor = AutoProcessor.from_pretrained(
             model, revision=revision, trust_remote_code=bool(trust_remote_code)
         )
