@@ -43,6 +43,14 @@ def test_config_file_errors_exit_non_zero(tmp_path):
     assert result.exit_code == 1 and "did you mean 'alpha'" in result.output
 
 
+def test_config_file_values_of_the_wrong_type_are_a_one_line_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("lr: 1e-6\nalpha: abc\n")
+    result = CliRunner().invoke(app_main(), ["--config", str(bad)])
+    assert result.exit_code == 1 and "setting 'alpha': cannot read 'abc' as float" in result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, TypeError)
+
+
 def test_a_short_run_trains_benchmarks_and_prints_the_gap_table(tmp_path, tiny_qwen, monkeypatch):
     out = tmp_path / "run"
     config = tmp_path / "run.yaml"

@@ -456,3 +456,81 @@ def test_recipe_records_alone_fill_the_cache_a_training_run_then_loads(tmp_path)
     assert len(records) == 10 and len(copies) == 4 and len(list((tmp_path / "cache").iterdir())) == 2
     out = train_tiny_base(recipe, tmp_path / "m", _quiet, records_cache=tmp_path / "cache")
     assert json.loads((out / "recipe_summary.json").read_text())["records_loaded_from_cache"] is True
+
+
+def _stub_tiny_mvcl_training(tmp_path, monkeypatch) -> list:
+    """Stubs what `_tiny_mvcl` calls (run.train, the run folder, torch threads); returns the
+    TrainSettings the stub was called with."""
+    import xtvqa_train.run
+
+    seen = []
+
+    def fake_train(settings, progress=None):
+        seen.append(settings)
+        run = tmp_path / "run"
+        (run / "model").mkdir(parents=True, exist_ok=True)
+        return run
+
+    monkeypatch.setattr(xtvqa_train.run, "train", fake_train)
+    monkeypatch.setattr(xtvqa_train.run, "default_run_dir", lambda: tmp_path / "runs" / "now")
+    monkeypatch.setattr(torch, "set_num_threads", lambda _n: None)
+    return seen
+
+
+def test_tiny_mvcl_names_every_option_it_does_not_use(tmp_path, monkeypatch):
+    from xtvqa_train.recipes import run_recipe
+    from xtvqa_train.settings import TrainSettings
+
+    seen = _stub_tiny_mvcl_training(tmp_path, monkeypatch)
+    given = {"recipe": "tiny-mvcl", "model": "hf:m", "out": str(tmp_path / "out"), "data": "my-data", "lora": True,
+             "lora_r": 8, "resume_from_checkpoint": "ck/checkpoint-200", "synth_records": 50}
+    with pytest.raises(ValueError, match="recipe tiny-mvcl takes no") as error:
+        run_recipe(TrainSettings().merged(given))
+    for name in ("data", "lora", "lora_r", "resume_from_checkpoint", "synth_records"):
+        assert f"{name}=" in str(error.value)
+    for name in ("model", "out", "recipe"):
+        assert f"{name}=" not in str(error.value)
+    for dropped in ({"data_split": "test"}, {"lora_alpha": 16}, {"lora_target_modules": "q_proj"},
+                    {"synth_image_size": 64}, {"synth_resize_to": 28}):
+        with pytest.raises(ValueError, match=rf"takes no {next(iter(dropped))}="):
+            run_recipe(TrainSettings(recipe="tiny-mvcl", model="hf:m", **dropped))
+    assert seen == []
+
+
+def test_tiny_mvcl_passes_its_options_and_the_trainer_options_on(tmp_path, monkeypatch):
+    from xtvqa_train.recipes import run_recipe
+    from xtvqa_train.settings import TrainSettings
+
+    seen = _stub_tiny_mvcl_training(tmp_path, monkeypatch)
+    settings = TrainSettings(recipe="tiny-mvcl", model="hf:m", out=str(tmp_path / "out"), eval_records=5,
+                             eval_langs="en,zh", eval_data="my-eval", evaluate=False,
+                             trainer={"alpha": 0.5, "use_kl": False, "max_steps": 3})
+    run_recipe(settings)
+    (own,) = seen
+    assert own.model == "hf:m" and own.recipe is None
+    assert (own.eval_records, own.eval_langs, own.eval_data, own.evaluate) == (5, "en,zh", "my-eval", False)
+    assert own.trainer == {**TinyMVCL().trainer, "alpha": 0.5, "use_kl": False, "max_steps": 3}
+    assert (own.synth_records, own.synth_resize_to) == (TinyMVCL().records, TinyMVCL().resize_to)
+    assert (tmp_path / "out").is_dir()  # the stub's model folder, copied to --out
+
+
+def test_tiny_base_names_every_option_it_does_not_use(tmp_path, monkeypatch):
+    import xtvqa_train.tiny_base
+    from xtvqa_train.recipes import run_recipe
+    from xtvqa_train.settings import TrainSettings
+
+    seen = []
+    monkeypatch.setattr(xtvqa_train.tiny_base, "train_tiny_base",
+                        lambda recipe, out, progress, records_cache: seen.append((recipe, out, records_cache)))
+    for dropped in ({"lora": True}, {"resume_from_checkpoint": "ck/checkpoint-200"}, {"evaluate": False},
+                    {"eval_records": 5}, {"eval_langs": "en"}, {"eval_data": "d"}, {"synth_records": 50},
+                    {"model": "hf:m"}, {"data": "my-data"}):
+        name = next(iter(dropped))
+        with pytest.raises(ValueError, match=rf"recipe tiny-base takes no {name}=.*--out, --time-budget"):
+            run_recipe(TrainSettings(recipe="tiny-base", out=str(tmp_path), **dropped))
+    with pytest.raises(ValueError, match=r"takes no trainer option alpha=0\.5, trainer option learning_rate"):
+        run_recipe(TrainSettings(recipe="tiny-base", trainer={"alpha": 0.5, "learning_rate": 1e-3}))
+    assert seen == []
+    run_recipe(TrainSettings(recipe="tiny-base", out=str(tmp_path), time_budget=60.0, records_cache="rc"))
+    ((recipe, out, cache),) = seen
+    assert recipe.time_budget_s == 60.0 and out == tmp_path and str(cache) == "rc"

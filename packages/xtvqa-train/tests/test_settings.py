@@ -111,3 +111,40 @@ def test_generated_records_can_be_drawn_at_one_size_and_kept_at_another():
     assert [r.image.size for r in small] == [(28, 28)] * 6 and drawn[0].image.size == (448, 448)
     assert [r.ocr_tokens for r in small] == [r.ocr_tokens for r in drawn]
     assert [dict(r.question) for r in small] == [dict(r.question) for r in drawn]
+
+
+def test_config_file_values_are_read_as_their_fields_types(tmp_path):
+    # YAML 1.1 (PyYAML) reads `1e-6` and `5e-1` as strings; they must reach the trainer as floats.
+    path = tmp_path / "run.yaml"
+    path.write_text("lr: 1e-6\nalpha: 5e-1\nepochs: 2\nmax_steps: 1e3\nno_kl: 'false'\nsynth_records: '12'\n"
+                    "time_budget: '30'\nrecipe: tiny-base\n")
+    settings = TrainSettings().merged(load_settings_file(path))
+    trainer = settings.trainer
+    assert trainer["learning_rate"] == 1e-06 and type(trainer["learning_rate"]) is float
+    assert trainer["alpha"] == 0.5 and type(trainer["alpha"]) is float
+    assert trainer["num_train_epochs"] == 2 and isinstance(trainer["num_train_epochs"], int | float)
+    assert trainer["max_steps"] == 1000 and type(trainer["max_steps"]) is int
+    assert trainer["use_kl"] is True  # `no_kl: 'false'` is false, not a truthy string
+    assert settings.synth_records == 12 and settings.time_budget == 30.0
+
+
+@pytest.mark.parametrize(("text", "name", "shown", "expected"), [
+    ("alpha: abc", "alpha", "'abc'", "float"), ("epochs: two", "epochs", "'two'", "float"),
+    ("synth_records: 2.5", "synth_records", "2.5", "int"), ("lr: null", "lr", "None", "float"),
+    ("lora: maybe", "lora", "'maybe'", "bool"), ("eval_langs: no", "eval_langs", "False", "str"),
+    ("kl: l2", "kl", "'l2'", "reverse, forward, jsd"),
+])
+def test_config_file_values_that_are_not_their_fields_type_are_named(tmp_path, text, name, shown, expected):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text + "\n")
+    with pytest.raises(ValueError, match=rf"'{name}'.*{shown}.*{expected}"):
+        load_settings_file(path)
+
+
+def test_json_config_values_are_checked_too(tmp_path):
+    (tmp_path / "bad.json").write_text(json.dumps({"batch_size": "eight"}))
+    with pytest.raises(ValueError, match=r"'batch_size'.*'eight'.*int"):
+        load_settings_file(tmp_path / "bad.json")
+    (tmp_path / "good.json").write_text(json.dumps({"batch_size": "8", "lora": "true", "beta": 1}))
+    settings = TrainSettings().merged(load_settings_file(tmp_path / "good.json"))
+    assert settings.lora is True and settings.trainer == {"per_device_train_batch_size": 8, "beta": 1}

@@ -137,10 +137,28 @@ def models_dir() -> Path:
 def run_recipe(settings: TrainSettings, progress: Progress | None = None) -> Path:
     """Run `settings.recipe`; returns the folder holding the model (and its run summary)."""
     progress = progress or (lambda _label: nullcontext(lambda _done, _total: None))
+    # What each recipe takes of the settings (TrainSettings fields; "trainer": the trainer options);
+    # any other setting given (differing from TrainSettings' default) is an error, never dropped.
+    takes = {
+        "tiny-base": (("out", "time_budget", "records_cache"), "--out, --time-budget and --records-cache; "
+                      "its other settings are the fields of xtvqa_train.recipes.TinyBase"),
+        "tiny-mvcl": (("model", "eval_records", "eval_langs", "eval_data", "evaluate", "out", "trainer"),
+                      "--model, --eval-records, --eval-langs, --eval-data, --no-eval, --out and the trainer "
+                      "options (--alpha, --no-kl, --lr, ... or MVCLMIConfig fields in --config); its data and "
+                      "other settings are the fields of xtvqa_train.recipes.TinyMVCL"),
+    }
+    if settings.recipe in takes:
+        honoured, what = takes[settings.recipe]
+        from dataclasses import fields
+
+        default = TrainSettings()
+        unused = [f"{name}={getattr(settings, name)!r}" for name in (f.name for f in fields(TrainSettings))
+                  if name not in (*honoured, "recipe", "trainer") and getattr(settings, name) != getattr(default, name)]
+        if "trainer" not in honoured:
+            unused += [f"trainer option {name}={value!r}" for name, value in settings.trainer.items()]
+        if unused:
+            raise ValueError(f"recipe {settings.recipe} takes no {', '.join(unused)}; it takes only {what}")
     if settings.recipe == "tiny-base":
-        if settings.trainer or settings.model or settings.data:
-            raise ValueError("recipe tiny-base takes no --model, --data or trainer options; "
-                             "its settings are the fields of xtvqa_train.recipes.TinyBase")
         out = Path(settings.out) if settings.out else models_dir() / BASE_NAME
         from dataclasses import replace
 

@@ -8,14 +8,18 @@ Two kinds of fields, one declaration each:
 A `--config` file (YAML or JSON) is a flat mapping of either kind's field names (or a CLI
 option's name, e.g. `lr`, `epochs`); `uv run apps/train` builds its click options from
 `CLI_OPTIONS` below, taking each option's help text from the field it sets, and a flag given on
-the command line overrides the file.
+the command line overrides the file. A file's values are read as the type of the field they set
+(`file_value`): YAML 1.1 reads `1e-6` as a string, which must reach the trainer as a float.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import json
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -210,4 +214,112 @@ def load_settings_file(path: str | Path) -> dict[str, Any]:
         raise ValueError(f"config file {str(path)!r}: use .yaml, .yml or .json")
     if not isinstance(data, dict):
         raise ValueError(f"config file {str(path)!r} must hold a mapping of setting names to values")
-    return data
+    if bad := [key for key in data if not isinstance(key, str)]:
+        raise ValueError(f"config file {str(path)!r}: setting names must be strings, got {bad}")
+    try:
+        return {key: file_value(key, value) for key, value in data.items()}
+    except ValueError as error:
+        raise ValueError(f"config file {str(path)!r}: {error}") from None
+
+
+_SIMPLE = (bool, int, float, str)
+_BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+
+@functools.cache
+def _annotations(scope: str) -> dict[str, Any]:
+    """The resolved type annotations of TrainSettings ("") or MVCLMIConfig ("trainer")."""
+    if scope == "trainer":
+        from xtvqa_train.config import MVCLMIConfig
+
+        return typing.get_type_hints(MVCLMIConfig)
+    return typing.get_type_hints(TrainSettings)
+
+
+def declared_types(target: str) -> tuple[Any, ...]:
+    """The types a field's annotation allows (`int | None` -> (int, NoneType)); target as in CLI_OPTIONS."""
+    scope, _, name = target.rpartition(".")
+    hint = _annotations(scope)[name]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def file_value(key: str, value: Any) -> Any:
+    """A config file's `value` for setting `key` (a field or CLI name) as the field's declared type:
+    strings become int, float or bool where the field is one (`1e-6` -> 1e-06, `'true'` -> True), an
+    integral float an int for an int field. ValueError naming the setting, the value and the type
+    when the value is none of the types the field allows. Unknown keys are left to `split_fields`."""
+    name = key.replace("-", "_")
+    choices = None
+    if name in SWITCHES:
+        allowed: tuple[Any, ...] = (bool,)
+    else:
+        if name in CLI_OPTIONS:
+            target = CLI_OPTIONS[name][0]
+        elif name in own_fields():
+            target = name
+        elif name in trainer_fields():
+            target = f"trainer.{name}"
+        else:
+            return value
+        allowed = declared_types(target)
+        choices = field_of(target).metadata.get("choices")
+    return _as_declared(key, value, allowed, choices)
+
+
+def _as_declared(key: str, value: Any, allowed: tuple[Any, ...], choices: list[str] | None) -> Any:
+    simple = [t for t in _SIMPLE if t in allowed]
+    other = [t for t in allowed if t not in _SIMPLE and t is not type(None)]  # enums, dicts, lists: left as given
+    if value is None:
+        if type(None) in allowed or other:
+            return value
+    elif isinstance(value, str):
+        if choices and value not in choices:
+            raise ValueError(f"setting {key!r}: {value!r} is not one of {', '.join(choices)}")
+        if str in allowed:
+            return value
+        for kind in simple:
+            converted = _from_string(value, kind)
+            if converted is not None:
+                return converted
+        if other:
+            return value
+    elif isinstance(value, bool):
+        if bool in allowed or other:
+            return value
+    elif isinstance(value, int | float):
+        if isinstance(value, int) and (int in allowed or float in allowed):
+            return value  # an int is a valid float (`epochs: 2`)
+        if isinstance(value, float) and float in allowed:
+            return value
+        if isinstance(value, float) and int in allowed and value.is_integer():
+            return int(value)  # `max_steps: 1.0e3`
+        if bool in allowed and value in (0, 1):
+            return bool(value)
+        if other:
+            return value
+        if str in allowed:
+            return str(value)
+    elif other:
+        return value
+    expected = " or ".join("None" if t is type(None) else getattr(t, "__name__", str(t)) for t in allowed)
+    hint = " (YAML reads yes/no/on/off as true/false: quote the value)" if isinstance(value, bool) else ""
+    raise ValueError(f"setting {key!r}: cannot read {value!r} as {expected}{hint}")
+
+
+def _from_string(text: str, kind: type) -> Any:
+    """`text` as `kind` (bool, int or float), or None if it is not one."""
+    text = text.strip()
+    if kind is bool:
+        return _BOOL_WORDS.get(text.lower())
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if kind is float:
+        return number
+    try:
+        return int(text)
+    except ValueError:
+        return int(number) if number.is_integer() else None  # `max_steps: 1e3`

@@ -139,7 +139,9 @@ class MVCLMITrainer(SFTTrainer):
         mode = "train" if self.model.training else "eval"
         names = LossParts.names()
         values = torch.stack([getattr(parts, n).detach().float() for n in names])
-        values = self.accelerator.gather_for_metrics(values[None]).reshape(-1, len(names)).mean(0)
+        # One row per process (its mean parts), not per sample: `gather`, since `gather_for_metrics`
+        # trims the last batch of an epoch to the dataset's remainder and would drop processes' rows.
+        values = self.accelerator.gather(values[None]).reshape(-1, len(names)).mean(0)
         for name, value in zip(names, values.tolist(), strict=True):
             self._metrics[mode][name].append(value)
         n_answer = sum(int((lb != -100).sum()) for lb in labels.values())
