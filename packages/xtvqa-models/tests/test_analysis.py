@@ -36,8 +36,9 @@ def test_noise_seed_depends_on_record_and_draw_only():
     assert len({draw_seed(0, "rec-1", d) for d in range(4)} | {draw_seed(1, "rec-1", 0)}) == 5
 
 
-def test_engine_ocr_runs_once_per_record_and_condition(hf_models, tmp_path):
+def test_engine_ocr_runs_once_per_record_and_condition(hf_models, tmp_path, monkeypatch):
     model = hf_models["qwen2-vl"]
+    monkeypatch.setattr(model, "prompt", model.prompt)  # the run turns OCR tokens on: undone after the test
     calls = []
 
     def fake_ocr(image):

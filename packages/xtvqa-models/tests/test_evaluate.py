@@ -99,3 +99,26 @@ def test_resume_with_other_settings_is_refused(tmp_path):
         run_benchmark(model, records(2), tmp_path / "run", BenchSettings(langs=("en", "zh")), resume=True)
     again = run_benchmark(model, records(2), tmp_path / "run", BenchSettings(langs=("en",)), resume=True)
     assert again["n_items"] == 2
+
+
+def test_resume_binds_what_the_backend_says_changes_results(tmp_path):
+    class Described(ScriptedModel):
+        def __init__(self, **facts):
+            super().__init__({})
+            self.facts = facts
+
+        def describe(self):
+            return dict(self.facts)
+
+    first = Described(dtype="bfloat16", device="cuda:0", max_concurrency=4)
+    run_benchmark(first, records(2), tmp_path / "run", BenchSettings(langs=("en",)))
+    # Where it runs and how many requests are in flight do not change answers: resumable.
+    moved = Described(dtype="bfloat16", device="cuda:1", max_concurrency=16)
+    assert run_benchmark(moved, records(2), tmp_path / "run", BenchSettings(langs=("en",)), resume=True)["n_items"] == 2
+    with pytest.raises(ValueError, match=r"cannot resume with different settings.*float32"):
+        run_benchmark(Described(dtype="float32", device="cuda:0", max_concurrency=4), records(2), tmp_path / "run",
+                      BenchSettings(langs=("en",)), resume=True)
+    other_revision = Described(dtype="bfloat16", device="cuda:0", max_concurrency=4)
+    other_revision.revision = "abc123"
+    with pytest.raises(ValueError, match="revision"):
+        run_benchmark(other_revision, records(2), tmp_path / "run", BenchSettings(langs=("en",)), resume=True)

@@ -218,11 +218,21 @@ def run_benchmark(
     return results
 
 
+# Backend facts (`describe()`) that do not change a result: where it runs and how fast it is asked.
+# Every other one (dtype, attention kernel, API host, temperature, engine settings) binds a run.
+NOT_DECISIVE = frozenset({"device", "device_map", "max_concurrency", "max_retries", "timeout",
+                          "gpu_memory_utilization", "tensor_parallel_size"})
+
+
 def run_config(model: VisionLanguageModel, data_id: str, settings: BenchSettings | Any) -> dict[str, Any]:
-    """The settings that change results; a resumed run must match them (`RunFolder.bind_config`)."""
+    """The settings that change results; a resumed run must match them (`RunFolder.bind_config`):
+    one predictions file never mixes, say, a bfloat16 run's answers with a float32 one's."""
     decisive = {k: v for k, v in asdict(settings).items() if k != "batch_size"}
     return {
         "model": model.spec,
+        "model_id": model.model_id,
+        "revision": model.revision,
+        "backend": {k: v for k, v in model.describe().items() if k not in NOT_DECISIVE},
         "data": data_id,
         "settings": decisive,
         "prompt": model.prompt.to_dict() if getattr(model, "prompt", None) is not None else None,
