@@ -57,3 +57,20 @@ def test_the_analysis_scores_the_generated_ids(hf_models, tmp_path, monkeypatch)
     scored.clear()
     run_analysis(model, records, tmp_path / "gold", gold)
     assert scored == [None, None]  # gold answers are text: tokenised as the continuation
+
+
+def test_a_template_that_writes_the_bos_token_does_not_get_a_second_one(hf_models, items):
+    from types import SimpleNamespace
+
+    from xtvqa_models.backends.hf import adds_special_tokens
+
+    llama_like = SimpleNamespace(bos_token="<s>")
+    assert adds_special_tokens(llama_like, ["<s>[INST] Q [/INST]", "<s>[INST] R [/INST]"]) is False
+    assert adds_special_tokens(llama_like, ["USER: Q ASSISTANT:"]) is True  # no BOS in the template: the tokenizer's
+    assert adds_special_tokens(SimpleNamespace(bos_token=None), ["<s>Q"]) is True
+    # The tiny Qwen2-VL (no BOS): the processor takes the switch and its ids are the prompt's own.
+    model = hf_models["qwen2-vl"]
+    prompt = render_prompt(model.processor, items[0], model.prompt)
+    batch = model._encode(items[:1], [prompt])
+    ids = batch["input_ids"][0].tolist()
+    assert ids[-3:] == model.tokenizer(prompt, add_special_tokens=False)["input_ids"][-3:]

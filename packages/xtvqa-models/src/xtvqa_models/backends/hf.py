@@ -117,13 +117,15 @@ class HFModel(VisionLanguageModel):
     def _encode(self, items: Sequence[EvalItem], texts: Sequence[str]) -> Any:
         """The processor's left-padded batch on the model's device; names an item it rejects."""
         images = [rgb_image(item) for item in items]
+        special = adds_special_tokens(self.tokenizer, texts)
         try:
-            batch = self.processor(text=list(texts), images=images, padding=True, return_tensors="pt")
+            batch = self.processor(text=list(texts), images=images, padding=True, return_tensors="pt",
+                                   add_special_tokens=special)
         except Exception:
             # Find the culprit: one item at a time is slower but only runs on failure.
             for item, text, image in zip(items, texts, images, strict=True):
                 try:
-                    self.processor(text=[text], images=[image], return_tensors="pt")
+                    self.processor(text=[text], images=[image], return_tensors="pt", add_special_tokens=special)
                 except Exception as err:
                     raise ValueError(
                         f"item {item.key}: the processor of {self.model_id!r} rejected its image "
@@ -256,6 +258,18 @@ def _transform_rows(batch: dict[str, Any], transform: Callable[[torch.Tensor, in
     else:
         parts = tuple(pixels[i : i + 1] for i in range(pixels.shape[0]))
     return torch.cat([transform(part, row).to(pixels.dtype) for row, part in enumerate(parts)], dim=0)
+
+
+def adds_special_tokens(tokenizer: Any, texts: Sequence[str]) -> bool:
+    """Whether tokenising the rendered chat prompts should add the tokenizer's special tokens.
+
+    A chat template that writes `{{ bos_token }}` (Gemma 3, Llama 3, ...) already starts the text
+    with it; tokenising that with the default `add_special_tokens=True` gives `<bos><bos>`, a
+    prompt the model never saw. Templates without it (Qwen2-VL) still get what the tokenizer
+    adds by default (nothing, or a BOS the model expects).
+    """
+    bos = getattr(tokenizer, "bos_token", None)
+    return not (bos and all(text.startswith(bos) for text in texts))
 
 
 def _scores(ids: Sequence[int], logprobs: np.ndarray, entropies: np.ndarray) -> TokenScores:
