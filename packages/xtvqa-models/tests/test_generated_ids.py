@@ -62,7 +62,7 @@ def test_the_analysis_scores_the_generated_ids(hf_models, tmp_path, monkeypatch)
 def test_a_template_that_writes_the_bos_token_does_not_get_a_second_one(hf_models, items):
     from types import SimpleNamespace
 
-    from xtvqa_models.backends.hf import adds_special_tokens
+    from xtvqa_models.chat import adds_special_tokens
 
     llama_like = SimpleNamespace(bos_token="<s>")
     assert adds_special_tokens(llama_like, ["<s>[INST] Q [/INST]", "<s>[INST] R [/INST]"]) is False

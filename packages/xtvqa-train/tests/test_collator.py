@@ -107,6 +107,25 @@ def test_fallback_without_offsets_gives_the_same_batch(family, request, records)
         assert torch.equal(value, slow["image_inputs"][key]), key
 
 
+class _TokenTypesProcessor(_NoOffsetsProcessor):
+    """A processor that names its token types `token_type_ids` (Gemma 3, PaliGemma) and reports no
+    placeholder offsets (the fallback path those processors take)."""
+
+    def __call__(self, *args, **kwargs):
+        out = super().__call__(*args, **kwargs)
+        out["token_type_ids"] = out.pop("mm_token_type_ids")
+        return out
+
+
+def test_token_types_named_token_type_ids_are_kept_per_row_and_out_of_the_image_inputs(qwen, records):
+    _, processor = qwen
+    ours = MVCLCollator(_TokenTypesProcessor(processor))(records[:3])
+    ref = MVCLCollator(processor)(records[:3])
+    assert "token_type_ids" not in ours["image_inputs"] and "mm_token_type_ids" not in ours
+    assert ours["token_type_ids"].shape == ours["input_ids"].shape  # one type per token of the batch
+    assert torch.equal(ours["token_type_ids"], ref["mm_token_type_ids"])
+
+
 def test_target_language_is_seeded_and_needs_question_and_answer(make_record):
     record = make_record(0, langs=("en", "zh", "fr", "ja"))
     assert target_languages(record) == ["fr", "ja", "zh"]

@@ -6,6 +6,7 @@ the model card prescribes), so the two backends see the same prompt string.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PIL import Image
@@ -37,3 +38,15 @@ def rgb_image(item: EvalItem) -> Image.Image:
     expect three channels)."""
     image = item.image
     return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def adds_special_tokens(tokenizer: Any, texts: Sequence[str]) -> bool:
+    """Whether tokenising the rendered chat prompts should add the tokenizer's special tokens.
+
+    A chat template that writes `{{ bos_token }}` (Gemma 3, Llama 3, ...) already starts the text
+    with it; tokenising that with the default `add_special_tokens=True` gives `<bos><bos>`, a
+    prompt the model never saw. Templates without it (Qwen2-VL) still get what the tokenizer
+    adds by default (nothing, or a BOS the model expects).
+    """
+    bos = getattr(tokenizer, "bos_token", None)
+    return not (bos and all(text.startswith(bos) for text in texts))

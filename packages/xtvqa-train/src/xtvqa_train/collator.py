@@ -20,8 +20,8 @@ each image, which is then spliced into all four prompts (`ProcessorMixin.get_tex
 A processor that does not report those offsets (a custom `__call__`) is called once per view
 instead, and still returns one copy of the pixel tensors.
 
-Returned keys: `input_ids`, `attention_mask`, `labels` [4B, P + L] (and `mm_token_type_ids` when
-the processor makes them), `image_inputs` (the processor's image tensors for the B records,
+Returned keys: `input_ids`, `attention_mask`, `labels` [4B, P + L] (and the processor's token
+types, `mm_token_type_ids` or, for processors that name them so (Gemma 3), `token_type_ids`), `image_inputs` (the processor's image tensors for the B records,
 e.g. `pixel_values` and `image_grid_thw` for Qwen2-VL), `record_ids` (B strings).
 """
 
@@ -37,12 +37,13 @@ from transformers import ProcessorMixin
 from trl.data_utils import apply_chat_template
 from xtvqa_data import EvalItem, Record
 from xtvqa_data.dataset import row_to_record
+from xtvqa_models.chat import adds_special_tokens
 from xtvqa_models.prompts import PromptConfig
 
 from xtvqa_train.loss import IGNORE_INDEX, VIEWS
 from xtvqa_train.views import record_views, usable
 
-TEXT_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids")
+TEXT_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids", "token_type_ids")
 
 
 class TruncationWarning(UserWarning):
@@ -102,7 +103,7 @@ class MVCLCollator:
         rows = [(pairs[b][0], views[b][k]) for k in range(len(VIEWS)) for b in range(n)]
         rendered = [self.chat(record, view.question_lang, view.answer) for record, view in rows]
         prompts = [p for p, _ in rendered]
-        prompt_ids, type_ids, image_inputs = self._tokenise_prompts(prompts, [r.image for r, _ in pairs])
+        prompt_ids, type_ids, type_key, image_inputs = self._tokenise_prompts(prompts, [r.image for r, _ in pairs])
         tokenizer = self.processor.tokenizer
         completion_ids = tokenizer([c for _, c in rendered], add_special_tokens=False)["input_ids"]
         completion_ids = self._fit(prompt_ids, completion_ids, rows)
@@ -123,7 +124,7 @@ class MVCLCollator:
             "labels": torch.tensor(labels, dtype=torch.long),
         }
         if type_ids is not None:
-            batch["mm_token_type_ids"] = torch.tensor(mm_types, dtype=torch.long)
+            batch[type_key] = torch.tensor(mm_types, dtype=torch.long)
         batch["image_inputs"] = image_inputs
         batch["record_ids"] = [record.id for record, _ in pairs]
         return batch
@@ -138,11 +139,14 @@ class MVCLCollator:
         end = completion.index(eos) + 1
         return list(completion[:end]) + [IGNORE_INDEX] * (len(completion) - end)
 
-    def _tokenise_prompts(self, prompts: list[str], images: list) -> tuple[list[list[int]], list | None, dict]:
-        """Token ids of the 4B prompts (image placeholders expanded) and the B images' tensors."""
+    def _tokenise_prompts(self, prompts: list[str], images: list) -> tuple[list[list[int]], list | None, str, dict]:
+        """Token ids of the 4B prompts (image placeholders expanded), their token types (or None)
+        and the name the processor gives those, and the B images' tensors."""
         n = len(images)
+        # As the hf: backend tokenises prompts: no second BOS after a template that writes one.
+        special = adds_special_tokens(self.processor.tokenizer, prompts)
         first = self.processor(images=images, text=prompts[:n], padding=True, return_tensors="pt",
-                               return_text_replacement_offsets=True)
+                               return_text_replacement_offsets=True, add_special_tokens=special)
         image_inputs = {k: v for k, v in first.items() if k not in (*TEXT_KEYS, "text_replacement_offsets")}
         offsets = first.get("text_replacement_offsets")
         if offsets is not None and "token_type_ids" not in first:
@@ -150,16 +154,17 @@ class MVCLCollator:
             per_record = [[o["replacement"] for o in row] for row in offsets]
             flat = [rep for _ in VIEWS for reps in per_record for rep in reps]
             expanded, _ = self.processor.get_text_with_replacements(list(prompts), flat)
-            ids = self.processor.tokenizer(expanded, add_special_tokens=False)["input_ids"]
+            ids = self.processor.tokenizer(expanded, add_special_tokens=special)["input_ids"]
             types = self.processor.create_mm_token_type_ids(ids) if "mm_token_type_ids" in first else None
-            return ids, types, image_inputs
+            return ids, types, "mm_token_type_ids", image_inputs
         # Fallback: a processor with its own __call__ tokenises each view with the images itself.
+        type_key = "token_type_ids" if "token_type_ids" in first else "mm_token_type_ids"
         ids, types = [], []
         for k in range(len(VIEWS)):
-            out = self.processor(images=images, text=prompts[k * n : (k + 1) * n], add_special_tokens=False)
+            out = self.processor(images=images, text=prompts[k * n : (k + 1) * n], add_special_tokens=special)
             ids += [list(map(int, row)) for row in out["input_ids"]]
-            types += out.get("mm_token_type_ids") or []
-        return ids, (types or None), image_inputs
+            types += [list(map(int, row)) for row in out.get(type_key) or []]
+        return ids, (types or None), type_key, image_inputs
 
     def _fit(self, prompt_ids: list[list[int]], completion_ids: list[list[int]], rows) -> list[list[int]]:
         """Cut completions so that no row exceeds max_length (prompts, holding the image tokens, are never cut)."""

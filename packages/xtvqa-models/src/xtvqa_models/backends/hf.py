@@ -24,7 +24,7 @@ from xtvqa_data import EvalItem
 from xtvqa_infotheory import target_logprobs, token_entropy
 
 from xtvqa_models.base import Generation, TokenScores, VisionLanguageModel
-from xtvqa_models.chat import render_prompt, rgb_image
+from xtvqa_models.chat import adds_special_tokens, render_prompt, rgb_image
 from xtvqa_models.prompts import PromptConfig
 from xtvqa_models.teacher_forcing import answer_logits, append_answers, continuation_ids
 
@@ -258,18 +258,6 @@ def _transform_rows(batch: dict[str, Any], transform: Callable[[torch.Tensor, in
     else:
         parts = tuple(pixels[i : i + 1] for i in range(pixels.shape[0]))
     return torch.cat([transform(part, row).to(pixels.dtype) for row, part in enumerate(parts)], dim=0)
-
-
-def adds_special_tokens(tokenizer: Any, texts: Sequence[str]) -> bool:
-    """Whether tokenising the rendered chat prompts should add the tokenizer's special tokens.
-
-    A chat template that writes `{{ bos_token }}` (Gemma 3, Llama 3, ...) already starts the text
-    with it; tokenising that with the default `add_special_tokens=True` gives `<bos><bos>`, a
-    prompt the model never saw. Templates without it (Qwen2-VL) still get what the tokenizer
-    adds by default (nothing, or a BOS the model expects).
-    """
-    bos = getattr(tokenizer, "bos_token", None)
-    return not (bos and all(text.startswith(bos) for text in texts))
 
 
 def _scores(ids: Sequence[int], logprobs: np.ndarray, entropies: np.ndarray) -> TokenScores:
