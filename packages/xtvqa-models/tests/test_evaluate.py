@@ -122,3 +122,14 @@ def test_resume_binds_what_the_backend_says_changes_results(tmp_path):
     other_revision.revision = "abc123"
     with pytest.raises(ValueError, match="revision"):
         run_benchmark(other_revision, records(2), tmp_path / "run", BenchSettings(langs=("en",)), resume=True)
+
+
+def test_resume_with_another_process_count_is_refused(tmp_path, monkeypatch):
+    from xtvqa_models import evaluate
+    from xtvqa_models.distributed import ProcessInfo
+
+    model = ScriptedModel({})
+    run_benchmark(model, records(2), tmp_path / "run", BenchSettings(langs=("en",)))
+    monkeypatch.setattr(evaluate, "process_info", lambda: ProcessInfo(rank=0, world_size=2, barrier=lambda: None))
+    with pytest.raises(ValueError, match="processes: 1 -> 2"):
+        run_benchmark(model, records(2), tmp_path / "run", BenchSettings(langs=("en",)), resume=True)

@@ -151,7 +151,10 @@ def run_benchmark(
     proc.barrier()  # every rank has checked before any rank appends
     if proc.is_main:
         translator_id = None if translator is None else getattr(translator, "spec", repr(translator))
-        folder.bind_config({**run_config(model, data_id, settings), "translator": translator_id}, resume=resume)
+        # The process count too: each rank resumes its own shard file, so another count would
+        # redo items in other shards and leave the old ranks' files unmerged.
+        folder.bind_config({**run_config(model, data_id, settings), "translator": translator_id,
+                            "processes": proc.world_size}, resume=resume)
     proc.barrier()
     mine = shard(items, proc.rank, proc.world_size)
     pred_path = folder.predictions_path if proc.world_size == 1 else folder.shard_path(proc.rank)

@@ -167,7 +167,10 @@ class MVCLCollator:
         return ids, (types or None), type_key, image_inputs
 
     def _fit(self, prompt_ids: list[list[int]], completion_ids: list[list[int]], rows) -> list[list[int]]:
-        """Cut completions so that no row exceeds max_length (prompts, holding the image tokens, are never cut)."""
+        """Cut completions so that no row exceeds max_length (prompts, holding the image tokens, are never cut).
+
+        The bound is per row: the padded batch is as wide as its longest prompt plus its longest
+        answer, which may come from two rows (padding costs memory, not what a row attends to)."""
         if self.max_length is None:
             return completion_ids
         out, cut = [], []
