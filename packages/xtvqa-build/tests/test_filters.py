@@ -63,3 +63,15 @@ def test_answers_are_normalised_before_comparison():
     assert answer_distance("是", "yes", question_type="yes-no") == 0.0
     assert answer_distance("否", "Yes.", question_type="yes-no") == 1.0
     assert canonical_yes_no("不是") == "no" and canonical_yes_no("perhaps") is None
+
+
+@pytest.mark.parametrize(("a", "b"), [("+5%", "-5%"), ("a > b", "a < b"), ("5%", "5"), ("3.5", "35"),
+                                      ("−5 %", "5 %")])
+def test_signs_comparisons_and_units_are_not_cosmetic(a, b):
+    assert answer_distance(a, b) > 0.0
+
+
+@pytest.mark.parametrize(("a", "b"), [("Hello, world.", "Hello world"), ("“state-of-the-art”", "state of the art"),
+                                      ("（５％）", "5%"), ("3.5 kg.", "3.5 kg")])
+def test_cosmetic_punctuation_still_does_not_count(a, b):
+    assert answer_distance(a, b) == 0.0

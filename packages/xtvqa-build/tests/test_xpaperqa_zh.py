@@ -20,7 +20,9 @@ from pathlib import Path
 import pymupdf
 import pytest
 from xtvqa_build.fake_server import FakeReply
-from xtvqa_build.stages import read_jsonl
+from xtvqa_build.llm import LLMClient
+from xtvqa_build.stages import StageOutput, StageStore, read_jsonl
+from xtvqa_build.translators import LLMTranslator, TransformersTranslator, Translator
 from xtvqa_build.xpaperqa_zh import XPaperQAZh, ZhConfig
 from xtvqa_data import load
 
@@ -281,3 +283,121 @@ def test_llm_judge_decides_consistency_given_the_distance(tmp_path, fake_server)
     assert [r["pair_id"] for r in out.rows] == ["a"] and out.rows[0]["judge_score"] == 9
     assert out.dropped == [{"id": "b", "reason": "inconsistent", "detail": 2}]
     assert seen == {"2017": pytest.approx(3 / 7, abs=0.005), "names": 1.0}  # eq. 3 given to the judge
+
+
+# -- stage bookkeeping without an LLM, OCR or PDFs -----------------------------------------------
+class NoLLM(LLMClient):
+    provider = "fake"
+
+    def _send(self, prompt, images, json_schema):
+        raise AssertionError("no LLM call expected")
+
+
+class ServiceUnavailable(Exception):
+    """Like google-api-core's 503."""
+
+    code = 503
+
+
+class FlakyTranslator(Translator):
+    """Fails "flaky" texts with a 503 while `flaky_left` > 0, and "bad" texts with a ValueError."""
+
+    name = "flaky"
+
+    def __init__(self) -> None:
+        super().__init__(batch_size=1)
+        self.flaky_left = 1
+        self.seen: list[str] = []
+
+    def _translate_batch(self, texts, source, target):
+        self.seen += texts
+        if "flaky" in texts[0] and self.flaky_left:
+            self.flaky_left -= 1
+            raise ServiceUnavailable("503 Service Unavailable")
+        if "bad" in texts[0]:
+            raise ValueError("bad input")
+        return [f"译：{t}" for t in texts]
+
+
+PAIRS = [{"pair_id": pid, "type": "extractive", "lang": "en", "question": f"{pid} question?", "answer": "x"}
+         for pid in ("ok", "flaky", "bad")]
+
+
+def bare_pipeline(tmp_path: Path, *, translator: Translator | None = None, llm: LLMClient | None = None,
+                  **kwargs) -> XPaperQAZh:
+    cfg = ZhConfig(pdf_dir=tmp_path / "pdfs", out_dir=tmp_path / "zh", llm="fake:m", **kwargs)
+    return XPaperQAZh(cfg, llm=llm or NoLLM("m"), translator=translator or TransformersTranslator("m"))
+
+
+def test_transient_translation_failure_leaves_the_stage_incomplete_and_a_rerun_retries_it(tmp_path):
+    translator = FlakyTranslator()
+
+    def translate():
+        pipeline = bare_pipeline(tmp_path, translator=translator)
+        out = pipeline._stage("translate", pipeline.stage_params()["translate"], len(PAIRS),
+                              lambda: pipeline._translate(PAIRS))
+        return out, pipeline.store
+
+    out, store = translate()
+    assert [r["pair_id"] for r in out.rows] == ["ok"]
+    assert {d["id"]: d["transient"] for d in out.dropped} == {"flaky": True, "bad": False}
+    assert store.incomplete == ["translate"]  # the 503: a rerun must retry
+
+    out, store = translate()
+    assert not out.resumed and [r["pair_id"] for r in out.rows] == ["flaky", "ok"]
+    assert out.rows[0]["question_other"] == "译：flaky question?"
+    assert [(d["id"], d["transient"]) for d in out.dropped] == [("bad", False)]
+    assert store.incomplete == []  # the bad input alone does not block completion
+
+    seen = len(translator.seen)
+    out, _ = translate()
+    assert out.resumed and len(translator.seen) == seen
+
+
+def test_stage_fingerprints_cover_pdf_content_translator_settings_and_prompts(tmp_path, monkeypatch):
+    from xtvqa_build import prompts
+
+    (tmp_path / "pdfs").mkdir()
+    pdf = tmp_path / "pdfs" / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.7 first")
+    base = bare_pipeline(tmp_path).stage_params()
+    assert bare_pipeline(tmp_path).stage_params() == base  # deterministic
+
+    pdf.write_bytes(b"%PDF-1.7 fixed")  # same name, same size, new content
+    assert bare_pipeline(tmp_path).stage_params()["pages"] != base["pages"]
+
+    for changed in (TransformersTranslator("m", num_beams=4), TransformersTranslator("m", max_new_tokens=64)):
+        assert bare_pipeline(tmp_path, translator=changed).stage_params()["translate"] != base["translate"]
+    llm_translate = bare_pipeline(tmp_path, translator=LLMTranslator(NoLLM("m"))).stage_params()["translate"]
+    hotter = bare_pipeline(tmp_path, translator=LLMTranslator(NoLLM("m", temperature=0.7))).stage_params()
+    assert hotter["translate"] != llm_translate
+    monkeypatch.setattr(LLMTranslator, "prompt", staticmethod(lambda text, source, target: f"Translate: {text}"))
+    assert bare_pipeline(tmp_path, translator=LLMTranslator(NoLLM("m"))).stage_params()["translate"] != llm_translate
+
+    base = bare_pipeline(tmp_path, judge=True).stage_params()
+    edits = [(prompts._KIND, ("extractive", "en"), "generate"), (prompts._ANSWER_RULE, ("abstractive", "zh"), "reanswer"),
+             (prompts._JUDGE, "en", "consistency")]
+    for table, key, stage in edits:
+        with monkeypatch.context() as m:
+            m.setitem(table, key, table[key] + " (edited)")
+            params = bare_pipeline(tmp_path, judge=True).stage_params()
+        assert {name for name in params if params[name] != base[name]} == {stage}, stage
+
+
+@pytest.mark.parametrize("content", ['{"stage": "s", "fingerpr', "", "[1, 2]", "null"])
+def test_unreadable_done_marker_is_recomputed_not_a_crash(tmp_path, content):
+    computed = []
+
+    def compute() -> StageOutput:
+        computed.append(1)
+        return StageOutput([{"x": 1}])
+
+    StageStore(tmp_path).run("s", {"a": 1}, compute)
+    marker = next(tmp_path.glob("*.done.json"))
+    assert json.loads(marker.read_text(encoding="utf-8"))["complete"]
+    marker.write_text(content, encoding="utf-8")  # a kill mid-write, before the atomic write
+    with pytest.warns(RuntimeWarning, match="unreadable done marker"):
+        out = StageStore(tmp_path).run("s", {"a": 1}, compute)
+    assert not out.resumed and out.rows == [{"x": 1}] and len(computed) == 2
+    assert StageStore(tmp_path).run("s", {"a": 1}, compute).resumed and len(computed) == 2  # rewritten whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["01_s.done.json", "01_s.dropped.jsonl", "01_s.jsonl"]

@@ -6,8 +6,9 @@
   exceeds the threshold; earlier pairs win (generation order).
 - Consistency (eq. 3): the Levenshtein distance (minimum insertions, deletions, replacements)
   between the generated answer and the re-answer, divided by the longer length so that it lies
-  in [0, 1]; computed on normalised text (case, punctuation, spacing), yes-no answers on their
-  canonical yes/no.
+  in [0, 1]; computed on normalised text (case, cosmetic punctuation, spacing), yes-no answers
+  on their canonical yes/no. Signs, comparisons and units stay: "+5%" / "-5%", "a > b" /
+  "a < b" and "5%" / "5" are different answers.
 """
 
 from __future__ import annotations
@@ -58,11 +59,28 @@ def dedupe_by_jaccard(
     return kept, dropped
 
 
+# Punctuation and symbols that change what an answer says: signs, comparisons, percent.
+_MEANINGFUL = frozenset("-+<>=%±≤≥≠")
+# Dashes and the minus sign NFKC leaves alone, read as "-" (a minus sign is often U+2212 in papers).
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2212\ufe63", "-"))
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+_HYPHEN = re.compile(r"(?<=[^\W\d_])-")  # after a letter: a word's hyphen (BLEU-4, state-of-the-art)
+
+
 def normalise_answer(text: str) -> str:
-    """NFKC, lower case, punctuation removed, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = "".join(" " if unicodedata.category(ch).startswith(("P", "S")) else ch for ch in text)
-    return " ".join(text.split())
+    """NFKC, lower case, cosmetic punctuation removed, whitespace collapsed.
+
+    Kept: + < > = % ± ≤ ≥ ≠, a minus sign or dash (not a hyphen after a letter: "BLEU-4" is
+    "bleu 4") and a decimal point between digits, which carry meaning ("+5%" is not "-5%",
+    "a > b" not "a < b", "5%" not "5", "3.5" not "35"); every other punctuation mark or symbol
+    (commas, full stops, brackets, quotes, hyphens, ...) becomes a space.
+    """
+    text = unicodedata.normalize("NFKC", text).lower().translate(_DASHES)
+    text = _HYPHEN.sub(" ", text)
+    text = _DECIMAL_POINT.sub("\0", text)  # protect decimal points from the punctuation pass
+    text = "".join(" " if ch not in _MEANINGFUL and unicodedata.category(ch).startswith(("P", "S")) else ch
+                   for ch in text)
+    return " ".join(text.replace("\0", ".").split())
 
 
 def answer_distance(a: str, b: str, *, question_type: str | None = None) -> float:

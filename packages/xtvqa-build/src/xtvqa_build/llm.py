@@ -63,6 +63,35 @@ def retry_after_seconds(headers: object) -> float | None:
         return None
 
 
+# HTTP statuses worth retrying later (besides every 5xx): the backends map these to
+# `TransientAPIError` (README: Retries).
+TRANSIENT_HTTP_STATUS = frozenset({408, 409, 429})
+# Transport-level failures of the HTTP / RPC libraries the backends use, by class name (so that
+# none of them has to be imported here): httpx timeouts and dropped connections, google-api-core's
+# exhausted retries.
+_TRANSIENT_NAMES = frozenset({"TimeoutException", "ConnectError", "RemoteProtocolError", "RetryError"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a failure may go away on its own, so that a later run should try again.
+
+    True for `TransientAPIError`, timeouts and dropped connections (`TimeoutError`,
+    `ConnectionError`, httpx's), and any exception carrying an HTTP status (`code` or
+    `status_code`, as google-api-core's `ServiceUnavailable` / `TooManyRequests` and the SDKs'
+    status errors do) of 408, 409, 429 or 5xx. Everything else (bad input, a rejected request,
+    a model error) is permanent: retrying the same request gives the same failure.
+    """
+    if isinstance(exc, (TransientAPIError, TimeoutError, ConnectionError)):
+        return True
+    if _TRANSIENT_NAMES & {cls.__name__ for cls in type(exc).__mro__}:
+        return True
+    for attr in ("status_code", "code"):
+        code = getattr(exc, attr, None)
+        if isinstance(code, int) and not isinstance(code, bool):  # HTTPStatus is an int too
+            return code in TRANSIENT_HTTP_STATUS or 500 <= code < 600
+    return False
+
+
 class RequestRejected(RuntimeError):
     """The provider rejected this one request (400: context too long, safety block, ...)."""
 

@@ -5,7 +5,9 @@ a fingerprint of the stage's parameters chained with the digest of the previous 
 so changing a threshold re-runs that stage and whatever its new output changes downstream, and
 nothing else. A stage that had transient API failures is marked incomplete and runs again next
 time (its successful calls come from the response cache, so only the failures cost anything).
-Files are written to a temporary name and renamed, so a kill never leaves half a stage behind.
+Files are written to a temporary name and renamed, so a kill never leaves half a stage behind;
+a done marker that cannot be read all the same (a copy cut short, a full disk) counts as stale:
+the stage is computed again, with a warning.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from xtvqa_data.runs import atomic_write_json
 
 
 @dataclass
@@ -54,6 +59,20 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+def _read_marker(path: Path) -> dict[str, Any]:
+    """A done marker's content; {} (stale) with a warning when it cannot be read as a JSON object."""
+    try:
+        done = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        done = exc
+    if isinstance(done, dict):
+        return done
+    reason = done if isinstance(done, Exception) else f"not a JSON object: {type(done).__name__}"
+    warnings.warn(f"{path}: unreadable done marker ({reason}); recomputing the stage", RuntimeWarning,
+                  stacklevel=3)
+    return {}
+
+
 class StageStore:
     """Stage files under `root`: `<nn>_<name>.jsonl`, `<nn>_<name>.dropped.jsonl`,
     `<nn>_<name>.done.json`. Stages must be run in pipeline order."""
@@ -79,8 +98,9 @@ class StageStore:
             {"stage": name, "params": params, "input": self._chain}, sort_keys=True, default=str,
         ).encode("utf-8")).hexdigest()
         if done_path.is_file():
-            done = json.loads(done_path.read_text(encoding="utf-8"))
-            if done.get("fingerprint") == fingerprint and done.get("complete") and rows_path.is_file():
+            done = _read_marker(done_path)
+            if (done.get("fingerprint") == fingerprint and done.get("complete") and done.get("output_digest")
+                    and rows_path.is_file()):
                 out = StageOutput(read_jsonl(rows_path), read_jsonl(dropped_path), True, resumed=True)
                 self._chain = done["output_digest"]
                 return out
@@ -88,10 +108,10 @@ class StageStore:
         out = compute()
         digest = _write_jsonl(rows_path, out.rows)
         _write_jsonl(dropped_path, out.dropped)
-        done_path.write_text(json.dumps({
+        atomic_write_json(done_path, {
             "stage": name, "fingerprint": fingerprint, "output_digest": digest, "complete": out.complete,
             "kept": len(out.rows), "dropped": out.drop_counts(), "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        }, indent=2, ensure_ascii=False), encoding="utf-8")
+        })
         self._chain = digest
         self.ran.append(name)
         if not out.complete:

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from xtvqa_build.cache import NullCache, ResponseCache, cache_key
-from xtvqa_build.llm import LLMClient, LLMConfigError, LLMRequest
+from xtvqa_build.llm import LLMClient, LLMConfigError, LLMRequest, is_transient
 
 LANGUAGE_NAMES = {
     "en": "English", "zh": "Simplified Chinese", "fr": "French", "de": "German", "es": "Spanish",
@@ -38,9 +38,15 @@ FLORES = {
 
 @dataclass(frozen=True)
 class TranslationFailure:
-    """Stands in `try_translate`'s output for a text that could not be translated."""
+    """Stands in `try_translate`'s output for a text that could not be translated.
+
+    `transient`: the failure may go away on its own (a 503, a timeout, a rate limit: see
+    `llm.is_transient`; for the LLM translator, a request quarantined as `api_error`), so a
+    pipeline stage should be retried later; False for a failure the same request would repeat.
+    """
 
     reason: str
+    transient: bool = False
 
 
 class TranslationError(RuntimeError):
@@ -92,9 +98,10 @@ class Translator(ABC):
             except (ImportError, OSError, LLMConfigError):
                 raise  # a missing package, model or credential: no item can succeed
             except Exception as exc:  # a service or model error: this batch fails, others go on
+                transient = is_transient(exc)  # a 503 or a timeout: a later run retries it
                 for text in batch:
                     for i in missing[text]:
-                        out[i] = TranslationFailure(f"{type(exc).__name__}: {exc}")
+                        out[i] = TranslationFailure(f"{type(exc).__name__}: {exc}", transient=transient)
                 continue
             for text, translation in zip(batch, translations, strict=True):
                 for i in missing[text]:
@@ -138,9 +145,16 @@ class LLMTranslator(Translator):
             return list(texts)
         requests = [LLMRequest(self.prompt(t, source, target), _TranslationReply, stage=self.stage) for t in texts]
         return [
-            r.value["translation"] if r.ok and r.value else TranslationFailure(f"{r.error.kind}: {r.error.reason}")
+            r.value["translation"] if r.ok and r.value
+            else TranslationFailure(f"{r.error.kind}: {r.error.reason}", transient=r.error.kind == "api_error")
             for r in self.llm.map(requests)
         ]
+
+    def cache_params(self, source: str, target: str) -> dict[str, Any]:
+        # Not a cache key here (the LLM client keys its own calls): what changes the output, for
+        # pipeline fingerprints. The prompt with a placeholder for the text stands for its template.
+        return {**super().cache_params(source, target), **self.llm.cache_params(),
+                "prompt": self.prompt("{text}", source, target)}
 
     def _translate_batch(self, texts: list[str], source: str, target: str) -> list[str]:
         raise AssertionError("LLMTranslator translates through try_translate")

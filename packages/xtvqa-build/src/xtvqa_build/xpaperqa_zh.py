@@ -16,14 +16,16 @@ Stages, each resumable (`stages.StageStore`):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from pydantic import BaseModel
 from xtvqa_data import Record, save
 
 from xtvqa_build.cache import ResponseCache
@@ -82,6 +84,35 @@ def _no_progress(stage: str, total: int) -> Callable[[int], None]:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^0-9A-Za-z_.-]+", "_", name).strip("_") or "paper"
+
+
+# -- stage fingerprints: every input that changes a stage's output -------------------------------
+_SLOT = "<slot>"  # stands for the per-request text (page, question, answer) in a rendered prompt
+
+
+def pdf_fingerprints(pdf_dir: str | Path) -> list[dict[str, Any]]:
+    """Name, size and SHA-256 of every PDF: a corrected PDF under the same name re-renders."""
+    out = []
+    for pdf in sorted(Path(pdf_dir).glob("*.pdf")):
+        with pdf.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        out.append({"name": pdf.name, "size": pdf.stat().st_size, "sha256": digest})
+    return out
+
+
+def prompt_digest(prompts: Iterable[str], schemas: Iterable[type[BaseModel]] = ()) -> str:
+    """SHA-256 of prompt templates (rendered with `_SLOT` for the request's text) and the reply
+    schemas they ask for: editing `prompts.py` re-runs the stages whose prompts changed."""
+    blob = json.dumps({"prompts": list(prompts), "schemas": [s.model_json_schema() for s in schemas]},
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def translator_params(translator: Translator) -> dict[str, Any]:
+    """The translator's name and, per direction, its `cache_params` (what changes its output:
+    num_beams and max_new_tokens for `hf:`, the LLM's temperature and prompt for `gemini:`...)."""
+    return {"translator": translator.name,
+            **{f"{a}->{b}": translator.cache_params(a, b) for a in LANGS for b in LANGS if a != b}}
 
 
 class XPaperQAZh:
@@ -230,11 +261,14 @@ class XPaperQAZh:
                           else answers[pair["pair_id"]])
                 failure = next((x for x in (question, answer) if isinstance(x, TranslationFailure)), None)
                 if failure is not None:
-                    dropped.append({"id": pair["pair_id"], "reason": "translation_failed", "detail": failure.reason})
+                    dropped.append({"id": pair["pair_id"], "reason": "translation_failed", "detail": failure.reason,
+                                    "transient": failure.transient})
                 else:
                     rows.append({**pair, "other_lang": other, "question_other": question, "answer_other": answer})
                 advance(1)
-        complete = not any("api_error" in d["detail"] for d in dropped)
+        # A transient failure (a 503, a timeout, an LLM api_error) leaves the stage incomplete, so a
+        # rerun retries it; a permanent one (bad input) would fail again and does not.
+        complete = not any(d["transient"] for d in dropped)
         return StageOutput(sorted(rows, key=lambda r: r["pair_id"]), dropped, complete)
 
     # -- wiring --------------------------------------------------------------------------------
@@ -259,29 +293,50 @@ class XPaperQAZh:
                       "translator": self.translator.name},
             )
 
+    def stage_params(self) -> dict[str, dict[str, Any]]:
+        """Per stage, the parameters its fingerprint covers (with the previous stage's output)."""
+        c = self.config
+        llm = {"llm": self.llm.spec, **self.llm.cache_params()}
+        generate = prompt_digest(
+            [generation_prompt(t, lang, _SLOT, max_pairs=c.max_pairs) for t in QUESTION_TYPES for lang in LANGS],
+            [generation_schema(t) for t in QUESTION_TYPES])
+        reanswer = prompt_digest([reanswer_prompt(t, lang, _SLOT, _SLOT) for t in QUESTION_TYPES for lang in LANGS],
+                                 [answer_schema(t) for t in QUESTION_TYPES])
+        judge = prompt_digest([judge_prompt(lang, _SLOT, _SLOT, _SLOT, 0.0) for lang in LANGS], [Verdict])
+        return {
+            "pages": {"zoom": c.zoom, "pdfs": pdf_fingerprints(c.pdf_dir)},
+            "ocr": {"ocr": c.ocr, "min_page_chars": c.min_page_chars},
+            "generate": {**llm, "max_pairs": c.max_pairs, "prompts": generate},
+            "confidence": {"min": c.min_confidence},
+            "similarity": {"max_jaccard": c.max_jaccard, "scope": c.dedupe_scope},
+            "reanswer": {**llm, "prompts": reanswer},
+            "consistency": {"max_edit_distance": c.max_edit_distance, "judge": c.judge, **llm,
+                            **({"prompts": judge} if c.judge else {})},
+            "translate": translator_params(self.translator),
+        }
+
     def run(self) -> StageReport:
         c = self.config
-        pages = self._stage("pages", {"zoom": c.zoom, "pdfs": sorted(p.name for p in Path(c.pdf_dir).glob("*.pdf"))},
-                            len(list(Path(c.pdf_dir).glob("*.pdf"))), self._pages, unit="PDFs -> pages")
-        texts = self._stage("ocr", {"ocr": c.ocr, "min_page_chars": c.min_page_chars}, len(pages.rows),
-                            lambda: self._ocr(pages.rows), unit="pages")
-        llm = {"llm": self.llm.spec, **self.llm.cache_params()}
-        generated = self._stage("generate", {**llm, "max_pairs": c.max_pairs},
-                                len(texts.rows) * len(QUESTION_TYPES) * len(LANGS),
+        params = self.stage_params()
+        pages = self._stage("pages", params["pages"], len(params["pages"]["pdfs"]), self._pages,
+                            unit="PDFs -> pages")
+        texts = self._stage("ocr", params["ocr"], len(pages.rows), lambda: self._ocr(pages.rows), unit="pages")
+        generated = self._stage("generate", params["generate"], len(texts.rows) * len(QUESTION_TYPES) * len(LANGS),
                                 lambda: self._generate(texts.rows), unit="requests -> pairs")
         self.report.add_table2_row("origin", generated.rows)
-        confident = self._stage("confidence", {"min": c.min_confidence}, len(generated.rows),
+        confident = self._stage("confidence", params["confidence"], len(generated.rows),
                                 lambda: self._confidence(generated.rows))
         self.report.add_table2_row("+confidence filter", confident.rows)
-        distinct = self._stage("similarity", {"max_jaccard": c.max_jaccard, "scope": c.dedupe_scope},
-                               len(confident.rows), lambda: self._similarity(confident.rows))
+        distinct = self._stage("similarity", params["similarity"], len(confident.rows),
+                               lambda: self._similarity(confident.rows))
         self.report.add_table2_row("+similarity filter", distinct.rows)
         page_text = {p["page_id"]: p["text"] for p in texts.rows}
-        answered = self._stage("reanswer", llm, len(distinct.rows), lambda: self._reanswer(distinct.rows, page_text))
-        consistent = self._stage("consistency", {"max_edit_distance": c.max_edit_distance, "judge": c.judge, **llm},
-                                 len(answered.rows), lambda: self._consistency(answered.rows))
+        answered = self._stage("reanswer", params["reanswer"], len(distinct.rows),
+                               lambda: self._reanswer(distinct.rows, page_text))
+        consistent = self._stage("consistency", params["consistency"], len(answered.rows),
+                                 lambda: self._consistency(answered.rows))
         self.report.add_table2_row("+consistency filter", consistent.rows)
-        final = self._stage("translate", {"translator": self.translator.name}, len(consistent.rows),
+        final = self._stage("translate", params["translate"], len(consistent.rows),
                             lambda: self._translate(consistent.rows))
         self.report.add_table2_row("final", final.rows)
         if final.rows:
