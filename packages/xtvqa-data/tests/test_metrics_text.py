@@ -66,6 +66,14 @@ def test_f1_tokens_unicode_punctuation():
     assert f1_tokens("“Hello” — world…", "en") == ["hello", "world"]
 
 
+def test_f1_removes_all_of_squads_string_punctuation():
+    # $ + < = > ^ ` | ~ are Unicode symbols (S*), not P*, but SQuAD's normalize_answer removes them
+    assert token_f1("$5", ["5"]) == 1.0
+    assert token_f1("x<=y", ["xy"]) == 1.0
+    assert f1_tokens("a+b | ~c^ `d`", "en") == ["ab", "c", "d"]
+    assert token_f1("¥5", ["5"]) == 0.0  # non-ASCII symbols stay, as in SQuAD and MLQA
+
+
 @pytest.mark.parametrize(
     ("prediction", "gold"),
     [
@@ -101,6 +109,29 @@ def test_yes_no_every_language(prediction, gold):
     ],
 )
 def test_read_yes_no(text, value):
+    assert read_yes_no(text) is value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # a negator right before a yes/no word flips it
+        ("Not true.", False), ("It's not false", True), ("That isn't true", False), ("never true", False),
+        ("Das ist nicht richtig.", False), ("Das ist nicht falsch", True),
+        ("Ce n'est pas vrai.", False), ("Ce n'est pas faux", True), ("Это не верно", False),
+        ("No es falso", True), ("No es cierto", False),
+        # Spanish/English "no" alone is still the answer; a comma ends the negation
+        ("No, es falso", False), ("No", False), ("Non, ce n'est pas ça", False), ("Not, yes", True),
+        # a bare copula 是 inside a word does not answer when a yes/no word follows
+        ("这是错误的", False), ("这是不对的", False), ("这是正确的", True), ("这是对的", True),
+        ("图中是一只猫", True),  # nothing else answers: the copula still reads as yes
+        # plain answers
+        ("Yes.", True), ("No", False), ("是的", True), ("不是", False), ("是", True), ("是，图中有", True),
+        ("答案：是", True), ("Oui", True), ("Non, il n'y en a pas", False),
+        ("I do not know", None), ("Not sure", None),
+    ],
+)
+def test_read_yes_no_negation_and_copula(text, value):
     assert read_yes_no(text) is value
 
 

@@ -73,3 +73,17 @@ def test_fewer_than_ten_answers_are_variants():
 
 def test_empty_prediction_scores_zero():
     assert vqa_accuracy("", ["cat"] * 10) == 0.0
+
+
+def test_blank_votes_keep_ten_answers_votes():
+    # A TextVQA question whose tenth annotator left the answer blank: still 10 votes, 1 of them "cat".
+    nine = ["cat"] + ["dog"] * 8
+    assert vqa_accuracy("cat", nine) == 1.0  # without the blank vote: 9 answers read as variants
+    assert vqa_accuracy("cat", nine, blank_votes=1) == pytest.approx(0.3)
+    assert vqa_accuracy("cat", nine, blank_votes=1) == pytest.approx(_official_leave_one_out("cat", [*nine, ""]))
+    assert vqa_accuracy("dog", nine, blank_votes=1) == pytest.approx(_official_leave_one_out("dog", [*nine, ""]))
+    assert vqa_accuracy("cat", ["cat"] * 2 + ["x"] * 4, blank_votes=4) == pytest.approx(0.6)
+    assert vqa_accuracy("", nine, blank_votes=1) == 0.0  # a blank vote matches no prediction
+    assert vqa_accuracy("cat", ["cat"], blank_votes=2) == 1.0  # still fewer than 10 votes: variants
+    with pytest.raises(ValueError, match="blank_votes"):
+        vqa_accuracy("cat", nine, blank_votes=-1)

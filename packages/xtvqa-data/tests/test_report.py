@@ -77,6 +77,26 @@ def test_mixed_image_languages_use_per_stratum_references(rows):
     assert res["by_type_drops"]["human"]["zh"] == pytest.approx(50.0)
 
 
+def test_unpaired_strata_with_different_drops_follow_the_stratified_formula():
+    # One image language, two sources asked in different proportions per language (module docstring
+    # example): the strata drop differently (A by 50 points, B by 0), so the plain difference of
+    # the pooled scores (10 - 45 = -35 points) is not the drop.
+    rows = [
+        *make_rows("srca", "en", "en", [1]), *make_rows("srca", "en", "zh", [0.5] * 9),
+        *make_rows("srcb", "en", "en", [0] * 9), *make_rows("srcb", "en", "zh", [0]),
+    ]
+    res = aggregate(rows, ["en", "zh"])
+    assert res["overall"]["en"] == pytest.approx(0.1) and res["overall"]["zh"] == pytest.approx(0.45)
+    assert res["drops"]["srca"]["zh"] == pytest.approx(50.0) and res["drops"]["srcb"]["zh"] == pytest.approx(0.0)
+    # drop(q) = sum_s n_s,q (ref_s - score_s,q) / sum_s n_s,q = (9 x 0.5 + 1 x 0) / 10
+    assert res["overall_drops"]["zh"] == pytest.approx(45.0)
+    assert res["by_image_text_drops"]["en"]["zh"] == pytest.approx(45.0)  # sources pooled, same strata
+    # relative: ref*(zh) = (9 x 1 + 1 x 0) / 10 = 0.9 -> 45 / 0.9 = 50 %; = ref*(q) - score(q) in points
+    assert res["overall_relative_drops"]["zh"] == pytest.approx(50.0)
+    assert res["overall_drops"]["zh"] == pytest.approx(100 * (0.9 - res["overall"]["zh"]))
+    assert res["overall_drops"]["zh"] != pytest.approx(100 * (res["overall"]["en"] - res["overall"]["zh"]))
+
+
 def test_undefined_drops_are_none():
     only_cross = make_rows("textvqa", "en", "zh", [1, 0])  # no monolingual reference at all
     res = aggregate(only_cross)
@@ -104,6 +124,16 @@ def test_failed_items_and_bad_rows():
         aggregate([])
 
 
+def test_failed_items_are_counted_in_both_row_shapes():
+    ok = make_rows("ocrvqa", "en", "en", [1, 1])
+    evaluator_shape = {**ok[0], "id": "f1", "prediction": "", "score": 0.0, "error": "CUDA out of memory"}
+    no_score_shape = {**ok[0], "id": "f2", "score": None, "error": "timeout"}
+    res = aggregate([*ok, evaluator_shape, no_score_shape])
+    assert res["n_failed"] == 2 and res["n_items"] == 4
+    assert res["overall"]["en"] == pytest.approx(0.5)  # both failures score 0
+    assert aggregate([*ok, {**ok[0], "id": "f3", "score": 0.0, "error": None}])["n_failed"] == 0
+
+
 def test_results_are_strict_json(rows, tmp_path):
     atomic_write_json(tmp_path / "results.json", aggregate(rows, ["en", "zh", "fr"]))  # no NaN anywhere
 
@@ -122,6 +152,19 @@ def test_markdown_table(rows):
 def test_drop_column_left_out_when_nothing_is_cross_lingual():
     mono = make_rows("ocrvqa", "en", "en", [1, 0])
     assert render_table_markdown(aggregate(mono)).splitlines()[0] == "| source | n | en |"
+
+
+def test_drop_cell_is_a_dash_where_the_row_has_no_items_in_that_language():
+    rows = [
+        *make_rows("chartqa", "en", "en", [1, 1]),  # no fr items at all
+        *make_rows("docvqa", "en", "en", [1, 1]), *make_rows("docvqa", "en", "fr", [0, 1]),
+        *make_rows("ocrvqa", "fr", "fr", [1]),  # fr items, all monolingual
+    ]
+    lines = render_table_markdown(aggregate(rows, ["en", "fr"])).splitlines()
+    assert lines[0] == "| source | n | en | fr | drop fr (abs / rel%) |"
+    assert "| chartqa | 2 | 100.0 | - | - |" in lines
+    assert "| docvqa | 4 | 100.0 | 50.0 | 50.0 / 50.0% |" in lines
+    assert "| ocrvqa | 1 | - | 100.0 | ref |" in lines
 
 
 def test_rich_table(rows):

@@ -6,6 +6,7 @@ Run: uv run pytest packages/xtvqa-data/tests/test_sources_docvqa.py -q
 from __future__ import annotations
 
 import io
+import json
 
 import datasets
 import pytest
@@ -58,6 +59,19 @@ def test_local_release_converts_and_quarantines(release, tmp_path):
     fields = {e.id: e.field for e in conv.quarantined}
     assert fields == {"docvqa-49155": "image", "docvqa-49156": "image", "docvqa-49157": "question['en']"}
     assert (tmp_path / "q.jsonl").read_text().count("\n") == 3
+
+
+def test_annotations_beside_the_split_folder(tmp_path):
+    # <root>/val_v1.0.json with the pages under <root>/val/documents/ (module docstring)
+    (tmp_path / "val" / "documents").mkdir(parents=True)
+    Image.new("RGB", (2, 2), (255, 255, 255)).save(tmp_path / "val" / "documents" / "page_1.png")
+    (tmp_path / "val_v1.0.json").write_text(json.dumps({"data": [
+        entry(1, "documents/page_1.png"), entry(2, "documents/absent_1.png"),
+    ]}), encoding="utf-8")
+    conv = docvqa.from_local(tmp_path, split="validation")
+    [record] = list(conv)
+    assert record.id == "docvqa-1" and record.image.size == (2, 2)
+    assert [(e.id, e.field) for e in conv.quarantined] == [("docvqa-2", "image")]
 
 
 def test_test_split_without_answers_is_quarantined_not_dropped(release):

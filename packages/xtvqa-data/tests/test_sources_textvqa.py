@@ -6,7 +6,8 @@ Run: uv run pytest packages/xtvqa-data/tests/test_sources_textvqa.py -q
 from __future__ import annotations
 
 import pytest
-from xtvqa_data import load, save
+from xtvqa_data import EvalItem, load, save
+from xtvqa_data.metrics import score_item
 from xtvqa_data.sources import SourceFormatError, textvqa
 
 TEN = ["nokia", "nokia", "nokia", "toshiba", "nokia", "nokia", "nokia", "nokia", "nokia", "nokia"]
@@ -95,3 +96,17 @@ def test_hub_rows_carry_ocr_tokens():
     rows = [{"question_id": 5, "question": "what?", "answers": TEN, "image": None, "ocr_tokens": ["A"], "set_name": "val"}]
     [candidate] = textvqa.candidates_from_rows(rows, "validation")
     assert candidate.id == "textvqa-5" and candidate.ocr_tokens == ["A"] and len(candidate.answers) == 10
+
+
+def test_a_blank_vote_still_counts_as_one_of_the_ten(tmp_path, files):
+    files.image(tmp_path / "train_images" / "img.jpg")
+    files.json(tmp_path / "TextVQA_0.5.1_val.json", {
+        "data": [question(1, "img", answers=["cat"] + ["dog"] * 8 + [""], text="what animal is it?")],
+    })
+    [record] = textvqa.from_local(tmp_path, split="val")
+    assert record.answers == {"en": ("cat",) + ("dog",) * 8} and record.meta["dropped_empty_answers"] == "1"
+    # 1 matching vote of 10: 0.3 (as the official evaluator), not "any of 9 variants matches" = 1.0
+    assert score_item(EvalItem(record, "en"), "cat") == pytest.approx(0.3)
+    assert score_item(EvalItem(record, "en"), "dog") == 1.0
+    [loaded] = load(save([record], tmp_path / "out"))
+    assert score_item(EvalItem(loaded, "en"), "cat") == pytest.approx(0.3)

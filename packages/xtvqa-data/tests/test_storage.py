@@ -137,10 +137,10 @@ def test_failed_save_leaves_nothing_and_keeps_the_old_dataset(tmp_path, make_rec
 def test_save_refuses_foreign_folders_and_bad_records(tmp_path, make_record):
     (tmp_path / "home").mkdir()
     (tmp_path / "home" / "notes.txt").write_text("keep me")
-    with pytest.raises(StorageError, match="not a dataset folder written by save"):
+    with pytest.raises(FileExistsError, match="not a dataset folder written by save"):
         save([make_record()], tmp_path / "home")
     out = save([make_record()], tmp_path / "ds")
-    with pytest.raises(StorageError, match="overwrite=False"):
+    with pytest.raises(StorageError, match="overwrite=False"):  # OutputExistsError: both kinds, as the apps catch
         save([make_record()], out, overwrite=False)
     with pytest.raises(RecordError, match="Record 'x': id is not unique"):
         save([make_record("x"), make_record("x", split="train")], tmp_path / "dup")
@@ -148,6 +148,39 @@ def test_save_refuses_foreign_folders_and_bad_records(tmp_path, make_record):
         save([make_record("y", split="dev-1")], tmp_path / "bad")
     with pytest.raises(StorageError, match="no records"):
         save([], tmp_path / "empty")
+
+
+def test_save_replaces_only_its_own_output(tmp_path, make_record):
+    # A user's project folder shaped like save's output: their README, their own parquet export.
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    (project / "README.md").write_text("# My project\n\nNotes I want to keep.\n")
+    pq.write_table(pa.table({"x": [1, 2]}), project / "data" / "raw_export.parquet")
+    with pytest.raises(FileExistsError, match=r"project exists and is not a dataset folder written by save "
+                       r"\(found a README\.md without save's dataset-card header, data/raw_export\.parquet\)"):
+        save([make_record()], project)
+    assert (project / "README.md").read_text().startswith("# My project")
+    assert (project / "data" / "raw_export.parquet").is_file()
+    # save's own output with a foreign file dropped into data/: refused, naming the file
+    out = save([make_record("a")], tmp_path / "ds")
+    pq.write_table(pa.table({"x": [1]}), out / "data" / "raw_export.parquet")
+    with pytest.raises(FileExistsError, match=r"found data/raw_export\.parquet\)"):
+        save([make_record("b")], out)
+    (out / "data" / "raw_export.parquet").unlink()
+    # a shard-named file with a hand-written README, or no README at all: not save's either
+    (out / "README.md").write_text("# hand-written\n")
+    with pytest.raises(FileExistsError, match=r"README\.md without save's dataset-card header"):
+        save([make_record("b")], out)
+    (out / "README.md").unlink()
+    with pytest.raises(FileExistsError, match=r"found no README\.md"):
+        save([make_record("b")], out)
+    # save's own output (several splits) and an empty folder are replaced
+    two = save([make_record(f"r{i}", split=s) for i, s in enumerate(["train", "test"] * 3)], tmp_path / "two")
+    assert sorted(p.name for p in (two / "data").iterdir()) == [
+        "test-00000-of-00001.parquet", "train-00000-of-00001.parquet"]
+    assert load(save([make_record("new")], two)).ids == ["new"]
+    (tmp_path / "empty").mkdir()
+    assert load(save([make_record("e")], tmp_path / "empty")).ids == ["e"]
 
 
 def test_unknown_split_lists_available(tmp_path, mixed):

@@ -20,11 +20,12 @@ from xtvqa_data.record import (
 )
 
 if TYPE_CHECKING:
-    from xtvqa_data.dataset import FEATURES, RecordDataset, StorageError
+    from xtvqa_data.dataset import FEATURES, OutputExistsError, RecordDataset, StorageError
     from xtvqa_data.storage import load, save
 
 _LAZY = {
     "FEATURES": "xtvqa_data.dataset",
+    "OutputExistsError": "xtvqa_data.dataset",
     "RecordDataset": "xtvqa_data.dataset",
     "StorageError": "xtvqa_data.dataset",
     "load": "xtvqa_data.storage",
@@ -35,6 +36,7 @@ __all__ = [
     "FEATURES",
     "ISO_639_1",
     "EvalItem",
+    "OutputExistsError",
     "Record",
     "RecordDataset",
     "RecordError",

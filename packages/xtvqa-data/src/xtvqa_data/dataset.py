@@ -25,6 +25,12 @@ class StorageError(ValueError):
     """A dataset folder, shard or split is missing, malformed or truncated; names the file."""
 
 
+class OutputExistsError(StorageError, FileExistsError):
+    """`save` refused to replace what is at its output path (a file, a folder it did not write,
+    or any folder with overwrite=False); names the path and what it found. Both a StorageError
+    (what the apps catch from `save`) and a FileExistsError."""
+
+
 FEATURES = Features(
     {
         "id": Value("string"),

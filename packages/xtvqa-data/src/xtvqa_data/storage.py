@@ -29,7 +29,13 @@ import yaml
 from datasets.utils.py_utils import convert_file_size_to_int
 
 from xtvqa_data.card import Counts, render_card
-from xtvqa_data.dataset import FEATURES, RecordDataset, StorageError, check_columns
+from xtvqa_data.dataset import (
+    FEATURES,
+    OutputExistsError,
+    RecordDataset,
+    StorageError,
+    check_columns,
+)
 from xtvqa_data.images import encode_image
 from xtvqa_data.record import Record, RecordError
 
@@ -99,15 +105,53 @@ class _ShardWriter:
         return final
 
 
-def _is_replaceable(path: Path) -> bool:
-    """True for an empty folder or one `save` wrote (README.md + data/*.parquet only)."""
-    entries = {p.name for p in path.iterdir()}
+def _saved_card_splits(readme: Path) -> list[str] | None:
+    """The splits of a README.md whose YAML header is the one `render_card` writes, else None."""
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.startswith("---\n"):
+        return None
+    try:
+        header = yaml.safe_load(text.split("---", 2)[1])
+        [config] = header["configs"]
+        entries = config["data_files"]
+        splits = [entry["split"] for entry in entries]
+        if (config.get("config_name") != "default" or "xt-vqa" not in header.get("tags", ())
+                or any(entry != {"split": entry["split"], "path": f"data/{entry['split']}-*"} for entry in entries)):
+            return None
+    except (yaml.YAMLError, KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return None
+    return splits
+
+
+def _foreign_content(path: Path) -> list[str]:
+    """What in the existing folder `path` save would not have written; [] when it may be replaced.
+
+    Replaceable: an empty folder, or exactly save's output: README.md with the dataset card's
+    YAML header as `render_card` writes it, and data/ holding only `<split>-NNNNN-of-NNNNN.parquet`
+    shards of the splits that header lists. A folder that merely looks alike (a project's own
+    README and data/raw_export.parquet) is not.
+    """
+    entries = sorted(p.name for p in path.iterdir())
     if not entries:
-        return True
-    data = path / "data"
-    return entries <= {"README.md", "data"} and (
-        not data.is_dir() or all(p.suffix == ".parquet" for p in data.iterdir())
-    )
+        return []
+    found = [name for name in entries if name not in ("README.md", "data")]
+    readme, data = path / "README.md", path / "data"
+    splits = _saved_card_splits(readme) if readme.is_file() else None
+    if not readme.exists():
+        found.append("no README.md")
+    elif splits is None:
+        found.append("a README.md without save's dataset-card header")
+    if not data.is_dir():
+        found.append("no data/ folder" if not data.exists() else "data (not a folder)")
+    else:
+        for shard in sorted(data.iterdir()):
+            match = _SHARD_NAME.fullmatch(shard.name)
+            if not (shard.is_file() and match and (splits is None or match["split"] in splits)):
+                found.append(f"data/{shard.name}")
+    return found
 
 
 def save(
@@ -122,8 +166,11 @@ def save(
 
     Records stream through (a generator is fine; nothing but the counts is held). The folder is
     written under a temporary name and renamed into place at the end, so a crash never leaves
-    half a dataset. An existing folder is replaced only if it is empty or was written by `save`
-    (and `overwrite` is true). `card` is free text for the dataset card (provenance, licence).
+    half a dataset. An existing folder is replaced only if `overwrite` is true and it is empty or
+    recognisably `save`'s own output (its dataset card's YAML header, only
+    `data/<split>-NNNNN-of-NNNNN.parquet` shards of the card's splits); otherwise, or with
+    `overwrite=False`, an `OutputExistsError` (a `StorageError` and a `FileExistsError`) names the folder and what was found there. `card` is
+    free text for the dataset card (provenance, licence).
     Raises `RecordError` for a duplicate id or a split name the hub would reject.
     Returns the dataset folder.
     """
@@ -131,10 +178,14 @@ def save(
     max_bytes = convert_file_size_to_int(max_shard_size)
     if path.exists():
         if not path.is_dir():
-            raise StorageError(f"{path} exists and is not a folder; choose another output path")
-        if not (overwrite and _is_replaceable(path)):
-            raise StorageError(
-                f"{path} exists and {'overwrite=False' if not overwrite else 'is not a dataset folder written by save'}; "
+            raise OutputExistsError(f"{path} exists and is not a folder; choose another output path")
+        if not overwrite:
+            raise OutputExistsError(f"{path} exists and overwrite=False; choose a new path or remove it")
+        foreign = _foreign_content(path)
+        if foreign:
+            shown = ", ".join(foreign[:6]) + (f" and {len(foreign) - 6} more" if len(foreign) > 6 else "")
+            raise OutputExistsError(
+                f"{path} exists and is not a dataset folder written by save (found {shown}); "
                 "refusing to replace it (choose a new path or remove it)"
             )
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,8 +5,9 @@ QASPER's evaluator reuses it): lower-case, remove punctuation, remove the articl
 collapse whitespace; F1 over the bag of tokens (Counter intersection), best over answers.
 
 Other languages follow MLQA's official evaluation (mlqa_evaluation_v1.py,
-https://github.com/facebookresearch/MLQA): punctuation is every Unicode P* character (on ASCII
-English text this is SQuAD's `string.punctuation`), articles are removed per language (es, de
+https://github.com/facebookresearch/MLQA): punctuation is `string.punctuation` (SQuAD's set, which
+includes the ASCII symbols $ + < = > ^ ` | ~) plus every Unicode P* character, for every
+language as MLQA's PUNCT set, articles are removed per language (es, de
 as MLQA; fr added: le/la/les/un/une/des and the elided l'), and zh/ja text is tokenised into
 single CJK characters with Latin words and numbers kept whole (`mixed_segmentation`; the paper's
 code used jieba words instead, which makes scores depend on the segmenter's dictionary).

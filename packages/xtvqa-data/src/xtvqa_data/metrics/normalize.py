@@ -1,7 +1,7 @@
 """Text normalisation shared by the metrics, and the argument checks every metric makes.
 
 Each official metric normalises answers its own way (SQuAD, EvalAI, DocVQA); those live beside
-their metric. What is here is the common ground: whitespace, Unicode punctuation, the
+their metric. What is here is the common ground: whitespace, punctuation (SQuAD/MLQA), the
 exact-match normaliser (with NFKC full-width/half-width folding for CJK text), and the tokeniser
 that splits CJK characters while keeping Latin words and numbers whole (MLQA's
 `mixed_segmentation`, https://github.com/facebookresearch/MLQA/blob/main/mlqa_evaluation_v1.py).
@@ -10,6 +10,7 @@ that splits CJK characters while keeping Latin words and numbers whole (MLQA's
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -29,10 +30,19 @@ def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
+_ASCII_PUNCTUATION = frozenset(string.punctuation)
+
+
 @lru_cache(maxsize=4096)
 def is_punctuation(char: str) -> bool:
-    """True for any Unicode punctuation character (general category P*), as MLQA's PUNCT set."""
-    return unicodedata.category(char).startswith("P")
+    """True for SQuAD's and MLQA's punctuation: `string.punctuation` or Unicode category P*.
+
+    MLQA's PUNCT set is exactly this union. `string.punctuation`, which SQuAD's
+    `normalize_answer` removes, holds ASCII symbols of category S* too ($ + < = > ^ ` | ~), so
+    P* alone would keep "$5" from matching "5". Used by token F1 only (ANLS, relaxed accuracy
+    and exact match normalise their own way).
+    """
+    return char in _ASCII_PUNCTUATION or unicodedata.category(char).startswith("P")
 
 
 def remove_punctuation(text: str) -> str:

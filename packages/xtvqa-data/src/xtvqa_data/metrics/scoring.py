@@ -15,6 +15,9 @@ translator, a cross-lingual prediction translated from the question language (th
 models mostly answer in) into the image language is compared with `answers[image_lang]` too,
 for records whose answers are not given in the language the model used. The best of these
 counts. `token_f1` tokenises for the language of the answers it is compared against.
+`vqa_accuracy` against `answers[image_lang]` (the source's own list) also counts the blank
+annotator votes the converter dropped (`meta['dropped_empty_answers']`), so TextVQA's 10 votes
+keep their meaning (metrics/vqa.py).
 """
 
 from __future__ import annotations
@@ -69,9 +72,23 @@ def default_metric(record: Record) -> str:
     return "exact_match"
 
 
-def _apply(name: str, prediction: str, answers: Sequence[str], lang: str) -> float:
+BLANK_VOTES_META = "dropped_empty_answers"  # written by sources.convert.build_record
+
+
+def _blank_votes(record: Record) -> int:
+    """Empty answers the converter dropped from `answers[image_lang]` (0 when none)."""
+    value = record.meta.get(BLANK_VOTES_META, "0")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"meta[{BLANK_VOTES_META!r}] must be a count, got {value!r}") from None
+
+
+def _apply(name: str, prediction: str, answers: Sequence[str], lang: str, record: Record) -> float:
     if name in LANGUAGE_AWARE:
         return METRICS[name](prediction, answers, lang=lang)  # type: ignore[call-arg]
+    if name == "vqa_accuracy" and lang == record.image_lang:  # the list the blank votes were dropped from
+        return METRICS[name](prediction, answers, blank_votes=_blank_votes(record))  # type: ignore[call-arg]
     return METRICS[name](prediction, answers)
 
 
@@ -90,7 +107,7 @@ def score_item(item: EvalItem, prediction: str, *, translator: Translator | None
     try:
         best = 0.0
         for lang in _answer_langs(record, question_lang):
-            best = max(best, _apply(name, prediction, record.answers[lang], lang))
+            best = max(best, _apply(name, prediction, record.answers[lang], lang, record))
             if best >= 1.0:
                 break
     except (TypeError, ValueError) as error:
@@ -102,5 +119,5 @@ def score_item(item: EvalItem, prediction: str, *, translator: Translator | None
             raise TypeError(
                 f"Record {record.id!r}: the translator returned {type(translated).__name__}, expected str"
             )
-        best = max(best, _apply(name, translated, record.answers[image_lang], image_lang))
+        best = max(best, _apply(name, translated, record.answers[image_lang], image_lang, record))
     return best

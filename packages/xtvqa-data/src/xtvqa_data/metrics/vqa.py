@@ -25,6 +25,13 @@ prediction equals any processed answer -- the rule of TextVQA's own single-refer
 evaluator (`STVQAAccuracyEvaluator` in the same m4c_evaluator.py). Lists of 10 or more use the
 leave-one-out average over all of them.
 
+Blank votes: an annotator who left the answer empty still cast one of the 10 votes, but a
+`Record` cannot hold an empty answer, so the converters drop blank answers and count them in
+`meta['dropped_empty_answers']`; `score_item` passes that count as `blank_votes`. They count
+toward the 10 (so 9 answers + 1 blank vote are votes, not variants) and as votes that match no
+prediction: ["cat"] + ["dog"] * 8 + 1 blank scores "cat" 0.3, as the official evaluator does.
+(Officially a blank vote would match an empty prediction; here an empty prediction scores 0.)
+
 The processing is English-centric (number words, articles, contractions) but is applied to
 both sides identically, so text in other scripts is compared after the same transformation;
 two raw strings that are equal after strip and lower-casing are always equal after it.
@@ -104,16 +111,23 @@ def evalai_normalize(text: str) -> str:
     return _process_digit_article(_process_punctuation(text))
 
 
-def vqa_accuracy(prediction: str, answers: Sequence[str]) -> float:
-    """VQA soft accuracy: leave-one-out mean of min(1, matches / 3) over >= 10 answers.
+def vqa_accuracy(prediction: str, answers: Sequence[str], *, blank_votes: int = 0) -> float:
+    """VQA soft accuracy: leave-one-out mean of min(1, matches / 3) over >= 10 votes.
 
-    With fewer than 10 answers: 1.0 if the processed prediction equals a processed answer.
+    `blank_votes`: annotators who gave an empty answer (dropped from `answers`); they are votes
+    that match nothing. With fewer than 10 votes in all: 1.0 if the processed prediction equals
+    a processed answer.
     """
     check_prediction(prediction, "vqa_accuracy")
     gold = [evalai_normalize(answer) for answer in check_answers(answers, "vqa_accuracy")]
+    if isinstance(blank_votes, bool) or not isinstance(blank_votes, int) or blank_votes < 0:
+        raise ValueError(f"vqa_accuracy: blank_votes must be a non-negative int, got {blank_votes!r}")
     predicted = evalai_normalize(prediction)
-    if len(gold) < VQA_ANNOTATORS:
+    votes = len(gold) + blank_votes
+    if votes < VQA_ANNOTATORS:
         return float(predicted in gold)
     matches = sum(answer == predicted for answer in gold)
-    # Leaving out answer i leaves `matches - [gold[i] matches]` matching votes among the others.
-    return sum(min(1.0, (matches - (answer == predicted)) / 3) for answer in gold) / len(gold)
+    # Leaving out answer i leaves `matches - [gold[i] matches]` matching votes among the others;
+    # leaving out a blank vote leaves all `matches`.
+    kept = sum(min(1.0, (matches - (answer == predicted)) / 3) for answer in gold)
+    return (kept + blank_votes * min(1.0, matches / 3)) / votes

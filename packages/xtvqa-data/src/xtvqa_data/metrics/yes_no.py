@@ -11,6 +11,18 @@ yes; "不是" -> no, not 是); `NEUTRAL_CJK` lists words that contain a yes/no c
 not answers ("但是" but, "是否" whether, "不知道" don't know) and are skipped whole. Hangul and
 Latin/Cyrillic words only match whole ("네트워크" is not "네"). A prediction without any yes/no
 word scores 0. The gold is the first answer that reads as yes or no; answers with none raise.
+
+Negation: a yes/no word right after a negator (only spaces between them) is flipped: "Not true."
+-> no, "isn't false" -> yes (n't is read as not), "Das ist nicht richtig." -> no, "ce n'est pas
+vrai" -> no, "не верно" -> no, "No es falso" -> yes. `NEGATORS` lists them (en not/never, de
+nicht/kein..., fr pas/ne/jamais, ru не); Spanish "no" is the answer no unless a copula follows it
+("no es/está/era/son <word>"). Chinese negation is in the lexicon (不是, 不对, 不正确); ja/ko
+negate by verb endings the lexicon does not list, and are not handled.
+
+The bare copula 是 ("is") starts most Chinese sentences' predicates, so a 是 inside a word
+("这是错误的", this is wrong) is not an answer when any other yes/no word follows in the text
+(错误 -> no); it reads as yes only when nothing else does. 是 starting a word ("是，图中有")
+and 是的 are answers as before.
 """
 
 from __future__ import annotations
@@ -50,32 +62,71 @@ _CJK_ENTRIES = {word: value for word, value in YES_NO_WORDS.items() if CJK_CHAR.
 }
 _LONGEST_CJK = max(map(len, _CJK_ENTRIES))
 _WORD = re.compile(r"\w+")
+_NT = re.compile(r"n['’]t\b")  # "isn't" -> "is not" ("can't" -> "ca not": only "not" matters)
+COPULA = "是"  # bare: "is"; an answer only where it starts a word or nothing else answers
+# Words that flip the yes/no word right after them.
+NEGATORS = frozenset({
+    "not", "never",  # en (n't is rewritten to " not")
+    "nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines",  # de
+    "pas", "ne", "jamais",  # fr ("ce n'est pas vrai": pas)
+    "не",  # ru
+})
+# Spanish "no" negates only through a copula ("no es falso"); alone it is the answer no.
+ES_NO, ES_COPULAS = "no", frozenset({"es", "está", "esta", "era", "son", "fue"})
 
 
-def _scan_cjk(word: str) -> bool | None:
-    i = 0
+def _scan_cjk(word: str) -> tuple[bool | None, bool]:
+    """(the word's first yes/no reading, whether a bare 是 inside it was passed over)."""
+    i, deferred = 0, False
     while i < len(word):
         for size in range(min(_LONGEST_CJK, len(word) - i), 0, -1):
             piece = word[i : i + size]
             if piece in _CJK_ENTRIES:
+                if piece == COPULA and i > 0:  # "这是…": a copula, not an answer (module docstring)
+                    deferred = True
+                    break
                 if _CJK_ENTRIES[piece] is not None:
-                    return _CJK_ENTRIES[piece]
+                    return _CJK_ENTRIES[piece], deferred
                 i += size - 1  # a neutral word: skip it whole
                 break
         i += 1
-    return None
+    return None, deferred
+
+
+def _negated(text: str, words: list[re.Match[str]], i: int) -> int | None:
+    """The index of the yes/no word that the negator at word i negates, None if it negates none."""
+    def adjacent(a: int, b: int) -> bool:  # only spaces between words a and b
+        return not text[words[a].end() : words[b].start()].strip()
+
+    word = words[i].group()
+    if word == ES_NO:  # "no es falso": through a copula only
+        if i + 1 >= len(words) or words[i + 1].group() not in ES_COPULAS or not adjacent(i, i + 1):
+            return None
+        i += 1
+    elif word not in NEGATORS:
+        return None
+    j = i + 1
+    return j if j < len(words) and adjacent(i, j) and words[j].group() in YES_NO_WORDS else None
 
 
 def read_yes_no(text: str) -> bool | None:
-    """True/False for the first yes/no word of `text`, None when it has none."""
-    for word in _WORD.findall(unicodedata.normalize("NFKC", text).lower()):
+    """True/False for the first yes/no word of `text` (negation flips it), None when it has none."""
+    text = _NT.sub(" not", unicodedata.normalize("NFKC", text).lower())
+    words = list(_WORD.finditer(text))
+    copula_seen = False
+    for i, match in enumerate(words):
+        word = match.group()
+        negated = _negated(text, words, i)
+        if negated is not None:
+            return not YES_NO_WORDS[words[negated].group()]
         if word in YES_NO_WORDS:
             return YES_NO_WORDS[word]
         if CJK_CHAR.search(word):
-            value = _scan_cjk(word)
+            value, deferred = _scan_cjk(word)
+            copula_seen = copula_seen or deferred
             if value is not None:
                 return value
-    return None
+    return True if copula_seen else None
 
 
 def yes_no_accuracy(prediction: str, answers: Sequence[str]) -> float:

@@ -22,15 +22,28 @@ in q, over the strata that have both a reference and q items:
     drop(q) = sum_s n_s,q (ref_s - score_s,q) / sum_s n_s,q                (x 100: points)
     relative(q) = drop(q) / ref*(q) x 100 %,  ref*(q) = sum_s n_s,q ref_s / sum_s n_s,q
 
-For a group with a single image language this is exactly score(image_lang) - score(q); in
-general it is ref*(q) - score(q), the reference re-weighted to the image languages of the q
-items. Monolingual items contribute a drop of 0 (q == image_lang within their stratum); a
-column whose items are all monolingual has n_cross == 0. Means are over the items present
-(unpaired): with --limit or partial translations the q items of a stratum need not be the
-same records as its monolingual ones.
+Equivalently drop(q) = ref*(q) - score'(q), score'(q) = the mean score of the group's q items in
+strata that have a reference (= score(q) when all of them have one): the monolingual scores are
+re-weighted to the strata of the q items. For a group with a single image language g (a source
+with one image language; each `by_image_text` row, its sources pooled) this is the plain
+difference score(g) - score(q) when the strata weigh the same among the group's monolingual
+items and among its q items (n_s,g / n_g = n_s,q / n_q for every stratum s), as when the group
+is one stratum (one source) or its items are paired across languages (every record asked in
+every language, as a full benchmark run asks them). Otherwise it is not: with sources asked in
+different proportions per language the plain difference compares different source mixes.
+Example, all images en: source A has 1 en item scoring 1 and 9 zh items scoring 0.5, source B
+9 en items scoring 0 and 1 zh item scoring 0; score(en) = 0.1 and score(zh) = 0.45 (plain
+difference -35 points), but drop(zh) = (9 x (1 - 0.5) + 1 x (0 - 0)) / 10 = +45 points (A's
+questions lose half their score in zh, B's nothing), ref*(zh) = 0.9, relative +50 %.
 
-A row whose item failed (a truthy `error`) with no score counts as score 0 and is counted in
-`n_failed`; any other row without a score in [0, 1] raises.
+Monolingual items contribute a drop of 0 (q == image_lang within their stratum); a column whose
+items are all monolingual has n_cross == 0. Means are over the items present (unpaired): with
+--limit or partial translations the q items of a stratum need not be the same records as its
+monolingual ones.
+
+A row whose item failed (a truthy `error`) is counted in `n_failed`, whether it carries the
+evaluator's `score: 0.0` (xtvqa_models.evaluate.prediction_row) or no score (then it counts as
+0); any other row without a score in [0, 1] raises.
 """
 
 from __future__ import annotations
@@ -51,8 +64,10 @@ def _clean(rows: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], int
         if missing:
             raise ValueError(f"prediction row {number} (id {row.get('id')!r}) lacks {', '.join(missing)}")
         score = row.get("score")
-        if score is None and row.get("error"):
-            score, failed = 0.0, failed + 1
+        if row.get("error"):  # a failed generation: the evaluator writes score 0.0 beside the error
+            failed += 1
+            if score is None:
+                score = 0.0
         if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score) or not 0.0 <= score <= 1.0:
             raise ValueError(f"prediction row {row['id']!r} ({row['question_lang']}): score must be a number in [0, 1], got {score!r}")
         clean.append({
@@ -128,7 +143,8 @@ def aggregate(rows: Iterable[Mapping[str, Any]], langs: Sequence[str] | None = N
     overall = _table({"overall": clean}, langs)
     sources = _table(dict(sorted(by_source.items())), langs)
     types = _table(dict(sorted(by_type.items())), langs)
-    # one image language per group: each drop is the plain score(image_lang) - score(q) over its sources
+    # one image language per group, its sources pooled; the drops are still per-source strata (the plain
+    # score(image_lang) - score(q) only when the sources are asked in equal proportions: module docstring)
     images = _table({g: by_image[g] for g in [*(q for q in langs if q in by_image), *sorted(set(by_image) - set(langs))]},
                     langs)
     strata = {

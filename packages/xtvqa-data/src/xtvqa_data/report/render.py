@@ -2,10 +2,13 @@
 
 Scores are shown x 100 with one decimal; each language's drop column reads "abs / rel%" (points,
 then percent of the reference; positive = lower than with questions in the image's language).
-A drop cell is "ref" when every item asked in that language is monolingual (nothing to drop
-from), and "-" when undefined; a drop column that is "ref" or "-" in every row is left out.
+A drop cell is "ref" when the row has items asked in that language and every one of them is
+monolingual (nothing to drop from), and "-" when the row has no items in that language or the
+drop is undefined; a drop column that is "ref" or "-" in every row is left out.
 Rows: overall, then each source; a second block per question type; a third per language of the
-image's text (each row's drop is then the plain difference from that language's questions).
+image's text (its sources pooled; each drop is still the per-source-stratum one of `aggregate`,
+the plain difference from that language's questions when the sources are asked in equal
+proportions).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ def _score(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}"
 
 
-def _drop(points: float | None, relative: float | None, n_cross: int) -> str:
+def _drop(points: float | None, relative: float | None, n: int, n_cross: int) -> str:
+    if n == 0:  # no items asked in this language: nothing to be the reference of
+        return "-"
     if n_cross == 0:
         return "ref"
     if points is None:
@@ -73,7 +78,7 @@ def table_rows(results: Results) -> tuple[list[str], list[tuple[str, list[list[s
             for q in langs:
                 line.append(_score(scores.get(q)))
                 if q in with_drop:
-                    line.append(_drop(drops.get(q), relative.get(q), n_cross.get(q, 0)))
+                    line.append(_drop(drops.get(q), relative.get(q), n.get(q, 0), n_cross.get(q, 0)))
             cells.append(line)
         out_blocks.append((title, cells))
     return header, out_blocks

@@ -99,6 +99,12 @@ def build_record(candidate: Candidate, *, source: str, split: str, images: Image
     Cheap checks (question, answers) run before the image is decoded. Empty answer strings
     are not valid answers: they are dropped and counted in `meta['dropped_empty_answers']`;
     a question left with none is rejected.
+
+    The count is not only provenance: for TextVQA a blank answer is one of the 10 annotator
+    votes, and dropping it would turn 10 votes into 9, which `vqa_accuracy` reads as accepted
+    variants ("any match scores 1"). Keeping the blank would need `Record` to accept empty
+    answers for every source and consumer; instead `score_item` passes this count to
+    `vqa_accuracy` as `blank_votes` (records saved before this fix carry it too).
     """
     rid = candidate.id
     question = candidate.question

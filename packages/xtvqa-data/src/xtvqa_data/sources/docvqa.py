@@ -6,7 +6,8 @@ The JSON is `{"dataset_name", "dataset_split", "dataset_version", "data": [{"que
 "question", "question_types", "image": "documents/xxxx_1.png", "docId", "ucsf_document_id",
 "ucsf_document_page_no", "answers", "data_split"}]}`; the test file has no `answers`. Image paths
 are relative to the JSON's folder (chu0802/MLLM-playground `src/datasets/vqa/doc_vqa.py` reads
-`<root>/<split>_v1.0.json` and `<root>/<split>/<image>`; both layouts are accepted here).
+`<root>/<split>_v1.0.json` and `<root>/<split>/<image>`; both layouts are accepted here: an image
+is looked up beside the JSON first, then under `<split>/` beside it).
 
 Hub (`lmms-lab/DocVQA`, config `DocVQA`, splits validation/test): the same fields as columns, with
 `image` embedded.
@@ -65,13 +66,22 @@ def _annotation_file(root: Path, token: str) -> Path:
     return (with_types or found)[0]
 
 
+def _image_path(file: Path, token: str, image: str) -> Path:
+    """The image of an entry: `<json folder>/<image>` (the release), else `<json folder>/<split>/<image>`
+    (annotations one level up, as MLLM-playground keeps them); the first when neither exists, so
+    the quarantine names the release's location."""
+    candidates = [file.parent / image, file.parent / token / image]
+    return next((path for path in candidates if path.is_file()), candidates[0])
+
+
 def from_local(
     path: str | Path, split: str = "validation", *, limit: int | None = None, quarantine_path: str | Path | None = None
 ) -> Conversion:
     """Convert a local copy of the original release (the folder holding `<split>_v1.0*.json`,
     or its parent)."""
     canonical = canonical_split(split)
-    file = _annotation_file(Path(path), LOCAL_SPLITS.get(canonical, split))
+    token = LOCAL_SPLITS.get(canonical, split)
+    file = _annotation_file(Path(path), token)
 
     def rows() -> Iterator[dict[str, Any]]:
         content = read_json(file)
@@ -79,7 +89,7 @@ def from_local(
             raise SourceFormatError(f"{file}: expected {{'data': [...]}} as in the DocVQA release")
         for entry in content["data"]:
             image = entry.get("image")
-            yield {**entry, "image": file.parent / image if image else None}
+            yield {**entry, "image": _image_path(file, token, image) if image else None}
 
     return Conversion(
         SOURCE, canonical, lambda: candidates_from_rows(rows(), canonical),

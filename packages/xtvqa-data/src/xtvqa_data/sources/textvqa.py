@@ -13,7 +13,9 @@ readers of the Rosetta file (`ocr_info[].word`, `bounding_box`).
 Hub (`lmms-lab/textvqa`, splits train/validation/test): the same fields as columns, `image`
 embedded, `ocr_tokens` per question, `answers` None in test.
 
-All 10 answers are kept, duplicates included: VQA accuracy counts agreeing annotators.
+All 10 answers are kept, duplicates included: VQA accuracy counts agreeing annotators. A blank
+answer cannot be kept (`Record`); it is counted in `meta['dropped_empty_answers']` and still
+scored as a vote (metrics/vqa.py, `blank_votes`).
 """
 
 from __future__ import annotations
