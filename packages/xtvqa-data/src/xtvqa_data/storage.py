@@ -105,23 +105,39 @@ class _ShardWriter:
         return final
 
 
-def _saved_card_splits(readme: Path) -> list[str] | None:
-    """The splits of a README.md whose YAML header is the one `render_card` writes, else None."""
+def _card_header(readme: Path) -> dict | None:
+    """The YAML header of a dataset card (README.md between its leading `---` lines), or None."""
     try:
         text = readme.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    if not text.startswith("---\n"):
+    if not text.startswith("---"):
         return None
     try:
         header = yaml.safe_load(text.split("---", 2)[1])
-        [config] = header["configs"]
-        entries = config["data_files"]
-        splits = [entry["split"] for entry in entries]
-        if (config.get("config_name") != "default" or "xt-vqa" not in header.get("tags", ())
-                or any(entry != {"split": entry["split"], "path": f"data/{entry['split']}-*"} for entry in entries)):
-            return None
-    except (yaml.YAMLError, KeyError, IndexError, TypeError, ValueError, AttributeError):
+    except (yaml.YAMLError, IndexError):
+        return None
+    return header if isinstance(header, dict) else None
+
+
+def _header_splits(header: dict | None) -> list[str] | None:
+    """The split names the header's `configs` lists (save's order), None when it lists none."""
+    try:
+        return [entry["split"] for entry in header["configs"][0]["data_files"]]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _saved_card_splits(readme: Path) -> list[str] | None:
+    """The splits of a README.md whose YAML header is the one `render_card` writes, else None."""
+    header = _card_header(readme)
+    splits = _header_splits(header)
+    if splits is None or len(header["configs"]) != 1:
+        return None
+    config = header["configs"][0]
+    if (config.get("config_name") != "default" or "xt-vqa" not in (header.get("tags") or ())
+            or any(entry != {"split": entry["split"], "path": f"data/{entry['split']}-*"}
+                   for entry in config["data_files"])):
         return None
     return splits
 
@@ -227,18 +243,10 @@ def save(
 
 
 def _card_splits(path: Path) -> list[str]:
-    """Split names in the order the dataset card's YAML `configs` lists them (save's order)."""
+    """Split names in the order the dataset card's YAML `configs` lists them (save's order);
+    [] for a hand-written card (the shards' names are used instead)."""
     card = path / "README.md"
-    if not card.is_file():
-        return []
-    text = card.read_text(encoding="utf-8")
-    if not text.startswith("---"):
-        return []
-    try:
-        header = yaml.safe_load(text.split("---", 2)[1]) or {}
-        return [entry["split"] for entry in header["configs"][0]["data_files"]]
-    except (yaml.YAMLError, KeyError, IndexError, TypeError):
-        return []  # a hand-written card: fall back to the shards' names
+    return (_header_splits(_card_header(card)) or []) if card.is_file() else []
 
 
 def _local_shards(path: Path) -> dict[str, list[str]]:
