@@ -64,8 +64,13 @@ def retry_after_seconds(headers: object) -> float | None:
 
 
 # HTTP statuses worth retrying later (besides every 5xx): the backends map these to
-# `TransientAPIError` (README: Retries).
+# `TransientAPIError` (README: Retries). 409 is Google's ABORTED, retryable as AIP-194 says.
 TRANSIENT_HTTP_STATUS = frozenset({408, 409, 429})
+
+
+def is_transient_status(code: int | None) -> bool:
+    """Whether an HTTP status is worth retrying: 408, 409, 429 or any 5xx."""
+    return code is not None and (code in TRANSIENT_HTTP_STATUS or code >= 500)
 # Transport-level failures of the HTTP / RPC libraries the backends use, by class name (so that
 # none of them has to be imported here): httpx timeouts and dropped connections, google-api-core's
 # exhausted retries.
@@ -88,7 +93,7 @@ def is_transient(exc: BaseException) -> bool:
     for attr in ("status_code", "code"):
         code = getattr(exc, attr, None)
         if isinstance(code, int) and not isinstance(code, bool):  # HTTPStatus is an int too
-            return code in TRANSIENT_HTTP_STATUS or 500 <= code < 600
+            return is_transient_status(code)
     return False
 
 

@@ -20,6 +20,7 @@ from xtvqa_build.llm import (
     LLMReply,
     RequestRejected,
     TransientAPIError,
+    is_transient_status,
     retry_after_seconds,
 )
 
@@ -79,7 +80,7 @@ class GeminiClient(LLMClient):
             response = self._client.models.generate_content(
                 model=self.model, contents=[prompt, *images], config=config)
         except errors.APIError as exc:
-            if exc.code in (408, 429) or (exc.code or 0) >= 500:
+            if is_transient_status(exc.code):
                 headers = getattr(getattr(exc, "response", None), "headers", None)
                 raise TransientAPIError(f"HTTP {exc.code}: {exc.message}",
                                         retry_after=retry_after_seconds(headers)) from exc

@@ -21,6 +21,7 @@ from xtvqa_build.llm import (
     LLMReply,
     RequestRejected,
     TransientAPIError,
+    is_transient_status,
     retry_after_seconds,
 )
 
@@ -96,7 +97,7 @@ class OpenAIClient(LLMClient):
         except (openai.AuthenticationError, openai.PermissionDeniedError, openai.NotFoundError) as exc:
             raise LLMConfigError(f"openai:{self.model}: {exc.status_code} {exc.message}") from exc
         except openai.APIStatusError as exc:
-            if exc.status_code in (408, 409, 429) or exc.status_code >= 500:
+            if is_transient_status(exc.status_code):
                 raise TransientAPIError(f"HTTP {exc.status_code}",
                                         retry_after=retry_after_seconds(exc.response.headers)) from exc
             raise RequestRejected(f"HTTP {exc.status_code}: {exc.message}") from exc
