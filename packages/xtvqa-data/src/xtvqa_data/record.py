@@ -25,6 +25,9 @@ ISO_639_1: frozenset[str] = frozenset(
 )
 
 QUESTION_TYPES_KNOWN = ("extractive", "abstractive", "yes-no")
+# `meta` key: how many empty answers a converter dropped (a record holds no empty answer); for
+# TextVQA they are annotator votes that `vqa_accuracy` still counts (metrics/scoring.py).
+DROPPED_EMPTY_ANSWERS = "dropped_empty_answers"
 
 
 class RecordError(ValueError):

@@ -30,7 +30,7 @@ from xtvqa_data.metrics.f1 import token_f1
 from xtvqa_data.metrics.relaxed import is_numeric_answer, relaxed_accuracy
 from xtvqa_data.metrics.vqa import vqa_accuracy
 from xtvqa_data.metrics.yes_no import yes_no_accuracy
-from xtvqa_data.record import EvalItem, Record
+from xtvqa_data.record import DROPPED_EMPTY_ANSWERS, EvalItem, Record
 
 Metric = Callable[[str, Sequence[str]], float]
 # callable(text, source_lang, target_lang) -> text in target_lang
@@ -72,16 +72,13 @@ def default_metric(record: Record) -> str:
     return "exact_match"
 
 
-BLANK_VOTES_META = "dropped_empty_answers"  # written by sources.convert.build_record
-
-
 def _blank_votes(record: Record) -> int:
     """Empty answers the converter dropped from `answers[image_lang]` (0 when none)."""
-    value = record.meta.get(BLANK_VOTES_META, "0")
+    value = record.meta.get(DROPPED_EMPTY_ANSWERS, "0")
     try:
         return int(value)
     except ValueError:
-        raise ValueError(f"meta[{BLANK_VOTES_META!r}] must be a count, got {value!r}") from None
+        raise ValueError(f"meta[{DROPPED_EMPTY_ANSWERS!r}] must be a count, got {value!r}") from None
 
 
 def _apply(name: str, prediction: str, answers: Sequence[str], lang: str, record: Record) -> float:

@@ -18,7 +18,7 @@ from typing import Any
 from PIL import Image
 
 from xtvqa_data.images import open_image
-from xtvqa_data.record import Record, RecordError
+from xtvqa_data.record import DROPPED_EMPTY_ANSWERS, Record, RecordError
 from xtvqa_data.sources.quarantine import Quarantine, QuarantineEntry
 
 SPLIT_ALIASES = {"train": "train", "val": "validation", "validation": "validation", "dev": "validation", "test": "test"}
@@ -119,7 +119,7 @@ def build_record(candidate: Candidate, *, source: str, split: str, images: Image
         raise RecordError(rid, "answers['en']", "has no non-empty answer in the source (withheld test answers?)")
     meta = {k: str(v) for k, v in candidate.meta.items() if v is not None}
     if len(answers) < len(all_answers):
-        meta["dropped_empty_answers"] = str(len(all_answers) - len(answers))
+        meta[DROPPED_EMPTY_ANSWERS] = str(len(all_answers) - len(answers))
     ocr = None if candidate.ocr_tokens is None else [str(t) for t in candidate.ocr_tokens]
     return Record(
         id=rid,
