@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from xtvqa_train.settings import TrainSettings
@@ -149,8 +149,6 @@ def run_recipe(settings: TrainSettings, progress: Progress | None = None) -> Pat
     }
     if settings.recipe in takes:
         honoured, what = takes[settings.recipe]
-        from dataclasses import fields
-
         default = TrainSettings()
         unused = [f"{name}={getattr(settings, name)!r}" for name in (f.name for f in fields(TrainSettings))
                   if name not in (*honoured, "recipe", "trainer") and getattr(settings, name) != getattr(default, name)]
@@ -160,8 +158,6 @@ def run_recipe(settings: TrainSettings, progress: Progress | None = None) -> Pat
             raise ValueError(f"recipe {settings.recipe} takes no {', '.join(unused)}; it takes only {what}")
     if settings.recipe == "tiny-base":
         out = Path(settings.out) if settings.out else models_dir() / BASE_NAME
-        from dataclasses import replace
-
         from xtvqa_train.tiny_base import train_tiny_base
 
         return train_tiny_base(replace(tiny_base_settings(), time_budget_s=settings.time_budget), out, progress,
