@@ -47,7 +47,7 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
       uv run apps/bench --model openai:gpt-4o --langs en,zh,fr,de
       accelerate launch apps/bench --model hf:Qwen/Qwen2-VL-2B-Instruct
     """
-    from xtvqa_data.report import render_rich_table
+    from xtvqa_data.report import render_rich_drop_intervals, render_rich_table
     from xtvqa_models import default_model_spec, load_model
     from xtvqa_models.distributed import process_info
     from xtvqa_models.evaluate import BenchSettings, run_benchmark
@@ -77,6 +77,9 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
             model.close()
         if results is not None:
             Console().print(render_rich_table(results, title=f"{spec} on {data}"))
+            intervals = render_rich_drop_intervals(results)
+            if intervals is not None:
+                Console().print(intervals)
             console.print(f"run folder: {run_dir}  ({results['n_items']} items, {results['n_errors']} errors)")
 
 

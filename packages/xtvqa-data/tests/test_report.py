@@ -4,11 +4,22 @@ Run: uv run pytest packages/xtvqa-data/tests/test_report.py -q
 """
 
 import io
+import random
 
+import numpy as np
 import pytest
 from PIL import Image
 from rich.console import Console
-from xtvqa_data.report import aggregate, plot_scores, render_rich_table, render_table_markdown
+from xtvqa_data.report import (
+    aggregate,
+    drop_interval_rows,
+    plot_scores,
+    render_rich_drop_intervals,
+    render_rich_table,
+    render_table_markdown,
+    resample_counts,
+)
+from xtvqa_data.report.aggregate import _group_rng
 from xtvqa_data.runs import atomic_write_json
 
 
@@ -208,7 +219,93 @@ def test_image_text_rows_pool_the_sources_and_drop_by_the_plain_difference(rows)
 
 def test_results_written_before_the_image_text_rows_still_render(rows):
     res = aggregate(rows, ["en", "zh"])
-    for key in ("by_image_text", "by_image_text_drops", "by_image_text_relative_drops"):
+    # a results.json of that time had neither these rows nor the drops' intervals (added later still)
+    for key in ("by_image_text", "by_image_text_drops", "by_image_text_relative_drops", "by_image_text_drop_ci",
+                "overall_drop_ci", "drop_ci"):
         del res[key]
     del res["n"]["by_image_text"], res["n_cross"]["by_image_text"]
-    assert "| image text |" not in render_table_markdown(res)
+    text = render_table_markdown(res)
+    assert "| image text |" not in text and "CI)" not in text
+    assert drop_interval_rows(res) is None and render_rich_drop_intervals(res) is None
+
+
+def _paired(image_lang, pairs, source="synth"):
+    """Rows of records asked in their image's language and in "x": pairs of (source score, x score)."""
+    rows = []
+    for k, (mono, cross) in enumerate(pairs):
+        for q, score in ((image_lang, mono), ("x", cross)):
+            rows.append({"id": f"{source}-{image_lang}-{k}", "source": source, "question_lang": q,
+                         "image_lang": image_lang, "score": score})
+    return rows
+
+
+def test_drop_intervals_are_the_bootstrap_of_the_documented_drop(rows):
+    """The vectorised intervals against a direct computation: the same draws (resample_counts with
+    the same seeded generator), each resample's rows duplicated as drawn and aggregated with no
+    intervals, then the percentiles. The fixture mixes sources and image languages (strata)."""
+    for k, rec in enumerate(rows):  # records asked in two languages: ids shared by an en and a zh row
+        rec["id"] = f"r{k % 10}-{rec['source']}-{rec['image_lang']}"
+    res = aggregate(rows, ["en", "zh"], resamples=300, seed=7)
+    ids = list(dict.fromkeys(r["id"] for r in rows))
+    by_id = {i: [r for r in rows if r["id"] == i] for i in ids}
+    draws = []
+    for weights in resample_counts(_group_rng(7, "overall"), len(ids), 300, cells=1000):
+        for counts in weights:
+            sample = [r for i, c in zip(ids, counts, strict=True) for r in by_id[i] * int(c)]
+            draws.append(aggregate(sample, ["en", "zh"], resamples=0)["overall_drops"])
+    for q in ("en", "zh"):
+        values = [d[q] for d in draws if d[q] is not None]
+        assert res["overall_drop_ci"][q] == pytest.approx(list(np.percentile(values, [2.5, 97.5])))
+    assert res["drop_ci"] == {"level": 0.95, "resamples": 300, "seed": 7, "unit": "record",
+                              "method": "percentile bootstrap"}
+
+
+def test_drop_intervals_resample_records_not_rows():
+    # every record loses exactly 1 point in x: any resample of records gives a drop of exactly 100
+    # points; resampling rows independently would mix records' languages and widen it
+    rows = _paired("en", [(1.0, 0.0)] * 30)
+    res = aggregate(rows, ["en", "x"])
+    assert res["by_image_text_drops"]["en"]["x"] == 100.0
+    assert res["by_image_text_drop_ci"]["en"] == {"en": None, "x": [100.0, 100.0]}
+    # half the records lose a point, half gain nothing: drop 50, interval around it, inside [0, 100]
+    mixed = _paired("en", [(1.0, 0.0)] * 20 + [(1.0, 1.0)] * 20)
+    low, high = aggregate(mixed, ["en", "x"])["by_image_text_drop_ci"]["en"]["x"]
+    assert 0.0 < low < 50.0 < high < 100.0
+    # four times the records: about half as wide (sqrt(n))
+    more = _paired("en", ([(1.0, 0.0)] * 20 + [(1.0, 1.0)] * 20) * 4)
+    low4, high4 = aggregate(more, ["en", "x"])["by_image_text_drop_ci"]["en"]["x"]
+    assert 0.35 < (high4 - low4) / (high - low) < 0.65
+
+
+def test_drop_intervals_are_seeded_per_group_and_optional():
+    draw = random.Random(3)  # ANLS-like scores: percentiles that two seeds do not share by chance
+    rows = _paired("en", [(draw.random(), draw.random()) for _ in range(20)]) + \
+        _paired("zh", [(draw.random(), draw.random()) for _ in range(12)])
+    first, again = aggregate(rows, ["en", "zh", "x"]), aggregate(rows, ["en", "zh", "x"])
+    assert first["by_image_text_drop_ci"] == again["by_image_text_drop_ci"]
+    assert aggregate(rows, ["en", "zh", "x"], seed=1)["overall_drop_ci"] != first["overall_drop_ci"]
+    # zh images' interval does not depend on the en rows being there (its own generator)
+    alone = aggregate([r for r in rows if r["image_lang"] == "zh"], ["en", "zh", "x"])
+    assert alone["by_image_text_drop_ci"]["zh"]["x"] == first["by_image_text_drop_ci"]["zh"]["x"]
+    none = aggregate(rows, ["en", "zh", "x"], resamples=0)
+    assert none["drop_ci"] is None and none["overall_drop_ci"] == {"en": None, "zh": None, "x": None}
+    assert "CI)" not in render_table_markdown(none)
+    with pytest.raises(ValueError, match="resamples"):
+        aggregate(rows, resamples=-1)
+    with pytest.raises(ValueError, match="level"):
+        aggregate(rows, level=1.0)
+
+
+def test_drop_intervals_render(rows):
+    res = aggregate(rows, ["en", "zh", "fr"])
+    head, cells = drop_interval_rows(res)
+    assert head == ["drop en (95 % CI)", "drop zh (95 % CI)"]  # fr has no items: no drop column
+    assert [row[0] for row in cells] == ["overall", "en images", "zh images"]
+    low, high = res["by_image_text_drop_ci"]["en"]["zh"]
+    assert cells[1] == ["en images", "ref", f"{res['by_image_text_drops']['en']['zh']:.1f} [{low:.1f}, {high:.1f}]"]
+    text = render_table_markdown(res)
+    assert "| rows | drop en (95 % CI) | drop zh (95 % CI) |" in text
+    assert "percentile bootstrap over records" in text and "2000 resamples, seed 0" in text
+    console = Console(file=io.StringIO(), width=160)
+    console.print(render_rich_drop_intervals(res))
+    assert "en images" in console.file.getvalue()

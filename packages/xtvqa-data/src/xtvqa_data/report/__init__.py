@@ -2,11 +2,26 @@
 
 `aggregate(rows)` -> scores per question language, per source and per question type, with
 absolute and relative cross-lingual drops (see `aggregate`'s docstring for the definition);
-`render_table_markdown`, `render_rich_table` and `plot_scores` present them.
+`render_table_markdown`, `render_rich_table` and `plot_scores` present them; the drops'
+bootstrap intervals are in the results and in `drop_interval_rows` / `render_rich_drop_intervals`.
 """
 
-from xtvqa_data.report.aggregate import UNTYPED, aggregate
+from xtvqa_data.report.aggregate import (
+    DROP_CI_LEVEL,
+    DROP_CI_RESAMPLES,
+    UNTYPED,
+    aggregate,
+    resample_counts,
+)
 from xtvqa_data.report.plot import plot_scores
-from xtvqa_data.report.render import render_rich_table, render_table_markdown, table_rows
+from xtvqa_data.report.render import (
+    drop_interval_rows,
+    render_rich_drop_intervals,
+    render_rich_table,
+    render_table_markdown,
+    table_rows,
+)
 
-__all__ = ["UNTYPED", "aggregate", "plot_scores", "render_rich_table", "render_table_markdown", "table_rows"]
+__all__ = ["DROP_CI_LEVEL", "DROP_CI_RESAMPLES", "UNTYPED", "aggregate", "drop_interval_rows", "plot_scores",
+           "render_rich_drop_intervals", "render_rich_table", "render_table_markdown", "resample_counts",
+           "table_rows"]

@@ -10,6 +10,8 @@ points (x 100), relative drops in %, None where undefined:
     relative_drops / overall_relative_drops / ..            relative drop, %
     by_image_lang[source][image_lang][q]                    the strata the drops come from
     n[...], n_cross[...]                                    item counts, cross-lingual ones
+    overall_drop_ci[q], by_image_text_drop_ci[image_lang][q] [low, high] of the drop, points
+    drop_ci                                                 how those intervals were made
 
 Drops (DESIGN.md 4: absolute = score(image_lang) - score(q)). One source can mix image
 languages (the sample has en, zh and fr images), and "the image's language" then differs per
@@ -41,6 +43,14 @@ items are all monolingual has n_cross == 0. Means are over the items present (un
 --limit or partial translations the q items of a stratum need not be the same records as its
 monolingual ones.
 
+Intervals (`overall_drop_ci`, `by_image_text_drop_ci`): percentile bootstrap of the same drop,
+resampling records (every row of a drawn record, all its question languages, goes in together:
+a cluster bootstrap, since a record's scores across languages are correlated), `resamples`
+times with a generator seeded by (seed, the row's name) (`drop_ci`: level, resamples, seed, unit), over the resamples in
+which the drop is defined; None for a language with no cross-lingual items or none defined.
+A cell of ~67 records (data/sample's per image language) is typically +-10 points wide, so
+a drop near 10 points is not distinguishable from half of it at that size.
+
 A row whose item failed (a truthy `error`) is counted in `n_failed`, whether it carries the
 evaluator's `score: 0.0` (xtvqa_models.evaluate.prediction_row) or no score (then it counts as
 0); any other row without a score in [0, 1] raises.
@@ -48,13 +58,18 @@ evaluator's `score: 0.0` (xtvqa_models.evaluate.prediction_row) or no score (the
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 UNTYPED = "untyped"  # question_type None or missing
 REQUIRED = ("id", "source", "question_lang", "image_lang")
+DROP_CI_LEVEL = 0.95
+DROP_CI_RESAMPLES = 2000
 
 
 def _clean(rows: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], int]:
@@ -71,6 +86,7 @@ def _clean(rows: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], int
         if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score) or not 0.0 <= score <= 1.0:
             raise ValueError(f"prediction row {row['id']!r} ({row['question_lang']}): score must be a number in [0, 1], got {score!r}")
         clean.append({
+            "id": str(row["id"]),
             "source": str(row["source"]),
             "q": str(row["question_lang"]),
             "g": str(row["image_lang"]),
@@ -126,8 +142,73 @@ def _field(table: Mapping[str, Mapping[str, Mapping[str, Any]]], field: str) -> 
     return {name: {q: cell[field] for q, cell in cells.items()} for name, cells in table.items()}
 
 
-def aggregate(rows: Iterable[Mapping[str, Any]], langs: Sequence[str] | None = None) -> dict[str, Any]:
-    """The Table-1 results of prediction rows (module docstring); `langs` fixes the column order."""
+def resample_counts(rng: np.random.Generator, n_records: int, resamples: int,
+                    cells: int = 4_000_000) -> Iterator[np.ndarray]:
+    """Bootstrap draws as counts: arrays of shape (b, n_records), row k holding how often each
+    record is drawn in one resample of n_records with replacement; `resamples` rows in all, in
+    chunks of at most `cells` numbers (a 10,000-record run does not hold 2,000 x 10,000 at once)."""
+    per_chunk, done = max(1, cells // max(n_records, 1)), 0
+    while done < resamples:
+        b = min(per_chunk, resamples - done)
+        yield rng.multinomial(n_records, np.full(n_records, 1.0 / n_records), size=b)
+        done += b
+
+
+def _drop_intervals(rows: Sequence[Mapping[str, Any]], langs: Sequence[str], rng: np.random.Generator,
+                    resamples: int, level: float) -> dict[str, list[float] | None]:
+    """[low, high] of `_drops(rows, q)` per language q, by the records bootstrap (module docstring).
+
+    Vectorised: per (stratum, language) each record's score sum and item count; a resample's sums
+    are then its counts times those, and its drop is `_drops`' formula on them."""
+    ids = {key: k for k, key in enumerate(dict.fromkeys(r["id"] for r in rows))}
+    strata = list(dict.fromkeys((r["source"], r["g"]) for r in rows))
+    columns = list(dict.fromkeys([*langs, *(g for _, g in strata)]))
+    col = {q: k for k, q in enumerate(columns)}
+    sums = np.zeros((len(strata), len(columns), len(ids)))
+    counts = np.zeros_like(sums)
+    stratum = {key: k for k, key in enumerate(strata)}
+    for r in rows:
+        s, q, i = stratum[(r["source"], r["g"])], col[r["q"]], ids[r["id"]]
+        sums[s, q, i] += r["score"]
+        counts[s, q, i] += 1
+    crossed = {q for q in langs if any(r["q"] == q and r["g"] != q for r in rows)}
+    reference = [col[g] for _, g in strata]
+    draws: dict[str, list[np.ndarray]] = {q: [] for q in crossed}
+    for weights in resample_counts(rng, len(ids), resamples):
+        s_sum = np.einsum("bi,sqi->bsq", weights, sums)  # (b, strata, languages)
+        s_n = np.einsum("bi,sqi->bsq", weights, counts)
+        idx = np.arange(len(strata))
+        ref_sum, ref_n = s_sum[:, idx, reference], s_n[:, idx, reference]  # (b, strata)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ref = ref_sum / ref_n
+            for q in crossed:
+                q_sum, q_n = s_sum[:, :, col[q]], s_n[:, :, col[q]]
+                valid = (ref_n > 0) & (q_n > 0)
+                weight = np.where(valid, q_n, 0.0)
+                total = np.where(valid, q_n * ref - q_sum, 0.0).sum(axis=1)  # sum_s n_s,q (ref_s - score_s,q)
+                draws[q].append(100.0 * total / weight.sum(axis=1))
+    out: dict[str, list[float] | None] = {q: None for q in langs}
+    tail = 100.0 * (1.0 - level) / 2.0
+    for q in crossed:
+        values = np.concatenate(draws[q]) if draws[q] else np.array([])
+        values = values[np.isfinite(values)]
+        if values.size:
+            low, high = np.percentile(values, [tail, 100.0 - tail])
+            out[q] = [float(low), float(high)]
+    return out
+
+
+def _group_rng(seed: int, group: str) -> np.random.Generator:
+    """The bootstrap generator of one group of rows ("overall", an image language)."""
+    return np.random.default_rng([seed, int.from_bytes(hashlib.sha256(group.encode()).digest()[:8], "big")])
+
+
+def aggregate(rows: Iterable[Mapping[str, Any]], langs: Sequence[str] | None = None, *,
+              resamples: int = DROP_CI_RESAMPLES, level: float = DROP_CI_LEVEL, seed: int = 0) -> dict[str, Any]:
+    """The Table-1 results of prediction rows (module docstring); `langs` fixes the column order.
+    `resamples`, `level`, `seed`: the drops' bootstrap intervals (0 resamples: none computed)."""
+    if resamples < 0 or not 0.0 < level < 1.0:
+        raise ValueError(f"need resamples >= 0 and 0 < level < 1, got {resamples} and {level}")
     clean, failed = _clean(rows)
     if not clean:
         raise ValueError("no prediction rows to aggregate")
@@ -151,6 +232,14 @@ def aggregate(rows: Iterable[Mapping[str, Any]], langs: Sequence[str] | None = N
         source: _table({g: [r for r in rows if r["g"] == g] for g in sorted({r["g"] for r in rows})}, langs)
         for source, rows in sorted(by_source.items())
     }
+    # one generator per group, seeded by (seed, the group's name): a row's interval does not
+    # change when other image languages are added to or left out of the run
+    groups = {"overall": clean, **{g: by_image[g] for g in images}}
+    intervals = {
+        name: (_drop_intervals(group, langs, _group_rng(seed, name), resamples, level) if resamples
+               else {q: None for q in langs})
+        for name, group in groups.items()
+    }
     return {
         "langs": list(langs),
         "n_items": len(clean),
@@ -168,6 +257,10 @@ def aggregate(rows: Iterable[Mapping[str, Any]], langs: Sequence[str] | None = N
         "by_image_text_drops": _field(images, "drop"),
         "by_image_text_relative_drops": _field(images, "relative"),
         "by_image_lang": {source: _field(table, "score") for source, table in strata.items()},
+        "overall_drop_ci": intervals["overall"],
+        "by_image_text_drop_ci": {g: intervals[g] for g in images},
+        "drop_ci": {"level": level, "resamples": resamples, "seed": seed, "unit": "record",
+                    "method": "percentile bootstrap"} if resamples else None,
         "n": {
             "overall": _field(overall, "n")["overall"],
             "scores": _field(sources, "n"),

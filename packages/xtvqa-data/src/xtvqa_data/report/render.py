@@ -9,6 +9,9 @@ Rows: overall, then each source; a second block per question type; a third per l
 image's text (its sources pooled; each drop is still the per-source-stratum one of `aggregate`,
 the plain difference from that language's questions when the sources are asked in equal
 proportions).
+Then, where `aggregate` computed them, the drops of the overall and image-text rows with their
+bootstrap intervals (`drop_interval_rows`; a separate table, `render_rich_drop_intervals`, in the
+terminal): "11.8 [0.0, 23.5]" reads as a drop of 11.8 points, 95 % interval 0.0 to 23.5.
 """
 
 from __future__ import annotations
@@ -58,13 +61,17 @@ def _blocks(results: Results) -> list[tuple[str, list[tuple[str, dict[str, Any],
     return [("source", [overall, *sources]), ("question type", types), ("image text", images)]
 
 
+def _drop_langs(results: Results, blocks=None) -> list[str]:
+    """The languages that get a drop column: those some row has cross-lingual items in."""
+    every_row = [row for _, rows in (blocks or _blocks(results)) for row in rows]
+    return [q for q in results["langs"] if any(row[5].get(q, 0) > 0 for row in every_row)]
+
+
 def table_rows(results: Results) -> tuple[list[str], list[tuple[str, list[list[str]]]]]:
     """Header and per-block rows of cell strings, shared by the Markdown and rich renderers."""
     langs: Sequence[str] = results["langs"]
     blocks = _blocks(results)
-    every_row = [row for _, rows in blocks for row in rows]
-    # A language gets a drop column only if some row has cross-lingual items in it.
-    with_drop = [q for q in langs if any(row[5].get(q, 0) > 0 for row in every_row)]
+    with_drop = _drop_langs(results, blocks)
     header = ["n"]
     for q in langs:
         header.append(q)
@@ -84,6 +91,41 @@ def table_rows(results: Results) -> tuple[list[str], list[tuple[str, list[list[s
     return header, out_blocks
 
 
+def _interval(points: float | None, interval: Sequence[float] | None, n: int, n_cross: int) -> str:
+    if n == 0:
+        return "-"
+    if n_cross == 0:
+        return "ref"
+    if points is None:
+        return "-"
+    return f"{points:.1f}" + ("" if interval is None else f" [{interval[0]:.1f}, {interval[1]:.1f}]")
+
+
+def drop_interval_rows(results: Results) -> tuple[list[str], list[list[str]]] | None:
+    """Header and rows (overall, then each language of the image text) of the drops with their
+    intervals, for the languages that have a drop column; None when `results` has no intervals
+    (aggregate with resamples=0, or a results.json written before them)."""
+    info = results.get("drop_ci")
+    if not info:
+        return None
+    langs = _drop_langs(results)
+    level = f"{100 * info['level']:g} %"
+    rows = [("overall", results["overall_drops"], results["overall_drop_ci"], results["n"]["overall"],
+             results["n_cross"]["overall"])]
+    rows += [(f"{lang} images", results["by_image_text_drops"][lang], results["by_image_text_drop_ci"][lang],
+              results["n"]["by_image_text"][lang], results["n_cross"]["by_image_text"][lang])
+             for lang in results["by_image_text_drop_ci"]]
+    cells = [[label, *(_interval(drops.get(q), ci.get(q), n.get(q, 0), n_cross.get(q, 0)) for q in langs)]
+             for label, drops, ci, n, n_cross in rows]
+    return [f"drop {q} ({level} CI)" for q in langs], cells
+
+
+def _interval_note(results: Results) -> str:
+    info = results["drop_ci"]
+    return (f"Drops in points with {100 * info['level']:g} % intervals: {info['method']} over {info['unit']}s "
+            f"(each record with all its question languages), {info['resamples']} resamples, seed {info['seed']}.")
+
+
 def render_table_markdown(results: Results) -> str:
     """table.md: one Markdown table per block (by source, by question type, by image text language)."""
     header, blocks = table_rows(results)
@@ -98,7 +140,17 @@ def render_table_markdown(results: Results) -> str:
         ]
         parts.append("\n".join(lines))
     note = "Scores x 100. Drop: points below the monolingual reference (question in the image's language) / relative %."
-    return "\n\n".join([*parts, note]) + "\n"
+    parts.append(note)
+    intervals = drop_interval_rows(results)
+    if intervals is not None and intervals[0]:
+        head, rows = intervals
+        parts.append("\n".join([
+            "| " + " | ".join(["rows", *head]) + " |",
+            "|" + "|".join([":---"] + ["---:"] * len(head)) + "|",
+            *("| " + " | ".join(row) + " |" for row in rows),
+        ]))
+        parts.append(_interval_note(results))
+    return "\n\n".join(parts) + "\n"
 
 
 def render_rich_table(results: Results, *, title: str | None = "XT-VQA results") -> Table:
@@ -116,4 +168,19 @@ def render_rich_table(results: Results, *, title: str | None = "XT-VQA results")
             table.add_row(f"[italic]{title_}[/italic]", *[""] * len(header))
         for row in rows:
             table.add_row(*row)
+    return table
+
+
+def render_rich_drop_intervals(results: Results) -> Table | None:
+    """The drops with their intervals for the terminal (None without intervals or drops)."""
+    intervals = drop_interval_rows(results)
+    if intervals is None or not intervals[0]:
+        return None
+    head, rows = intervals
+    table = Table(title="cross-lingual drops with intervals", caption=_interval_note(results))
+    table.add_column("rows", style="bold")
+    for name in head:
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(*row)
     return table
