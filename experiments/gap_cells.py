@@ -4,7 +4,10 @@ en and zh images, in points, one markdown row per run, to set several runs side 
 finding 4's summary against the first run (the model before MVCL-MI): the mean of the four
 drops, how much narrower it is (relative %), and the source-language change in points. The
 cells are the bench's own image-text rows (`xtvqa_data.report.aggregate`'s `by_image_text`),
-recomputed from predictions.jsonl so that run folders from before those rows work too.
+recomputed from predictions.jsonl so that run folders from before those rows work too. Each
+drop is followed by its 95 % bootstrap interval ([low, high]: records resampled with all their
+question languages, `aggregate`'s `by_image_text_drop_ci`), which says how far a cell can move
+by the draw of records alone.
 
 Run: uv run python experiments/gap_cells.py runs/bench/<run> [more runs...]
 """
@@ -21,11 +24,19 @@ DROPS = (("en", "zh"), ("en", "fr"), ("zh", "en"), ("zh", "fr"))  # (image langu
 SOURCE = ("en", "zh", "fr")
 
 
-def cells(run: Path) -> dict[tuple[str, str], float]:
-    """Mean score per (image language, question language) of a bench run folder."""
-    by_image = aggregate(read_jsonl(run / "predictions.jsonl"))["by_image_text"]
-    return {(image, question): score for image, row in by_image.items() for question, score in row.items()
-            if score is not None}
+def cells(run: Path) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], list[float] | None]]:
+    """Mean score per (image language, question language) of a bench run folder, and the drops'
+    bootstrap intervals (points) per (image language, question language)."""
+    results = aggregate(read_jsonl(run / "predictions.jsonl"))
+    scores = {(image, question): score for image, row in results["by_image_text"].items()
+              for question, score in row.items() if score is not None}
+    intervals = {(image, question): ci for image, row in results["by_image_text_drop_ci"].items()
+                 for question, ci in row.items()}
+    return scores, intervals
+
+
+def _cell(drop: float, interval: list[float] | None) -> str:
+    return f"{drop:.1f}" + ("" if interval is None else f" [{interval[0]:.1f}, {interval[1]:.1f}]")
 
 
 def main() -> None:
@@ -39,13 +50,14 @@ def main() -> None:
     for run in args.runs:
         if not (run / "results.json").is_file() or not (run / "predictions.jsonl").is_file():
             parser.error(f"{run} has no results.json and predictions.jsonl: not a finished bench run folder")
-        c = cells(run)
+        c, intervals = cells(run)
         missing = [key for key in [*((lang, lang) for lang in SOURCE), *DROPS] if key not in c]
         if missing:
             parser.error(f"{run} lacks (image, question) language pairs {missing}: run bench with --langs en,zh,fr")
         source = sum(c[lang, lang] for lang in SOURCE) / len(SOURCE)
         drops = [100 * (c[i, i] - c[i, q]) for i, q in DROPS]
-        print(f"| {run.name} | {source:.3f} | " + " | ".join(f"{d:.1f}" for d in drops) + " |")
+        print(f"| {run.name} | {source:.3f} | "
+              + " | ".join(_cell(d, intervals.get(key)) for d, key in zip(drops, DROPS, strict=True)) + " |")
         summary.append((run.name, source, sum(drops) / len(drops)))
     if len(summary) > 1:
         _, source0, mean0 = summary[0]
