@@ -174,9 +174,10 @@ def _drop_intervals(rows: Sequence[Mapping[str, Any]], langs: Sequence[str], rng
     crossed = {q for q in langs if any(r["q"] == q and r["g"] != q for r in rows)}
     reference = [col[g] for _, g in strata]
     draws: dict[str, list[np.ndarray]] = {q: [] for q in crossed}
+    flat_sums, flat_counts = sums.reshape(-1, len(ids)).T, counts.reshape(-1, len(ids)).T  # (records, strata x languages)
     for weights in resample_counts(rng, len(ids), resamples):
-        s_sum = np.einsum("bi,sqi->bsq", weights, sums)  # (b, strata, languages)
-        s_n = np.einsum("bi,sqi->bsq", weights, counts)
+        s_sum = (weights @ flat_sums).reshape(len(weights), len(strata), len(columns))  # (b, strata, languages)
+        s_n = (weights @ flat_counts).reshape(len(weights), len(strata), len(columns))
         idx = np.arange(len(strata))
         ref_sum, ref_n = s_sum[:, idx, reference], s_n[:, idx, reference]  # (b, strata)
         with np.errstate(invalid="ignore", divide="ignore"):
