@@ -38,7 +38,8 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
   nothing else; on real images it answers nonsense.
 - **English-dominant on purpose.** The question is in the image's language with probability
   {source}, else another language with English weighted {english}x the rest, as real LVLMs'
-  training is skewed; that skew is where its cross-lingual gap comes from.
+  training is skewed, to give it a cross-lingual gap; how large a gap it has is measured,
+  with intervals, in RESULTS.md.
 - Not a benchmark result: it exists to make the toolkit's pipeline meaningful out of the box.
 
 ## How it was made
