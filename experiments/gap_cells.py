@@ -2,7 +2,9 @@
 (question language = image language) and the drop of each cross-lingual question language on
 en and zh images, in points, one markdown row per run, to set several runs side by side; then
 finding 4's summary against the first run (the model before MVCL-MI): the mean of the four
-drops, how much narrower it is (relative %), and the source-language change in points. The
+drops, how much narrower it is (relative %), and the source-language change in points, each
+change with its 95 % paired bootstrap interval (`xtvqa_data.report.compare_runs`: the runs must
+be on the same records). The
 cells are the bench's own image-text rows (`xtvqa_data.report.aggregate`'s `by_image_text`),
 recomputed from predictions.jsonl so that run folders from before those rows work too. Each
 drop is followed by its 95 % bootstrap interval ([low, high]: records resampled with all their
@@ -17,7 +19,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from xtvqa_data.report import aggregate
+from xtvqa_data.report import aggregate, compare_runs
 from xtvqa_data.runs.jsonl import read_jsonl
 
 DROPS = (("en", "zh"), ("en", "fr"), ("zh", "en"), ("zh", "fr"))  # (image language, question language)
@@ -60,13 +62,17 @@ def main() -> None:
               + " | ".join(_cell(d, intervals.get(key)) for d, key in zip(drops, DROPS, strict=True)) + " |")
         summary.append((run.name, source, sum(drops) / len(drops)))
     if len(summary) > 1:
-        _, source0, mean0 = summary[0]
-        print(f"\nAgainst {summary[0][0]} (mean drop {mean0:.2f} points):\n")
+        mean0 = summary[0][2]
+        print(f"\nAgainst {summary[0][0]} (mean drop {mean0:.2f} points; [95 % paired bootstrap interval]):\n")
         print("| run | mean drop | narrowed | source-language change |")
         print("|:---|---:|---:|---:|")
-        for name, source, mean in summary[1:]:
-            narrowed = f"{100 * (1 - mean / mean0):.0f} %" if mean0 > 0 else "n/a"
-            print(f"| {name} | {mean:.2f} | {narrowed} | {100 * (source - source0):+.1f} |")
+        before = read_jsonl(args.runs[0] / "predictions.jsonl")
+        for run, (name, _, mean) in zip(args.runs[1:], summary[1:], strict=True):
+            change = compare_runs(before, read_jsonl(run / "predictions.jsonl"), DROPS, SOURCE)
+            narrowed = "n/a" if change["narrowed"] is None else f"{100 * change['narrowed']:.0f} %" + (
+                "" if change["narrowed_ci"] is None else " [{:.0f}, {:.0f}]".format(*(100 * v for v in change["narrowed_ci"])))
+            moved = f"{change['source_change']:+.1f} [{change['source_change_ci'][0]:+.1f}, {change['source_change_ci'][1]:+.1f}]"
+            print(f"| {name} | {mean:.2f} | {narrowed} | {moved} |")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,107 @@
+"""Two runs on the same records, compared with intervals: did the cross-lingual drop narrow, and
+what did the questions in the image's language lose? (Issue 6's finding 4; the paper's Table 4.)
+
+Cells are (image language g, question language q) means over a run's prediction rows. For a set
+of drop cells D (pairs g != q) and reference languages S (g == q):
+
+    mean drop        = mean over (g, q) in D of  [score(g, g) - score(g, q)]        points
+    narrowed         = 1 - mean drop(after) / mean drop(before)                     %
+    source score     = mean over g in S of score(g, g)
+    source change    = source score(after) - source score(before)                  points
+
+(plain differences of cell means, as `experiments/gap_cells.py` prints them; for runs that ask
+every record in every language they equal `aggregate`'s stratified drops). The intervals are a
+percentile bootstrap that resamples *records*, the same draw for both runs (a paired bootstrap:
+a record's rows in every language and in both runs go in together), so the run-to-run
+difference is not blurred by which records happened to be drawn. Only records present in both
+runs are compared. Written by hand for the same reason as `aggregate`'s intervals: per-record
+sums times the resamples' counts, one matrix product per chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from xtvqa_data.report.aggregate import (
+    DROP_CI_LEVEL,
+    DROP_CI_RESAMPLES,
+    _clean,
+    _group_rng,
+    resample_counts,
+)
+
+Cell = tuple[str, str]  # (image language, question language)
+
+
+def _cell_sums(rows: Sequence[Mapping[str, Any]], ids: Mapping[str, int], cells: Sequence[Cell]) -> tuple[np.ndarray, np.ndarray]:
+    """Per record: (sum of scores, number of rows) in each cell; arrays (records, cells)."""
+    col = {cell: k for k, cell in enumerate(cells)}
+    sums, counts = np.zeros((len(ids), len(cells))), np.zeros((len(ids), len(cells)))
+    for r in rows:
+        k = col.get((r["g"], r["q"]))
+        if k is not None and r["id"] in ids:
+            sums[ids[r["id"]], k] += r["score"]
+            counts[ids[r["id"]], k] += 1
+    return sums, counts
+
+
+def _summaries(means: np.ndarray, drops: Sequence[Cell], sources: Sequence[str], cells: Sequence[Cell]) -> tuple[np.ndarray, np.ndarray]:
+    """(mean drop in points, source score) per row of cell means (shape (b, cells))."""
+    col = {cell: k for k, cell in enumerate(cells)}
+    drop = np.mean([means[:, col[(g, g)]] - means[:, col[(g, q)]] for g, q in drops], axis=0)
+    return 100.0 * drop, np.mean([means[:, col[(g, g)]] for g in sources], axis=0)
+
+
+def compare_runs(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]],
+                 drops: Sequence[Cell], sources: Sequence[str], *, resamples: int = DROP_CI_RESAMPLES,
+                 level: float = DROP_CI_LEVEL, seed: int = 0) -> dict[str, Any]:
+    """The change from `before` to `after` (prediction rows of two runs), module docstring.
+
+    `drops`: the (image language, question language) cells whose mean drop is compared;
+    `sources`: the image languages whose source-language score is compared. Returns mean_drop
+    {before, after}, narrowed (a fraction; None when the drop before is not positive),
+    source_change (points), each with an interval (`*_ci`), and n_records."""
+    if resamples < 1 or not 0.0 < level < 1.0:
+        raise ValueError(f"need resamples >= 1 and 0 < level < 1, got {resamples} and {level}")
+    if not drops or any(g == q for g, q in drops):
+        raise ValueError(f"drops must be (image language, other question language) pairs, got {list(drops)}")
+    rows = [_clean(before)[0], _clean(after)[0]]
+    shared = sorted({r["id"] for r in rows[0]} & {r["id"] for r in rows[1]})
+    if not shared:
+        raise ValueError("the two runs have no record in common: compare runs on the same data")
+    ids = {key: k for k, key in enumerate(shared)}
+    cells = list(dict.fromkeys([*((g, g) for g, _ in drops), *drops, *((g, g) for g in sources)]))
+    arrays = [_cell_sums(run, ids, cells) for run in rows]
+    for (_, counts), name in zip(arrays, ("before", "after"), strict=True):
+        empty = [cells[k] for k in np.flatnonzero(counts.sum(axis=0) == 0)]
+        if empty:
+            raise ValueError(f"the {name} run has no items in (image language, question language) cells {empty}")
+    point = [_summaries((s.sum(axis=0) / c.sum(axis=0))[None, :], drops, sources, cells) for s, c in arrays]
+    drop0, drop1 = point[0][0][0], point[1][0][0]
+    result: dict[str, Any] = {
+        "n_records": len(ids),
+        "mean_drop": {"before": float(drop0), "after": float(drop1)},
+        "narrowed": float(1.0 - drop1 / drop0) if drop0 > 0 else None,
+        "source_change": float(100.0 * (point[1][1][0] - point[0][1][0])),
+    }
+    narrowed, change = [], []
+    for weights in resample_counts(_group_rng(seed, "compare"), len(ids), resamples):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            (d0, s0), (d1, s1) = (_summaries((weights @ s) / (weights @ c), drops, sources, cells) for s, c in arrays)
+            narrowed.append(np.where(d0 > 0, 1.0 - d1 / d0, np.nan))
+        change.append(100.0 * (s1 - s0))
+    tail = 100.0 * (1.0 - level) / 2.0
+
+    def interval(values: list[np.ndarray]) -> list[float] | None:
+        flat = np.concatenate(values)
+        flat = flat[np.isfinite(flat)]
+        return [float(v) for v in np.percentile(flat, [tail, 100.0 - tail])] if flat.size else None
+
+    result["narrowed_ci"] = interval(narrowed) if result["narrowed"] is not None else None
+    result["source_change_ci"] = interval(change)
+    result["ci"] = {"level": level, "resamples": resamples, "seed": seed, "unit": "record",
+                    "method": "paired percentile bootstrap"}
+    return result
