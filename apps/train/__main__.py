@@ -77,7 +77,8 @@ def _print(out: Path) -> None:
     out_console.print(table)
     before, after = out / "bench-before" / "results.json", out / "bench-after" / "results.json"
     if before.is_file() and after.is_file():
-        out_console.print(gap_table(json.loads(before.read_text()), json.loads(after.read_text())))
+        out_console.print(gap_table(json.loads(before.read_text()), json.loads(after.read_text()),
+                                    change=summary.get("gap_change")))
     console.print(f"{summary['global_step']} steps in {summary['wall_time_s']} s; model: {summary['model_dir']}; "
                   f"run folder: {out}")
 

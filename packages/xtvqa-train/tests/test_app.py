@@ -70,6 +70,10 @@ def test_a_short_run_trains_benchmarks_and_prints_the_gap_table(tmp_path, tiny_q
                  "model/processor_config.json"):
         assert (out / name).is_file(), name
     assert [row["lang"] for row in summary["gap"]] == ["en", "zh"]
+    # the paired change over the (image, question language) cells with a drop, in gap.md too
+    change = summary["gap_change"]
+    assert change["n_records"] == 2 and change["drops"] and all(g != q for g, q in change["drops"])
+    assert "paired bootstrap over 2 test records" in (out / "gap.md").read_text()
 
 
 @pytest.mark.slow

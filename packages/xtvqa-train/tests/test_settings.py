@@ -97,6 +97,43 @@ def test_gap_rows_compute_change_and_gap_closed():
     assert "| zh | 50.0 | 60.0 | +10.0 | 30.0 | 19.0 | +36.7 |" in markdown
 
 
+def _bench_folder(folder, scores):
+    """A bench run folder holding predictions.jsonl rows from {(record, image lang, question lang): score}."""
+    folder.mkdir(parents=True)
+    lines = [json.dumps({"id": f"r{k}", "source": "synth", "image_lang": g, "question_lang": q, "score": s})
+             for (k, g, q), s in scores.items()]
+    (folder / "predictions.jsonl").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_paired_change_compares_every_cross_lingual_cell_with_intervals(tmp_path):
+    from xtvqa_train.report import change_line, paired_change
+
+    before, after = {}, {}
+    for k in range(30):
+        g = ("en", "zh")[k % 2]
+        for q in ("en", "zh", "fr"):
+            before[(k, g, q)] = 1.0 if q == g else float(k % 3 == 0)
+            after[(k, g, q)] = 1.0 if q == g else float(k % 3 != 2)
+    change = paired_change(_bench_folder(tmp_path / "b", before), _bench_folder(tmp_path / "a", after))
+    # cells: en images asked in zh and fr, zh images asked in en and fr; no fr images, so no fr reference
+    assert change["drops"] == [["en", "fr"], ["en", "zh"], ["zh", "en"], ["zh", "fr"]]
+    assert change["sources"] == ["en", "zh"] and change["n_records"] == 30
+    # before: the cross items score 1 on 10 of 30 records, after on 20 (plain cell means)
+    assert change["mean_drop"]["before"] == pytest.approx(100 * (1 - 10 / 30))
+    assert change["mean_drop"]["after"] == pytest.approx(100 * (1 - 20 / 30))
+    assert change["narrowed"] == pytest.approx(0.5) and change["source_change"] == 0.0
+    low, high = change["narrowed_ci"]
+    assert low < 0.5 < high and change["source_change_ci"] == [0.0, 0.0]
+    line = change_line(change)
+    assert "66.7 -> 33.3 points, narrowed 50.0 % [" in line and "over 30 test records" in line
+    markdown = gap_markdown(RESULTS_BEFORE, RESULTS_AFTER, change)
+    assert markdown.rstrip().endswith(line)
+    # a run asked only in the image's language has nothing to narrow
+    mono = {key: s for key, s in before.items() if key[1] == key[2]}
+    assert paired_change(_bench_folder(tmp_path / "mb", mono), _bench_folder(tmp_path / "ma", mono)) is None
+
+
 def test_generated_records_can_be_drawn_at_one_size_and_kept_at_another():
     from xtvqa_train.run import training_records
 

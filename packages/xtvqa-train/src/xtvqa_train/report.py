@@ -6,11 +6,18 @@ before and after (x 100), the change, the drop (points below questions in the im
 before and after, and how much of the drop was closed, `(drop_before - drop_after) /
 drop_before` in % (the paper reports the gap narrowing this way, e.g. 19.4 % -> 13.1 % is
 "down 32.5 %"). Undefined cells are None ("-").
+
+`paired_change` adds what the per-language table cannot say: whether the change is larger than
+the draw of test records. From the two bench folders' predictions it takes every (image
+language, question language) cell with a cross-lingual drop, and reports the mean drop before and
+after, the narrowing and the source-language change, each with a 95 % paired bootstrap interval
+(`xtvqa_data.report.compare_runs`). `gap_markdown` and `gap_table` print it under the table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -40,15 +47,47 @@ def gap_rows(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[s
     return rows
 
 
+def paired_change(before_dir: Path, after_dir: Path) -> dict[str, Any] | None:
+    """`compare_runs` of two bench run folders over every cross-lingual (image, question
+    language) cell the before run has, both runs having items in it; None without such cells."""
+    from xtvqa_data.report import compare_runs
+    from xtvqa_data.runs.jsonl import read_jsonl
+
+    before = read_jsonl(Path(before_dir) / "predictions.jsonl")
+    after = read_jsonl(Path(after_dir) / "predictions.jsonl")
+    present = [{(r["image_lang"], r["question_lang"]) for r in rows} for rows in (before, after)]
+    both = present[0] & present[1]
+    sources = sorted(g for g, q in both if g == q)
+    drops = sorted((g, q) for g, q in both if g != q and g in sources)
+    if not drops:
+        return None
+    return {"drops": [list(cell) for cell in drops], "sources": sources,
+            **compare_runs(before, after, drops, sources)}
+
+
+def change_line(change: Mapping[str, Any]) -> str:
+    """One sentence of `paired_change`'s figures."""
+    def interval(values, scale=1.0, sign=""):
+        return "" if values is None else f" [{values[0] * scale:{sign}.1f}, {values[1] * scale:{sign}.1f}]"
+
+    narrowed = ("-" if change["narrowed"] is None
+                else f"{100 * change['narrowed']:.1f} %{interval(change['narrowed_ci'], 100.0)}")
+    return (f"Mean cross-lingual drop over {len(change['drops'])} (image, question language) cells: "
+            f"{change['mean_drop']['before']:.1f} -> {change['mean_drop']['after']:.1f} points, narrowed {narrowed}; "
+            f"source-language change {change['source_change']:+.1f}{interval(change['source_change_ci'], sign='+')} "
+            f"points (95 % paired bootstrap over {change['n_records']} test records).")
+
+
 def _cell(value: float | None, signed: bool = False) -> str:
     if value is None:
         return "-"
     return f"{value:+.1f}" if signed else f"{value:.1f}"
 
 
-def gap_table(before: Mapping[str, Any], after: Mapping[str, Any], *, title: str = "MVCL-MI: before / after") -> Table:
-    """A rich table of `gap_rows` (scores x 100, drops in points)."""
-    table = Table(title=title)
+def gap_table(before: Mapping[str, Any], after: Mapping[str, Any], *, title: str = "MVCL-MI: before / after",
+              change: Mapping[str, Any] | None = None) -> Table:
+    """A rich table of `gap_rows` (scores x 100, drops in points); `change` (`paired_change`) as its caption."""
+    table = Table(title=title, caption=None if change is None else change_line(change))
     for header in ("question lang", "score before", "score after", "change", "drop before", "drop after",
                    "gap closed %"):
         table.add_column(header, justify="left" if header == "question lang" else "right")
@@ -60,8 +99,8 @@ def gap_table(before: Mapping[str, Any], after: Mapping[str, Any], *, title: str
     return table
 
 
-def gap_markdown(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
-    """The same table as Markdown (for the run folder)."""
+def gap_markdown(before: Mapping[str, Any], after: Mapping[str, Any], change: Mapping[str, Any] | None = None) -> str:
+    """The same table as Markdown (for the run folder), `change` (`paired_change`) below it."""
     lines = ["| question lang | score before | score after | change | drop before | drop after | gap closed % |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for row in gap_rows(before, after):
@@ -69,4 +108,6 @@ def gap_markdown(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
         lines.append(f"| {row['lang']} | {_cell(row['score_before'])} | {_cell(row['score_after'])} | "
                      f"{_cell(row['change'], signed=True)} | {drops[0]} | {drops[1]} | "
                      f"{_cell(row['gap_closed_pct'], signed=True)} |")
+    if change is not None:
+        lines += ["", change_line(change)]
     return "\n".join(lines) + "\n"
