@@ -28,14 +28,17 @@ def _score(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}"
 
 
-def _drop(points: float | None, relative: float | None, n: int, n_cross: int) -> str:
+def _no_drop(points: float | None, n: int, n_cross: int) -> str | None:
+    """What a drop cell shows instead of a number ("-", "ref"), or None when it has one."""
     if n == 0:  # no items asked in this language: nothing to be the reference of
         return "-"
     if n_cross == 0:
         return "ref"
-    if points is None:
-        return "-"
-    return f"{points:.1f} / " + ("-" if relative is None else f"{relative:.1f}%")
+    return "-" if points is None else None
+
+
+def _drop(points: float | None, relative: float | None, n: int, n_cross: int) -> str:
+    return _no_drop(points, n, n_cross) or f"{points:.1f} / " + ("-" if relative is None else f"{relative:.1f}%")
 
 
 def _blocks(results: Results) -> list[tuple[str, list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], dict[str, int], dict[str, int]]]]]:
@@ -92,13 +95,8 @@ def table_rows(results: Results) -> tuple[list[str], list[tuple[str, list[list[s
 
 
 def _interval(points: float | None, interval: Sequence[float] | None, n: int, n_cross: int) -> str:
-    if n == 0:
-        return "-"
-    if n_cross == 0:
-        return "ref"
-    if points is None:
-        return "-"
-    return f"{points:.1f}" + ("" if interval is None else f" [{interval[0]:.1f}, {interval[1]:.1f}]")
+    return _no_drop(points, n, n_cross) or (
+        f"{points:.1f}" + ("" if interval is None else f" [{interval[0]:.1f}, {interval[1]:.1f}]"))
 
 
 def drop_interval_rows(results: Results) -> tuple[list[str], list[list[str]]] | None:
