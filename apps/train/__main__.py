@@ -17,7 +17,8 @@ from rich.table import Table
 from xtvqa_models.cli import console, fail, progress_bar
 from xtvqa_models.distributed import process_info
 from xtvqa_train.cli import settings_options
-from xtvqa_train.settings import TrainSettings, load_settings_file
+from xtvqa_train.recipes import check_recipe_settings
+from xtvqa_train.settings import TrainSettings, load_settings_file, split_fields
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -45,9 +46,11 @@ def main(config_file: str | None, **cli) -> None:
     given = {name: value for name, value in cli.items() if value is not None and value is not False}
     try:
         settings = TrainSettings()
-        if config_file:
-            settings = settings.merged(load_settings_file(config_file))
-        settings = settings.merged(given)
+        from_file = load_settings_file(config_file) if config_file else {}
+        settings = settings.merged(from_file).merged(given)
+        if settings.recipe:  # what was set, not only what differs from a default, must be used
+            own, trainer = split_fields({**from_file, **given})
+            check_recipe_settings(settings.recipe, settings, own, trainer)
         main_process = process_info().is_main  # one progress bar and one table per run
         out = train(settings, progress=functools.partial(progress_bar, enabled=main_process))
     except (NotImplementedError, ValueError, FileNotFoundError, FileExistsError, OSError) as error:

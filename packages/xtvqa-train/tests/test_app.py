@@ -76,6 +76,17 @@ def test_a_short_run_trains_benchmarks_and_prints_the_gap_table(tmp_path, tiny_q
     assert "paired bootstrap over 2 test records" in (out / "gap.md").read_text()
 
 
+def test_a_recipe_refuses_options_given_at_their_default_value(tmp_path):
+    # --lora-r 64 is TrainSettings' default: comparing with the defaults alone would drop it silently
+    result = CliRunner().invoke(app_main(), ["--recipe", "tiny-mvcl", "--lora-r", "64"])
+    assert result.exit_code != 0 and "takes no lora_r=64" in " ".join(result.output.split())
+    config = tmp_path / "c.yaml"
+    config.write_text("eval_records: 24\nsynth_records: 96\n")  # 96: the default; eval_records is taken
+    result = CliRunner().invoke(app_main(), ["--recipe", "tiny-mvcl", "--config", str(config)])
+    text = " ".join(result.output.split())
+    assert result.exit_code != 0 and "takes no synth_records=96" in text and "eval_records" not in text.split(";")[0]
+
+
 @pytest.mark.slow
 def test_two_cpu_processes_under_accelerate_launch(tmp_path, tiny_qwen):
     accelerate = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or shutil.which("accelerate")

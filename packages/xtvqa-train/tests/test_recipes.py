@@ -497,6 +497,18 @@ def test_tiny_mvcl_names_every_option_it_does_not_use(tmp_path, monkeypatch):
     assert seen == []
 
 
+def test_check_recipe_settings_names_what_was_given_not_what_differs():
+    from xtvqa_train.recipes import check_recipe_settings
+    from xtvqa_train.settings import TrainSettings
+
+    settings = TrainSettings(recipe="tiny-base")  # every value at its default
+    check_recipe_settings("tiny-base", settings, ["out", "time_budget", "recipe"])  # taken: no error
+    with pytest.raises(ValueError, match=r"takes no lora_r=64, trainer option alpha=None;"):
+        check_recipe_settings("tiny-base", settings, ["lora_r", "out"], ["alpha"])
+    check_recipe_settings("tiny-mvcl", settings, ["model"], ["alpha"])  # tiny-mvcl takes trainer options
+    check_recipe_settings("no-such-recipe", settings, ["lora_r"])  # run_recipe reports unknown recipes
+
+
 def test_tiny_mvcl_passes_its_options_and_the_trainer_options_on(tmp_path, monkeypatch):
     from xtvqa_train.recipes import run_recipe
     from xtvqa_train.settings import TrainSettings

@@ -14,7 +14,7 @@ trainer options apply on top of tiny-mvcl's settings (the paper's Table 4 ablati
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -134,28 +134,46 @@ def models_dir() -> Path:
     return root / "data" / "models"
 
 
+# What each recipe takes of the settings (TrainSettings fields; "trainer": the trainer options),
+# and how its error message says so; any other setting given is an error, never dropped.
+RECIPE_TAKES: dict[str, tuple[tuple[str, ...], str]] = {
+    "tiny-base": (("out", "time_budget", "records_cache"), "--out, --time-budget and --records-cache; "
+                  "its other settings are the fields of xtvqa_train.recipes.TinyBase"),
+    "tiny-mvcl": (("model", "eval_records", "eval_langs", "eval_data", "evaluate", "out", "trainer"),
+                  "--model, --eval-records, --eval-langs, --eval-data, --no-eval, --out and the trainer "
+                  "options (--alpha, --no-kl, --lr, ... or MVCLMIConfig fields in --config); its data and "
+                  "other settings are the fields of xtvqa_train.recipes.TinyMVCL"),
+}
+
+
+def check_recipe_settings(recipe: str, settings: TrainSettings, own: Iterable[str],
+                          trainer: Iterable[str] = ()) -> None:
+    """Raise ValueError naming every setting in `own` (TrainSettings field names) and every
+    trainer option in `trainer` that `recipe` would not use (RECIPE_TAKES), with its value in
+    `settings`. The app passes the names its command line and --config file set, so that an
+    option given at its default value (`--lora-r 64`) is refused too, not silently dropped."""
+    if recipe not in RECIPE_TAKES:
+        return
+    honoured, what = RECIPE_TAKES[recipe]
+    unused = [f"{name}={getattr(settings, name)!r}" for name in dict.fromkeys(own)
+              if name not in (*honoured, "recipe", "trainer")]
+    if "trainer" not in honoured:
+        unused += [f"trainer option {name}={settings.trainer.get(name)!r}" for name in dict.fromkeys(trainer)]
+    if unused:
+        raise ValueError(f"recipe {recipe} takes no {', '.join(unused)}; it takes only {what}")
+
+
 def run_recipe(settings: TrainSettings, progress: Progress | None = None) -> Path:
     """Run `settings.recipe`; returns the folder holding the model (and its run summary)."""
     progress = progress or (lambda _label: nullcontext(lambda _done, _total: None))
-    # What each recipe takes of the settings (TrainSettings fields; "trainer": the trainer options);
-    # any other setting given (differing from TrainSettings' default) is an error, never dropped.
-    takes = {
-        "tiny-base": (("out", "time_budget", "records_cache"), "--out, --time-budget and --records-cache; "
-                      "its other settings are the fields of xtvqa_train.recipes.TinyBase"),
-        "tiny-mvcl": (("model", "eval_records", "eval_langs", "eval_data", "evaluate", "out", "trainer"),
-                      "--model, --eval-records, --eval-langs, --eval-data, --no-eval, --out and the trainer "
-                      "options (--alpha, --no-kl, --lr, ... or MVCLMIConfig fields in --config); its data and "
-                      "other settings are the fields of xtvqa_train.recipes.TinyMVCL"),
-    }
-    if settings.recipe in takes:
-        honoured, what = takes[settings.recipe]
+    if settings.recipe in RECIPE_TAKES:
+        # settings differing from TrainSettings' defaults; the app also names those given at their
+        # default value (check_recipe_settings with what the command line and --config set)
         default = TrainSettings()
-        unused = [f"{name}={getattr(settings, name)!r}" for name in (f.name for f in fields(TrainSettings))
-                  if name not in (*honoured, "recipe", "trainer") and getattr(settings, name) != getattr(default, name)]
-        if "trainer" not in honoured:
-            unused += [f"trainer option {name}={value!r}" for name, value in settings.trainer.items()]
-        if unused:
-            raise ValueError(f"recipe {settings.recipe} takes no {', '.join(unused)}; it takes only {what}")
+        check_recipe_settings(settings.recipe, settings,
+                              [f.name for f in fields(TrainSettings)
+                               if f.name not in ("recipe", "trainer") and getattr(settings, f.name) != getattr(default, f.name)],
+                              settings.trainer)
     if settings.recipe == "tiny-base":
         out = Path(settings.out) if settings.out else models_dir() / BASE_NAME
         from xtvqa_train.tiny_base import train_tiny_base
