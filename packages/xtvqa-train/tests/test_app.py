@@ -63,7 +63,7 @@ def test_a_short_run_trains_benchmarks_and_prints_the_gap_table(tmp_path, tiny_q
     summary = json.loads((out / "train_summary.json").read_text())
     assert summary["global_step"] == 2 and summary["trainer_args"]["alpha"] == 0.5
     assert summary["trainer_args"]["learning_rate"] == 1e-3 and summary["world_size"] == 1
-    assert summary["records_per_process"] == [8]
+    assert summary["records_per_process"] == [8] and summary["resumed_from_checkpoint"] is None
     text = " ".join(result.output.split())
     assert "kl_st_tt" in text and "gap closed" in text
     for name in ("bench-before/results.json", "bench-after/results.json", "gap.md", "model/config.json",

@@ -215,7 +215,9 @@ def _write_summary(out, settings, spec, args, trainer, result, before, after, se
         "lr_scheduler_type": str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)),
         "global_step": trainer.state.global_step,
         "world_size": trainer.accelerator.num_processes,
+        # this invocation's: after --resume-from-checkpoint, the records since the resume
         "records_per_process": records_per_process,
+        "resumed_from_checkpoint": settings.resume_from_checkpoint,
         "train_runtime_s": result.metrics.get("train_runtime"),
         "wall_time_s": round(seconds, 1),
         "first_log": {k: logs[0][k] for k in LossParts.names()} if logs else None,
