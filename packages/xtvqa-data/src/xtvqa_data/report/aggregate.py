@@ -46,10 +46,10 @@ monolingual ones.
 Intervals (`overall_drop_ci`, `by_image_text_drop_ci`): percentile bootstrap of the same drop,
 resampling records (every row of a drawn record, all its question languages, goes in together:
 a cluster bootstrap, since a record's scores across languages are correlated), `resamples`
-times with a generator seeded by (seed, the row's name) (`drop_ci`: level, resamples, seed, unit), over the resamples in
-which the drop is defined; None for a language with no cross-lingual items or none defined.
-A cell of ~67 records (data/sample's per image language) is typically +-10 points wide, so
-a drop near 10 points is not distinguishable from half of it at that size.
+times with a generator seeded by (seed, the row's name) (`drop_ci`: level, resamples, seed,
+unit), over the resamples in which the drop is defined; None for a language with no
+cross-lingual items or none defined. Measured with the bundled model: a cell of ~67 records
+(data/sample's per image language) is about +-12 points wide, one of 1,000 records about +-3.
 
 A row whose item failed (a truthy `error`) is counted in `n_failed`, whether it carries the
 evaluator's `score: 0.0` (xtvqa_models.evaluate.prediction_row) or no score (then it counts as
