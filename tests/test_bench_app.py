@@ -141,3 +141,18 @@ def test_accelerate_two_processes_equal_one(tiny_model, small_data, tmp_path):
     a = json.loads((tmp_path / "single" / "results.json").read_text())
     b = json.loads((tmp_path / "multi" / "results.json").read_text())
     assert a["overall"] == b["overall"] and a["scores"] == b["scores"] and a["drops"] == b["drops"]
+
+
+def test_several_models_get_a_folder_each_and_a_paired_comparison(tiny_model, small_data, tmp_path):
+    # the same model under two specs: every cross-lingual cell and the source score compare equal
+    other = tiny_model.rstrip("/") + "/."
+    out = tmp_path / "two"
+    done = run_app("bench", "--model", tiny_model, "--model", other, "--data", str(small_data),
+                   "--langs", "en,zh,fr", "--limit", "6", "--batch-size", "6", "--max-new-tokens", "4",
+                   "--out", str(out))
+    folders = [p for p in out.iterdir() if p.is_dir()]
+    assert len(folders) == 2 and all((p / "predictions.jsonl").is_file() for p in folders)
+    comparison = (out / "comparison.md").read_text()
+    assert comparison.startswith(f"- {other} against {tiny_model}: ")
+    assert "source-language change +0.0 [+0.0, +0.0] points (95 % paired bootstrap over 6 test records)" in comparison
+    assert "paired bootstrap over 6 test records" in " ".join(done.stdout.split())  # printed too

@@ -39,6 +39,9 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
     image's text, and overall.
 
     Writes a run folder (predictions.jsonl, results.json, table.md, scores.png) and prints the table.
+    With several --model, one sub-folder per model, and each later model compared with the first on
+    the same items (mean cross-lingual drop, its narrowing and the source-language change, with
+    paired bootstrap intervals) in comparison.md.
 
     \b
     Examples:
@@ -47,7 +50,12 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
       uv run apps/bench --model openai:gpt-4o --langs en,zh,fr,de
       accelerate launch apps/bench --model hf:Qwen/Qwen2-VL-2B-Instruct
     """
-    from xtvqa_data.report import render_rich_drop_intervals, render_rich_table
+    from xtvqa_data.report import (
+        change_line,
+        compare_folders,
+        render_rich_drop_intervals,
+        render_rich_table,
+    )
     from xtvqa_models import default_model_spec, load_model
     from xtvqa_models.distributed import process_info
     from xtvqa_models.evaluate import BenchSettings, run_benchmark
@@ -81,6 +89,14 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
             if intervals is not None:
                 Console().print(intervals)
             console.print(f"run folder: {run_dir}  ({results['n_items']} items, {results['n_errors']} errors)")
+    if len(specs) > 1 and is_main:  # each later model against the first, on the same items
+        lines = []
+        for spec in specs[1:]:
+            change = compare_folders(root / slug(specs[0]), root / slug(spec))
+            lines.append(f"- {spec} against {specs[0]}: "
+                         + ("no cross-lingual cell in common" if change is None else change_line(change)))
+        (root / "comparison.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        click.echo("\n".join(lines))  # plain text: rich would read "[+0.0, +0.0]" as markup
 
 
 if __name__ == "__main__":

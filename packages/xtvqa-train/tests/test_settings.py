@@ -106,8 +106,8 @@ def _bench_folder(folder, scores):
     return folder
 
 
-def test_paired_change_compares_every_cross_lingual_cell_with_intervals(tmp_path):
-    from xtvqa_train.report import change_line, paired_change
+def test_the_gap_markdown_ends_with_the_paired_change_of_every_cross_lingual_cell(tmp_path):
+    from xtvqa_data.report import change_line, compare_folders
 
     before, after = {}, {}
     for k in range(30):
@@ -115,7 +115,7 @@ def test_paired_change_compares_every_cross_lingual_cell_with_intervals(tmp_path
         for q in ("en", "zh", "fr"):
             before[(k, g, q)] = 1.0 if q == g else float(k % 3 == 0)
             after[(k, g, q)] = 1.0 if q == g else float(k % 3 != 2)
-    change = paired_change(_bench_folder(tmp_path / "b", before), _bench_folder(tmp_path / "a", after))
+    change = compare_folders(_bench_folder(tmp_path / "b", before), _bench_folder(tmp_path / "a", after))
     # cells: en images asked in zh and fr, zh images asked in en and fr; no fr images, so no fr reference
     assert change["drops"] == [["en", "fr"], ["en", "zh"], ["zh", "en"], ["zh", "fr"]]
     assert change["sources"] == ["en", "zh"] and change["n_records"] == 30
@@ -131,7 +131,7 @@ def test_paired_change_compares_every_cross_lingual_cell_with_intervals(tmp_path
     assert markdown.rstrip().endswith(line)
     # a run asked only in the image's language has nothing to narrow
     mono = {key: s for key, s in before.items() if key[1] == key[2]}
-    assert paired_change(_bench_folder(tmp_path / "mb", mono), _bench_folder(tmp_path / "ma", mono)) is None
+    assert compare_folders(_bench_folder(tmp_path / "mb", mono), _bench_folder(tmp_path / "ma", mono)) is None
 
 
 def test_generated_records_can_be_drawn_at_one_size_and_kept_at_another():

@@ -7,20 +7,20 @@ before and after, and how much of the drop was closed, `(drop_before - drop_afte
 drop_before` in % (the paper reports the gap narrowing this way, e.g. 19.4 % -> 13.1 % is
 "down 32.5 %"). Undefined cells are None ("-").
 
-`paired_change` adds what the per-language table cannot say: whether the change is larger than
-the draw of test records. From the two bench folders' predictions it takes every (image
-language, question language) cell with a cross-lingual drop, and reports the mean drop before and
-after, the narrowing and the source-language change, each with a 95 % paired bootstrap interval
-(`xtvqa_data.report.compare_runs`). `gap_markdown` and `gap_table` print it under the table.
+`xtvqa_data.report.compare_folders` adds what the per-language table cannot say: whether the
+change is larger than the draw of test records. From the two bench folders' predictions it takes
+every (image language, question language) cell with a cross-lingual drop, and reports the mean
+drop before and after, the narrowing and the source-language change, each with a 95 % paired
+bootstrap interval; `gap_markdown` and `gap_table` print it (`change_line`) under the table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+from xtvqa_data.report.compare import change_line
 
 
 def gap_rows(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -47,37 +47,6 @@ def gap_rows(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[s
     return rows
 
 
-def paired_change(before_dir: Path, after_dir: Path) -> dict[str, Any] | None:
-    """`compare_runs` of two bench run folders over every cross-lingual (image, question
-    language) cell the before run has, both runs having items in it; None without such cells."""
-    from xtvqa_data.report import compare_runs
-    from xtvqa_data.runs.jsonl import read_jsonl
-
-    before = read_jsonl(Path(before_dir) / "predictions.jsonl")
-    after = read_jsonl(Path(after_dir) / "predictions.jsonl")
-    present = [{(r["image_lang"], r["question_lang"]) for r in rows} for rows in (before, after)]
-    both = present[0] & present[1]
-    sources = sorted(g for g, q in both if g == q)
-    drops = sorted((g, q) for g, q in both if g != q and g in sources)
-    if not drops:
-        return None
-    return {"drops": [list(cell) for cell in drops], "sources": sources,
-            **compare_runs(before, after, drops, sources)}
-
-
-def change_line(change: Mapping[str, Any]) -> str:
-    """One sentence of `paired_change`'s figures."""
-    def interval(values, scale=1.0, sign=""):
-        return "" if values is None else f" [{values[0] * scale:{sign}.1f}, {values[1] * scale:{sign}.1f}]"
-
-    narrowed = ("-" if change["narrowed"] is None
-                else f"{100 * change['narrowed']:.1f} %{interval(change['narrowed_ci'], 100.0)}")
-    return (f"Mean cross-lingual drop over {len(change['drops'])} (image, question language) cells: "
-            f"{change['mean_drop']['before']:.1f} -> {change['mean_drop']['after']:.1f} points, narrowed {narrowed}; "
-            f"source-language change {change['source_change']:+.1f}{interval(change['source_change_ci'], sign='+')} "
-            f"points (95 % paired bootstrap over {change['n_records']} test records).")
-
-
 def _cell(value: float | None, signed: bool = False) -> str:
     if value is None:
         return "-"
@@ -86,7 +55,7 @@ def _cell(value: float | None, signed: bool = False) -> str:
 
 def gap_table(before: Mapping[str, Any], after: Mapping[str, Any], *, title: str = "MVCL-MI: before / after",
               change: Mapping[str, Any] | None = None) -> Table:
-    """A rich table of `gap_rows` (scores x 100, drops in points); `change` (`paired_change`) as its caption."""
+    """A rich table of `gap_rows` (scores x 100, drops in points); `change` (`compare_folders`) as its caption."""
     table = Table(title=title, caption=None if change is None else change_line(change))
     for header in ("question lang", "score before", "score after", "change", "drop before", "drop after",
                    "gap closed %"):
@@ -100,7 +69,7 @@ def gap_table(before: Mapping[str, Any], after: Mapping[str, Any], *, title: str
 
 
 def gap_markdown(before: Mapping[str, Any], after: Mapping[str, Any], change: Mapping[str, Any] | None = None) -> str:
-    """The same table as Markdown (for the run folder), `change` (`paired_change`) below it."""
+    """The same table as Markdown (for the run folder), `change` (`compare_folders`) below it."""
     lines = ["| question lang | score before | score after | change | drop before | drop after | gap closed % |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for row in gap_rows(before, after):

@@ -201,8 +201,10 @@ def _losses(history: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 def _write_summary(out, settings, spec, args, trainer, result, before, after, seconds, *,
                    records_per_process: list[int]) -> None:
+    from xtvqa_data.report import compare_folders
+
     from xtvqa_train.loss import LossParts
-    from xtvqa_train.report import gap_markdown, gap_rows, paired_change
+    from xtvqa_train.report import gap_markdown, gap_rows
 
     logs = list(_losses(trainer.state.log_history))
     summary = {
@@ -227,7 +229,7 @@ def _write_summary(out, settings, spec, args, trainer, result, before, after, se
         "before": None if before is None else {k: before[k] for k in ("overall", "overall_drops", "n_items")},
         "after": None if after is None else {k: after[k] for k in ("overall", "overall_drops", "n_items")},
         "gap": gap_rows(before, after) if before and after else None,
-        "gap_change": paired_change(out / "bench-before", out / "bench-after") if before and after else None,
+        "gap_change": compare_folders(out / "bench-before", out / "bench-after") if before and after else None,
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "train_summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")

@@ -5,7 +5,7 @@ absolute and relative cross-lingual drops (see `aggregate`'s docstring for the d
 `render_table_markdown`, `render_rich_table` and `plot_scores` present them; the drops'
 bootstrap intervals are in the results and in `drop_interval_rows` / `render_rich_drop_intervals`;
 `compare_runs(before, after, ...)` compares two runs on the same records (narrowing, source change,
-paired intervals).
+paired intervals); `compare_folders` does it for two bench run folders, `change_line` says it.
 """
 
 from xtvqa_data.report.aggregate import (
@@ -15,7 +15,7 @@ from xtvqa_data.report.aggregate import (
     aggregate,
     resample_counts,
 )
-from xtvqa_data.report.compare import compare_runs
+from xtvqa_data.report.compare import change_line, compare_folders, compare_runs, cross_cells
 from xtvqa_data.report.plot import plot_scores
 from xtvqa_data.report.render import (
     drop_interval_rows,
@@ -25,6 +25,6 @@ from xtvqa_data.report.render import (
     table_rows,
 )
 
-__all__ = ["DROP_CI_LEVEL", "DROP_CI_RESAMPLES", "UNTYPED", "aggregate", "compare_runs", "drop_interval_rows", "plot_scores",
+__all__ = ["DROP_CI_LEVEL", "DROP_CI_RESAMPLES", "UNTYPED", "aggregate", "change_line", "compare_folders", "compare_runs", "cross_cells", "drop_interval_rows", "plot_scores",
            "render_rich_drop_intervals", "render_rich_table", "render_table_markdown", "resample_counts",
            "table_rows"]

@@ -21,6 +21,7 @@ sums times the resamples' counts, one matrix product per chunk.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from xtvqa_data.report.aggregate import (
     _group_rng,
     resample_counts,
 )
+from xtvqa_data.runs.jsonl import read_jsonl
 
 Cell = tuple[str, str]  # (image language, question language)
 
@@ -53,6 +55,16 @@ def _summaries(means: np.ndarray, drops: Sequence[Cell], sources: Sequence[str],
     col = {cell: k for k, cell in enumerate(cells)}
     drop = np.mean([means[:, col[(g, g)]] - means[:, col[(g, q)]] for g, q in drops], axis=0)
     return 100.0 * drop, np.mean([means[:, col[(g, g)]] for g in sources], axis=0)
+
+
+def cross_cells(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]) -> tuple[list[Cell], list[str]]:
+    """The cells two runs can be compared on: every (image language, question language) pair
+    with g != q that both runs asked and whose image language both also asked in its own
+    language, and those image languages (the `drops` and `sources` of `compare_runs`)."""
+    present = [{(str(r["image_lang"]), str(r["question_lang"])) for r in rows} for rows in (before, after)]
+    both = present[0] & present[1]
+    sources = sorted(g for g, q in both if g == q)
+    return sorted((g, q) for g, q in both if g != q and g in sources), sources
 
 
 def compare_runs(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]],
@@ -105,3 +117,28 @@ def compare_runs(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[st
     result["ci"] = {"level": level, "resamples": resamples, "seed": seed, "unit": "record",
                     "method": "paired percentile bootstrap"}
     return result
+
+
+def compare_folders(before_dir: str | Path, after_dir: str | Path) -> dict[str, Any] | None:
+    """`compare_runs` of two bench run folders (their predictions.jsonl) over `cross_cells`;
+    None when they share no cross-lingual cell. Adds the cells compared (drops, sources)."""
+    before = read_jsonl(Path(before_dir) / "predictions.jsonl")
+    after = read_jsonl(Path(after_dir) / "predictions.jsonl")
+    drops, sources = cross_cells(before, after)
+    if not drops:
+        return None
+    return {"drops": [list(cell) for cell in drops], "sources": sources,
+            **compare_runs(before, after, drops, sources)}
+
+
+def change_line(change: Mapping[str, Any]) -> str:
+    """One sentence of `compare_folders`' figures."""
+    def interval(values, scale=1.0, sign=""):
+        return "" if values is None else f" [{values[0] * scale:{sign}.1f}, {values[1] * scale:{sign}.1f}]"
+
+    narrowed = ("-" if change["narrowed"] is None
+                else f"{100 * change['narrowed']:.1f} %{interval(change['narrowed_ci'], 100.0)}")
+    return (f"Mean cross-lingual drop over {len(change['drops'])} (image, question language) cells: "
+            f"{change['mean_drop']['before']:.1f} -> {change['mean_drop']['after']:.1f} points, narrowed {narrowed}; "
+            f"source-language change {change['source_change']:+.1f}{interval(change['source_change_ci'], sign='+')} "
+            f"points ({100 * change['ci']['level']:g} % paired bootstrap over {change['n_records']} test records).")
