@@ -29,8 +29,12 @@ thread and one loader each, 33 minutes from a shared cache: 4,443 and 4,777 step
 Paired (`gap_cells.py`): the mean of the four drops 0.85 -> 4.65 points (its change's interval
 excludes 0), the source-language score +3.5 [+1.2, +5.9]. So at the same budget the stronger
 skew gives a gap on en images two to three times the recipe's, with intervals clear of 0, and
-loses nothing on source-language questions; on zh images neither run has a drop. One run each
-(one seed): a lead for the next GPU build, not a result.
+loses nothing on source-language questions; on zh images neither run has a drop. Why, by
+question type (0.95): on zh images the zh extractive questions score 0.157 (en images' en ones:
+0.275), near the floor these short runs reach on Chinese OCR lines, so there is little to lose
+(en 0.128, fr 0.116 on the same images), and the yes/no questions, at chance, score higher when
+asked in en or fr (0.583, 0.564) than in zh (0.494), which cancels it. One run each (one seed):
+a lead for the next GPU build, not a result.
 """
 
 from __future__ import annotations
