@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from xtvqa_data.report import aggregate, compare_runs
+from xtvqa_data.report import aggregate, compare_runs, with_interval
 from xtvqa_data.runs.jsonl import read_jsonl
 
 DROPS = (("en", "zh"), ("en", "fr"), ("zh", "en"), ("zh", "fr"))  # (image language, question language)
@@ -35,10 +35,6 @@ def cells(run: Path) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str]
     intervals = {(image, question): ci for image, row in results["by_image_text_drop_ci"].items()
                  for question, ci in row.items()}
     return scores, intervals
-
-
-def _cell(drop: float, interval: list[float] | None) -> str:
-    return f"{drop:.1f}" + ("" if interval is None else f" [{interval[0]:.1f}, {interval[1]:.1f}]")
 
 
 def main() -> None:
@@ -59,20 +55,19 @@ def main() -> None:
         source = sum(c[lang, lang] for lang in SOURCE) / len(SOURCE)
         drops = [100 * (c[i, i] - c[i, q]) for i, q in DROPS]
         print(f"| {run.name} | {source:.3f} | "
-              + " | ".join(_cell(d, intervals.get(key)) for d, key in zip(drops, DROPS, strict=True)) + " |")
-        summary.append((run.name, source, sum(drops) / len(drops)))
+              + " | ".join(with_interval(d, intervals.get(key)) for d, key in zip(drops, DROPS, strict=True)) + " |")
+        summary.append((run.name, sum(drops) / len(drops)))
     if len(summary) > 1:
-        mean0 = summary[0][2]
-        print(f"\nAgainst {summary[0][0]} (mean drop {mean0:.2f} points; [95 % paired bootstrap interval]):\n")
+        print(f"\nAgainst {summary[0][0]} (mean drop {summary[0][1]:.2f} points; [95 % paired bootstrap interval]):\n")
         print("| run | mean drop | narrowed | source-language change |")
         print("|:---|---:|---:|---:|")
         before = read_jsonl(args.runs[0] / "predictions.jsonl")
-        for run, (name, _, mean) in zip(args.runs[1:], summary[1:], strict=True):
+        for run in args.runs[1:]:
             change = compare_runs(before, read_jsonl(run / "predictions.jsonl"), DROPS, SOURCE)
-            narrowed = "n/a" if change["narrowed"] is None else f"{100 * change['narrowed']:.0f} %" + (
-                "" if change["narrowed_ci"] is None else " [{:.0f}, {:.0f}]".format(*(100 * v for v in change["narrowed_ci"])))
-            moved = f"{change['source_change']:+.1f} [{change['source_change_ci'][0]:+.1f}, {change['source_change_ci'][1]:+.1f}]"
-            print(f"| {name} | {mean:.2f} | {narrowed} | {moved} |")
+            narrowed = ("n/a" if change["narrowed"] is None
+                        else with_interval(change["narrowed"], change["narrowed_ci"], fmt=".0f", scale=100.0, unit=" %"))
+            moved = with_interval(change["source_change"], change["source_change_ci"], fmt="+.1f")
+            print(f"| {run.name} | {change['mean_drop']['after']:.2f} | {narrowed} | {moved} |")
 
 
 if __name__ == "__main__":

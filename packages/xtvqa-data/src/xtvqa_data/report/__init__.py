@@ -23,8 +23,9 @@ from xtvqa_data.report.render import (
     render_rich_table,
     render_table_markdown,
     table_rows,
+    with_interval,
 )
 
 __all__ = ["DROP_CI_LEVEL", "DROP_CI_RESAMPLES", "UNTYPED", "aggregate", "change_line", "compare_folders", "compare_runs", "cross_cells", "drop_interval_rows", "plot_scores",
            "render_rich_drop_intervals", "render_rich_table", "render_table_markdown", "resample_counts",
-           "table_rows"]
+           "table_rows", "with_interval"]

@@ -33,6 +33,7 @@ from xtvqa_data.report.aggregate import (
     _group_rng,
     resample_counts,
 )
+from xtvqa_data.report.render import with_interval
 from xtvqa_data.runs.jsonl import read_jsonl
 
 Cell = tuple[str, str]  # (image language, question language)
@@ -133,12 +134,9 @@ def compare_folders(before_dir: str | Path, after_dir: str | Path) -> dict[str, 
 
 def change_line(change: Mapping[str, Any]) -> str:
     """One sentence of `compare_folders`' figures."""
-    def interval(values, scale=1.0, sign=""):
-        return "" if values is None else f" [{values[0] * scale:{sign}.1f}, {values[1] * scale:{sign}.1f}]"
-
     narrowed = ("-" if change["narrowed"] is None
-                else f"{100 * change['narrowed']:.1f} %{interval(change['narrowed_ci'], 100.0)}")
+                else with_interval(change["narrowed"], change["narrowed_ci"], scale=100.0, unit=" %"))
     return (f"Mean cross-lingual drop over {len(change['drops'])} (image, question language) cells: "
             f"{change['mean_drop']['before']:.1f} -> {change['mean_drop']['after']:.1f} points, narrowed {narrowed}; "
-            f"source-language change {change['source_change']:+.1f}{interval(change['source_change_ci'], sign='+')} "
+            f"source-language change {with_interval(change['source_change'], change['source_change_ci'], fmt='+.1f')} "
             f"points ({100 * change['ci']['level']:g} % paired bootstrap over {change['n_records']} test records).")

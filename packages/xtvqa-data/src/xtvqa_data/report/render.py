@@ -94,9 +94,17 @@ def table_rows(results: Results) -> tuple[list[str], list[tuple[str, list[list[s
     return header, out_blocks
 
 
+def with_interval(value: float, interval: Sequence[float] | None, *, fmt: str = ".1f", scale: float = 1.0,
+                  unit: str = "") -> str:
+    """"11.8 [1.5, 23.5]": a value and its interval, each `scale`d and written with `fmt`, `unit`
+    after the value; the value alone when there is no interval. Every interval this toolkit
+    prints is written by it."""
+    text = f"{value * scale:{fmt}}{unit}"
+    return text if interval is None else f"{text} [{interval[0] * scale:{fmt}}, {interval[1] * scale:{fmt}}]"
+
+
 def _interval(points: float | None, interval: Sequence[float] | None, n: int, n_cross: int) -> str:
-    return _no_drop(points, n, n_cross) or (
-        f"{points:.1f}" + ("" if interval is None else f" [{interval[0]:.1f}, {interval[1]:.1f}]"))
+    return _no_drop(points, n, n_cross) or with_interval(points, interval)
 
 
 def drop_interval_rows(results: Results) -> tuple[list[str], list[list[str]]] | None:
