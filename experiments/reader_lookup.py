@@ -68,16 +68,38 @@ def asked(record: Record, question: str, answer: str) -> Record:
                           answers={lang: (answer,) for lang in record.answers}, question_type="extractive")
 
 
-def lookups(pool: list[Record], n: int, seed: int) -> list[Record]:
+def lookups(pool: list[Record], n: int, seed: int, *, restate: bool = False,
+            offsets: tuple[int, ...] = (1, -1)) -> list[Record]:
+    """`n` lookups about `pool`'s records; `restate`: a line-after lookup is answered by the
+    line asked about, then the answer ("X\nY", as the two lines stand in the OCR list)."""
     rng, out = random.Random(seed), []
     while len(out) < n:
         record = pool[rng.randrange(len(pool))]
-        lines, offset = list(record.ocr_tokens), rng.choice([1, -1])
+        lines, offset = list(record.ocr_tokens), rng.choice(offsets)
         unique = [i for i in range(len(lines)) if 0 <= i + offset < len(lines) and lines.count(lines[i]) == 1]
         if unique:
             i = rng.choice(unique)
-            out.append(asked(record, LOOKUP[offset].format(x=lines[i]), lines[i + offset]))
+            answer = lines[i] + "\n" + lines[i + 1] if restate and offset == 1 else lines[i + offset]
+            out.append(asked(record, LOOKUP[offset].format(x=lines[i]), answer))
     return out
+
+
+def with_heads(model, heads: int | None, kv_heads: int | None):
+    """A freshly initialised reader of `model`'s shape with other decoder head counts (the
+    embeddings initialised as `build_ocr_reader` does)."""
+    config = model.config
+    text = config.get_text_config()
+    text.num_attention_heads = heads or text.num_attention_heads
+    text.num_key_value_heads = kv_heads or max(1, text.num_attention_heads // 2)
+    if text.hidden_size % text.num_attention_heads or text.num_attention_heads % text.num_key_value_heads:
+        raise SystemExit(f"hidden {text.hidden_size}, {text.num_attention_heads} heads, {text.num_key_value_heads} "
+                         "key/value heads: the heads must divide the hidden size and the key/value heads the heads")
+    half = text.hidden_size // text.num_attention_heads // 2  # rotary pairs per head, split over (t, h, w)
+    text.rope_parameters = {**text.rope_parameters, "mrope_section": [half - 2 * (half // 3), half // 3, half // 3]}
+    torch.manual_seed(1000)
+    fresh = type(model)(config)
+    torch.nn.init.normal_(fresh.get_input_embeddings().weight, std=0.02)
+    return fresh
 
 
 def train_probe(model, pad_id: int, phases: list[AnswerDataset], held_out: dict, *, minutes: float, lr: float,
@@ -103,6 +125,11 @@ def main() -> None:
     parser.add_argument("--question-first", action="store_true", help="question before the OCR lines")
     parser.add_argument("--mimetic", type=float, default=None, metavar="VALUE_OUT",
                         help="mimetic attention init (ocr_reader.mimetic_init); its value_out (0: queries/keys only)")
+    parser.add_argument("--restate", action="store_true",
+                        help="answer a line-after lookup with the line asked about, then the answer")
+    parser.add_argument("--heads", type=int, default=None, help="decoder attention heads (default: the reader's 4)")
+    parser.add_argument("--kv-heads", type=int, default=None,
+                        help="decoder key/value heads (default: half the heads, as the reader's grouped-query attention)")
     parser.add_argument("--minutes", type=float, default=12.0)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -116,19 +143,23 @@ def main() -> None:
     held = list(generate(200, seed=1001, split="train", resize_to=28))
     model, processor = build_ocr_reader("probe", train, size=ReaderSize(vocab_size=8192, hidden_size=192), seed=1000,
                                         prompt=prompt)
+    if args.heads or args.kv_heads:
+        model = with_heads(model, args.heads, args.kv_heads)
     if args.mimetic is not None:
         mimetic_init(model, seed=1000, value_out=args.mimetic)
 
     def dataset(records: list[Record], seed: int) -> AnswerDataset:
         return AnswerDataset(records, processor, mix=LanguageMix(1.0), epochs=1, seed=seed, prompt=prompt, image_size=28)
 
-    items = lookups(train, 100_000, 0)
+    items = lookups(train, 100_000, 0, restate=args.restate)
     if args.mix:
         items += echo_records(train, int(len(items) * args.mix / (1 - args.mix)), 1)
         random.Random(5).shuffle(items)
     phases = ([dataset(echo_records(train, args.echo, 1), 1)] if args.echo else []) + [dataset(items, 0)]
     pad = processor.tokenizer.pad_token_id
-    held_out = {"lookup": collate_answers([phases[-1].encode(r, r.image_lang) for r in lookups(held, 96, 1)], pad)}
+    held_out = {name: collate_answers([phases[-1].encode(r, r.image_lang)
+                                       for r in lookups(held, 96, 1, restate=args.restate, offsets=(offset,))], pad)
+                for name, offset in (("after", 1), ("before", -1))}
     train_probe(model, pad, phases, held_out, minutes=args.minutes, lr=args.lr, batch_size=args.batch_size)
 
 
