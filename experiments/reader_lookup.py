@@ -7,14 +7,18 @@ trainer (`pretrain.AnswerCETrainer`, answer-only CE, AdamW lr 1e-3 after 100 war
 batch 32, one CPU thread) on lookup questions asked in English about each record's OCR lines:
 "Which line comes after “X”?" / "Which line comes before “X”?" (X a line that occurs once).
 Every 200 steps it prints the exact rate under teacher forcing on 96 lookups about held-out
-records (seed 1001); it stops after --minutes of training.
+records (seed 1001), the line-after and the line-before lookups apart (48 each in the runs
+before session 16, which printed them pooled); it stops after --minutes of training.
 
 --echo N puts N "echo" samples first (a curriculum; `tiny_base.echo_records`, the recipe's
 phase 0): "Repeat the text." or "Repeat the lines from “X” on." answered by 3 to 12
 consecutive OCR lines. Every answer token is then a copy from
 the prompt, a dense signal for the attention that finds a string and reads on from it (the
 lookup's first answer token is exactly such a read). --mix S instead mixes echo samples into
-the lookups, share S. --question-first puts the question before the OCR lines.
+the lookups, share S. --question-first puts the question before the OCR lines. --restate
+answers a line-after lookup with the line asked about and then the answer ("X\nY", as the two
+lines stand in the OCR list: the read-on of the echo phase; its exact counts X's tokens too, so
+it is a lower bound on Y's). --heads, --kv-heads, --hidden, --layers change the decoder's shape.
 
 Measured on the 2-core machine, two probes at a time (one thread each), held-out lookup exact:
 no echo 0.03-0.06 at 1,600-1,800 steps; --echo 12000: 0.09-0.14 at 1,600-1,700 steps and 0.22-0.26
@@ -23,9 +27,14 @@ at 3,000-3,500 steps (25 minutes); --echo 30000: 0.19-0.26 at 2,800-3,200 steps;
 12000 0.08-0.13 at 1,600-2,600. --mimetic (with --echo 12000, 12 minutes, 1,724 steps):
 queries/keys only (--mimetic 0) 0.01-0.06 from step 600 on, worse; with value_out 0.5 0.07-0.10 at
 600-1,400 and 0.13-0.17 at 1,600-1,726, within noise of no mimetic init.
+Session 16, --echo 12000, 25 minutes, two at a time (after / before, 96 lookups each, +-0.08 of
+noise): the reader as it is 0.19 / 0.14 at step 3,000 and 0.26 / 0.18 at its last (3,234);
+--restate 0.16 / 0.26 at 3,000, 0.18 / 0.26 at 3,054; --kv-heads 4 (no grouped-query
+attention) 0.15 / 0.15 at 3,000, 0.10 / 0.19 at 3,185; --heads 6 --kv-heads 6 0.15 / 0.22 at
+3,000, 0.16 / 0.19 at 3,098: none moves the lookups beyond noise.
 packages/xtvqa-train/README.md has the table.
 
-Run: uv run python experiments/reader_lookup.py [--echo 12000] [--mix 0.5] [--question-first] [--minutes 12]
+Run: uv run python experiments/reader_lookup.py [--echo 12000] [--restate] [--kv-heads 4] [--minutes 12]
 """
 
 from __future__ import annotations
@@ -127,6 +136,8 @@ def main() -> None:
                         help="mimetic attention init (ocr_reader.mimetic_init); its value_out (0: queries/keys only)")
     parser.add_argument("--restate", action="store_true",
                         help="answer a line-after lookup with the line asked about, then the answer")
+    parser.add_argument("--hidden", type=int, default=192, help="decoder hidden size (the reader's: 192)")
+    parser.add_argument("--layers", type=int, default=4, help="decoder layers (the reader's: 4)")
     parser.add_argument("--heads", type=int, default=None, help="decoder attention heads (default: the reader's 4)")
     parser.add_argument("--kv-heads", type=int, default=None,
                         help="decoder key/value heads (default: half the heads, as the reader's grouped-query attention)")
@@ -141,8 +152,8 @@ def main() -> None:
     prompt = (QuestionFirst if args.question_first else PromptConfig)(use_ocr_tokens=True, ocr_separator="\n")
     train = list(generate(4000, seed=1000, split="train", resize_to=28, workers=2))
     held = list(generate(200, seed=1001, split="train", resize_to=28))
-    model, processor = build_ocr_reader("probe", train, size=ReaderSize(vocab_size=8192, hidden_size=192), seed=1000,
-                                        prompt=prompt)
+    size = ReaderSize(vocab_size=8192, hidden_size=args.hidden, num_layers=args.layers)
+    model, processor = build_ocr_reader("probe", train, size=size, seed=1000, prompt=prompt)
     if args.heads or args.kv_heads:
         model = with_heads(model, args.heads, args.kv_heads)
     if args.mimetic is not None:
