@@ -1,0 +1,98 @@
+"""Two checks of a trained OCR reader (the bundled model by default), for finding 1's plateau.
+
+1. Memorisation: teacher-forced exact match (`pretrain.answer_exact_rate`, the recipe's own
+   held-out measure) on N records it trained on (the first N of its recipe's generator seed,
+   read from `recipe_summary.json`) against N held-out ones (seed + 1, the recipe's held-out
+   seed), source-language and cross-lingual questions (`tiny_base`'s held-out batches). Equal
+   rates: the model does not fit its training records better than new ones, so more distinct
+   records would not lift it.
+2. Read-on: the recipe's echo question ("Repeat the lines from “X” on.", `tiny_base.echo_records`
+   on the held-out records, X not the first line), teacher-forced: the share of answers whose
+   first token after the first line break (the first token of the line after X, the one step
+   that needs X found among the OCR lines) is the argmax, and of answers right in full.
+
+Run: uv run python experiments/reader_checks.py [--model data/models/xtvqa-tiny-ocr] [--records 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForImageTextToText, AutoProcessor
+from xtvqa_data.synth import generate
+from xtvqa_models.prompts import PromptConfig
+from xtvqa_train.pretrain import (
+    IGNORE_INDEX,
+    AnswerDataset,
+    LanguageMix,
+    answer_exact_rate,
+    collate_answers,
+)
+from xtvqa_train.tiny_base import _held_out, echo_records
+
+
+def read_on(model, processor, dataset: AnswerDataset, records: list, batch_size: int = 32) -> tuple[float, float]:
+    """(share of echo answers whose first token of the second line is the argmax, share right in
+    full) under teacher forcing."""
+    newline = processor.tokenizer("\n", add_special_tokens=False)["input_ids"]
+    if len(newline) != 1:
+        raise SystemExit(f"a line break is {len(newline)} tokens in this tokenizer; the check needs one")
+    pad, first_ok, full_ok = processor.tokenizer.pad_token_id, 0, 0
+    for start in range(0, len(records), batch_size):
+        batch = collate_answers([dataset.encode(r, r.image_lang) for r in records[start : start + batch_size]], pad)
+        labels = batch.pop("labels")
+        with torch.no_grad():
+            predicted = model(**batch, use_cache=False).logits[:, :-1].argmax(-1)
+        targets = labels[:, 1:]
+        for row in range(targets.shape[0]):
+            places = (targets[row] != IGNORE_INDEX).nonzero().flatten()
+            right = predicted[row, places] == targets[row, places]
+            breaks = (targets[row, places] == newline[0]).nonzero().flatten()
+            full_ok += bool(right.all())
+            first_ok += bool(len(breaks) and breaks[0] + 1 < len(places) and right[breaks[0] + 1])
+    return first_ok / len(records), full_ok / len(records)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=Path("data/models/xtvqa-tiny-ocr"),
+                        help="a reader folder written by `apps/train --recipe tiny-base` (default: %(default)s)")
+    parser.add_argument("--records", type=int, default=256, help="records per check (default: %(default)s)")
+    args = parser.parse_args()
+    summary_file = args.model / "recipe_summary.json"
+    if not summary_file.is_file() or not (args.model / "xtvqa_prompt.json").is_file():
+        parser.error(f"{args.model} has no recipe_summary.json and xtvqa_prompt.json: not a tiny-base reader folder")
+    if args.records < 1:
+        parser.error("--records must be >= 1")
+    settings = json.loads(summary_file.read_text())["settings"]
+    torch.set_num_threads(1)
+    model = AutoModelForImageTextToText.from_pretrained(args.model).eval()
+    processor = AutoProcessor.from_pretrained(args.model)
+    prompt = PromptConfig(**json.loads((args.model / "xtvqa_prompt.json").read_text()))
+    size = model.config.vision_config.patch_size * model.config.vision_config.spatial_merge_size
+
+    def dataset(records):
+        return AnswerDataset(records, processor, mix=LanguageMix(1.0), epochs=1, seed=0, prompt=prompt,
+                             image_size=size)
+
+    pad = processor.tokenizer.pad_token_id
+    sets = {name: (seed, list(generate(args.records, seed=seed, split="train", resize_to=size)))
+            for name, seed in (("trained on", settings["seed"]), ("held out", settings["seed"] + 1))}
+    for name, (seed, records) in sets.items():
+        with torch.no_grad():
+            rates = {side: answer_exact_rate(model, batch)
+                     for side, batch in _held_out(records, dataset(records), pad).items()}
+        print(f"{name} (seed {seed}, {args.records} records): teacher-forced exact "
+              + ", ".join(f"{side} {rate:.3f}" for side, rate in rates.items()), flush=True)
+    pool = [r for r in echo_records(sets["held out"][1], 4 * args.records, 3) if r.question["en"].startswith("Repeat the lines")]
+    echo = pool[: args.records]
+    first, full = read_on(model, processor, dataset(echo), echo)
+    print(f"read-on ({len(echo)} echo questions about held-out records): first token of the line after X "
+          f"{first:.3f}, whole answer {full:.3f}")
+
+
+if __name__ == "__main__":
+    main()
