@@ -7,7 +7,8 @@
    rates: the model does not fit its training records better than new ones, so more distinct
    records would not lift it.
 2. Read-on: the recipe's echo question ("Repeat the lines from “X” on.", `tiny_base.echo_records`
-   on the held-out records, X not the first line), teacher-forced: the share of answers whose
+   on the held-out records, X not the first line, answers of two lines or more), teacher-forced:
+   the share of answers whose
    first token after the first line break (the first token of the line after X, the one step
    that needs X found among the OCR lines) is the argmax, and of answers right in full.
 
@@ -36,7 +37,7 @@ from xtvqa_train.tiny_base import _held_out, echo_records
 
 def read_on(model, processor, dataset: AnswerDataset, records: list, batch_size: int = 32) -> tuple[float, float]:
     """(share of echo answers whose first token of the second line is the argmax, share right in
-    full) under teacher forcing."""
+    full) under teacher forcing; every record's answer must hold a line break."""
     newline = processor.tokenizer("\n", add_special_tokens=False)["input_ids"]
     if len(newline) != 1:
         raise SystemExit(f"a line break is {len(newline)} tokens in this tokenizer; the check needs one")
@@ -51,8 +52,10 @@ def read_on(model, processor, dataset: AnswerDataset, records: list, batch_size:
             places = (targets[row] != IGNORE_INDEX).nonzero().flatten()
             right = predicted[row, places] == targets[row, places]
             breaks = (targets[row, places] == newline[0]).nonzero().flatten()
+            if not len(breaks) or breaks[0] + 1 >= len(places):
+                raise ValueError(f"record {records[start + row].id}: the answer has no line after its first")
             full_ok += bool(right.all())
-            first_ok += bool(len(breaks) and breaks[0] + 1 < len(places) and right[breaks[0] + 1])
+            first_ok += bool(right[breaks[0] + 1])
     return first_ok / len(records), full_ok / len(records)
 
 
@@ -87,7 +90,8 @@ def main() -> None:
                      for side, batch in _held_out(records, dataset(records), pad).items()}
         print(f"{name} (seed {seed}, {args.records} records): teacher-forced exact "
               + ", ".join(f"{side} {rate:.3f}" for side, rate in rates.items()), flush=True)
-    pool = [r for r in echo_records(sets["held out"][1], 4 * args.records, 3) if r.question["en"].startswith("Repeat the lines")]
+    pool = [r for r in echo_records(sets["held out"][1], 4 * args.records, 3)
+            if r.question["en"].startswith("Repeat the lines") and "\n" in r.answers["en"][0]]
     echo = pool[: args.records]
     first, full = read_on(model, processor, dataset(echo), echo)
     print(f"read-on ({len(echo)} echo questions about held-out records): first token of the line after X "

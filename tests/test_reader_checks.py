@@ -1,0 +1,87 @@
+"""`experiments/reader_checks.py`'s read-on count (RESULTS.md's finding 1 quotes it): with a
+stand-in model that predicts every next token right except where a test says, the count must be
+exactly the rows the test spoiled.
+
+Run: uv run nox -s integration -- -k reader_checks
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def checks():
+    spec = importlib.util.spec_from_file_location("reader_checks", REPO / "experiments" / "reader_checks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def echo_setup():
+    """A tiny reader's processor, 12 echo questions ("Repeat the lines from “X” on.") about
+    generated records, and their dataset."""
+    from xtvqa_data.synth import generate
+    from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
+    from xtvqa_train.pretrain import AnswerDataset, LanguageMix
+    from xtvqa_train.tiny_base import echo_records
+
+    records = list(generate(8, seed=3, split="train", resize_to=28))
+    _, processor = build_ocr_reader("t", records, size=ReaderSize(vocab_size=600, hidden_size=32, num_layers=1))
+    echo = [r for r in echo_records(records, 80, 0)
+            if r.question["en"].startswith("Repeat the lines") and "\n" in r.answers["en"][0]][:12]
+    dataset = AnswerDataset(echo, processor, mix=LanguageMix(1.0), epochs=1, seed=0, prompt=READER_PROMPT,
+                            image_size=28)
+    return processor, echo, dataset
+
+
+class Oracle:
+    """Logits whose argmax at every position is the next input token (a perfect teacher-forced
+    predictor), except, in the rows of `spoil` (counted over calls), the token after the first
+    line break of the answer, or (`spoil_last`) the answer's last token (the end of turn)."""
+
+    def __init__(self, dataset, records, newline: int, spoil: set[int], spoil_last: set[int], batch_size: int):
+        self.dataset, self.records, self.newline = dataset, records, newline
+        self.spoil, self.spoil_last, self.batch_size, self.calls = spoil, spoil_last, batch_size, 0
+
+    def __call__(self, input_ids, attention_mask, **_):
+        first = self.calls * self.batch_size
+        chunk = self.records[first : first + self.batch_size]
+        # collate_answers left-pads the prompts: every answer starts at the longest prompt's length
+        answer_start = max(len(self.dataset.encode(r, r.image_lang)["prompt_ids"]) for r in chunk)
+        vocab = int(input_ids.max()) + 2
+        nxt = torch.roll(input_ids, -1, dims=1)
+        for row in range(input_ids.shape[0]):
+            if first + row in self.spoil:
+                breaks = (input_ids[row, answer_start:] == self.newline).nonzero().flatten()
+                nxt[row, answer_start + int(breaks[0])] = vocab - 1
+            if first + row in self.spoil_last:
+                nxt[row, int(attention_mask[row].nonzero().flatten()[-1]) - 1] = vocab - 1
+        self.calls += 1
+        return SimpleNamespace(logits=torch.nn.functional.one_hot(nxt, vocab).float())
+
+
+def test_read_on_counts_exactly_the_spoiled_rows(checks, echo_setup):
+    processor, echo, dataset = echo_setup
+    newline = processor.tokenizer("\n", add_special_tokens=False)["input_ids"][0]
+    perfect = Oracle(dataset, echo, newline, set(), set(), 5)
+    assert checks.read_on(perfect, processor, dataset, echo, batch_size=5) == (1.0, 1.0)
+    spoiled = Oracle(dataset, echo, newline, {0, 6, 11}, {3}, 5)
+    first, full = checks.read_on(spoiled, processor, dataset, echo, batch_size=5)
+    assert first == pytest.approx(9 / 12)
+    assert full == pytest.approx(8 / 12)
+
+
+def test_read_on_refuses_an_answer_of_one_line(checks, echo_setup):
+    processor, echo, dataset = echo_setup
+    one_line = [echo[0].replace(answers={lang: ("Menu",) for lang in echo[0].answers})]
+    newline = processor.tokenizer("\n", add_special_tokens=False)["input_ids"][0]
+    with pytest.raises(ValueError, match="no line after its first"):
+        checks.read_on(Oracle(dataset, one_line, newline, set(), set(), 1), processor, dataset, one_line, batch_size=1)
