@@ -7,8 +7,8 @@ trainer (`pretrain.AnswerCETrainer`, answer-only CE, AdamW lr 1e-3 after 100 war
 batch 32, one CPU thread) on lookup questions asked in English about each record's OCR lines:
 "Which line comes after “X”?" / "Which line comes before “X”?" (X a line that occurs once).
 Every 200 steps it prints the exact rate under teacher forcing on 96 lookups about held-out
-records (seed 1001), the line-after and the line-before lookups apart (48 each in the runs
-before session 16, which printed them pooled); it stops after --minutes of training.
+records (seed 1001) of each direction, line-after and line-before apart (before session 16:
+96 lookups of both directions pooled); it stops after --minutes of training.
 
 --echo N puts N "echo" samples first (a curriculum; `tiny_base.echo_records`, the recipe's
 phase 0): "Repeat the text." or "Repeat the lines from “X” on." answered by 3 to 12
@@ -27,8 +27,8 @@ at 3,000-3,500 steps (25 minutes); --echo 30000: 0.19-0.26 at 2,800-3,200 steps;
 12000 0.08-0.13 at 1,600-2,600. --mimetic (with --echo 12000, 12 minutes, 1,724 steps):
 queries/keys only (--mimetic 0) 0.01-0.06 from step 600 on, worse; with value_out 0.5 0.07-0.10 at
 600-1,400 and 0.13-0.17 at 1,600-1,726, within noise of no mimetic init.
-Session 16, --echo 12000, 25 minutes, two at a time (after / before, 96 lookups each, +-0.08 of
-noise): the reader as it is 0.19 / 0.14 at step 3,000 and 0.26 / 0.18 at its last (3,234);
+Session 16, --echo 12000, 25 minutes, two at a time (after / before, 96 lookups each, a 95 %
+interval of about +-0.08): the reader as it is 0.19 / 0.14 at step 3,000 and 0.26 / 0.18 at its last (3,234);
 --restate 0.16 / 0.26 at 3,000, 0.18 / 0.26 at 3,054; --kv-heads 4 (no grouped-query
 attention) 0.15 / 0.15 at 3,000, 0.10 / 0.19 at 3,185; --heads 6 --kv-heads 6 0.15 / 0.22 at
 3,000, 0.16 / 0.19 at 3,098: none moves the lookups beyond noise.
