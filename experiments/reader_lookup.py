@@ -31,7 +31,11 @@ Session 16, --echo 12000, 25 minutes, two at a time (after / before, 96 lookups 
 interval of about +-0.08): the reader as it is 0.19 / 0.14 at step 3,000 and 0.26 / 0.18 at its last (3,234);
 --restate 0.16 / 0.26 at 3,000, 0.18 / 0.26 at 3,054; --kv-heads 4 (no grouped-query
 attention) 0.15 / 0.15 at 3,000, 0.10 / 0.19 at 3,185; --heads 6 --kv-heads 6 0.15 / 0.22 at
-3,000, 0.16 / 0.19 at 3,098: none moves the lookups beyond noise.
+3,000, 0.16 / 0.19 at 3,098: none moves the lookups beyond noise. Depth and width, 30 minutes,
+compared step for step (larger models take more time a step): --layers 6 (3.7M parameters) 0.06 / 0.05 at 1,600,
+0.13 / 0.13 at 2,400, 0.16 / 0.14 at 2,600, 0.08 / 0.15 at 2,792 (the reader: 0.05 / 0.13,
+0.12 / 0.09, 0.17 / 0.14 at the same steps); --hidden 256 --layers 6 (5.7M parameters, 23 MB) 0.06 /
+0.06 at 1,600, 0.04 / 0.06 at 1,736: no faster per step either.
 packages/xtvqa-train/README.md has the table.
 
 Run: uv run python experiments/reader_lookup.py [--echo 12000] [--restate] [--kv-heads 4] [--minutes 12]
