@@ -19,7 +19,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from xtvqa_data import load
+from xtvqa_data import StorageError, load
 from xtvqa_data.runs.jsonl import read_jsonl
 
 
@@ -89,7 +89,10 @@ def main() -> None:
         if not config.is_file():
             parser.error(f"{args.run} has no config.json naming its data: give --data")
         folders = [Path(json.loads(config.read_text())["data"])]
-    kinds, types = record_fields(folders, args.field)
+    try:
+        kinds, types = record_fields(folders, args.field)
+    except StorageError as error:
+        parser.error(str(error))
     print(markdown(kind_rows(list(read_jsonl(args.run / "predictions.jsonl")), kinds, types), args.field))
 
 
