@@ -72,3 +72,5 @@ def test_refuses_a_run_whose_records_are_not_in_the_data(tmp_path):
     (tmp_path / "empty").mkdir()
     done = _kinds(tmp_path / "empty")
     assert done.returncode != 0 and "not a bench run folder" in done.stderr
+    done = _kinds(run, "--data", tmp_path / "empty")
+    assert done.returncode != 0 and "holds no parquet shards" in done.stderr and "Traceback" not in done.stderr
