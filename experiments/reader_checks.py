@@ -8,9 +8,9 @@
    records would not lift it.
 2. Read-on: the recipe's echo question ("Repeat the lines from “X” on.", `tiny_base.echo_records`
    on the held-out records, X not the first line, answers of two lines or more), teacher-forced:
-   the share of answers whose
-   first token after the first line break (the first token of the line after X, the one step
-   that needs X found among the OCR lines) is the argmax, and of answers right in full.
+   the share of answers whose first token after the first line break (the first token of the
+   line after X, the one step that needs X found among the OCR lines) is the argmax, and of
+   answers right in full.
 
 Run: uv run python experiments/reader_checks.py [--model data/models/xtvqa-tiny-ocr] [--records 256]
 """
