@@ -35,7 +35,10 @@ attention) 0.15 / 0.15 at 3,000, 0.10 / 0.19 at 3,185; --heads 6 --kv-heads 6 0.
 compared step for step (larger models take more time a step): --layers 6 (3.7M parameters) 0.06 / 0.05 at 1,600,
 0.13 / 0.13 at 2,400, 0.16 / 0.14 at 2,600, 0.08 / 0.15 at 2,792 (the reader: 0.05 / 0.13,
 0.12 / 0.09, 0.17 / 0.14 at the same steps); --hidden 256 --layers 6 (5.7M parameters, 23 MB) 0.06 /
-0.06 at 1,600, 0.04 / 0.06 at 1,736: no faster per step either.
+0.06 at 1,600, 0.04 / 0.06 at 1,736: no faster per step either. Two 48-minute runs ended
+where the data does (12,000 echo samples and 100,000 lookups are 3,500 steps of 32; --lookups
+sets more): the reader 0.20 / 0.18 at 3,500 (its curve the same as the 25-minute run's, step
+for step: the probe is deterministic), --lr 2e-3 0.07 / 0.05 (slower).
 packages/xtvqa-train/README.md has the table.
 
 Run: uv run python experiments/reader_lookup.py [--echo 12000] [--restate] [--kv-heads 4] [--minutes 12]
@@ -145,6 +148,8 @@ def main() -> None:
     parser.add_argument("--heads", type=int, default=None, help="decoder attention heads (default: the reader's 4)")
     parser.add_argument("--kv-heads", type=int, default=None,
                         help="decoder key/value heads (default: half the heads, as the reader's grouped-query attention)")
+    parser.add_argument("--lookups", type=int, default=100_000,
+                        help="training lookups: with the echo samples one pass, 32 a step (default: %(default)s)")
     parser.add_argument("--minutes", type=float, default=12.0)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -166,7 +171,7 @@ def main() -> None:
     def dataset(records: list[Record], seed: int) -> AnswerDataset:
         return AnswerDataset(records, processor, mix=LanguageMix(1.0), epochs=1, seed=seed, prompt=prompt, image_size=28)
 
-    items = lookups(train, 100_000, 0, restate=args.restate)
+    items = lookups(train, args.lookups, 0, restate=args.restate)
     if args.mix:
         items += echo_records(train, int(len(items) * args.mix / (1 - args.mix)), 1)
         random.Random(5).shuffle(items)
