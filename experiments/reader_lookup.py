@@ -38,7 +38,8 @@ compared step for step (larger models take more time a step): --layers 6 (3.7M p
 0.06 at 1,600, 0.04 / 0.06 at 1,736: no faster per step either. Two 48-minute runs ended
 where the data does (12,000 echo samples and 100,000 lookups are 3,500 steps of 32; --lookups
 sets more): the reader 0.20 / 0.18 at 3,500 (its curve the same as the 25-minute run's, step
-for step: the probe is deterministic), --lr 2e-3 0.07 / 0.05 (slower).
+for step: the probe is deterministic), --lr 2e-3 0.07 / 0.05 (slower). --lookups 300000, 28
+minutes: 0.21 / 0.26 at 3,600, 0.19 / 0.18 at its last step (3,828): no rise past one pass yet.
 packages/xtvqa-train/README.md has the table.
 
 Run: uv run python experiments/reader_lookup.py [--echo 12000] [--restate] [--kv-heads 4] [--minutes 12]
