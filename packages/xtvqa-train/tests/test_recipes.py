@@ -289,6 +289,74 @@ def test_echo_samples_ask_for_consecutive_ocr_lines_from_a_named_one(records):
     assert echo_records(records, 0, seed=7) == []
 
 
+def test_lookups_ask_for_the_line_beside_a_named_one(records):
+    from xtvqa_train.tiny_base import LOOKUP, lookup_records
+
+    lookups = lookup_records(records, 60, seed=7)
+    assert [(r.id, r.question) for r in lookup_records(records, 60, seed=7)] == [(r.id, r.question) for r in lookups]
+    offsets = set()
+    for lookup in lookups:
+        lines = list(lookup.ocr_tokens)
+        (question,) = set(lookup.question.values())
+        (answer,) = {a for answers in lookup.answers.values() for a in answers}
+        offset = 1 if question.startswith("Which line comes after") else -1
+        asked = question.split("“")[1].split("”")[0]
+        assert question == LOOKUP[offset].format(line=asked) and lines.count(asked) == 1
+        assert answer == lines[lines.index(asked) + offset]
+        assert lookup.meta["question_kind"] == "lookup" and lookup.question_type == "extractive"
+        offsets.add(offset)
+    assert offsets == {1, -1}
+    assert all(q.startswith("Which line comes before") for r in lookup_records(records, 20, 1, offsets=(-1,))
+               for q in r.question.values())
+    assert lookup_records(records, 0, seed=7) == []
+    with pytest.raises(ValueError, match="offsets"):
+        lookup_records(records, 5, seed=7, offsets=(2,))
+    with pytest.raises(ValueError, match="two OCR lines"):
+        lookup_records([records[0].replace(ocr_tokens=("one line",))], 5, seed=7)
+
+
+def test_the_lookup_phase_comes_after_the_echoes_and_leaves_the_other_phases_their_seeds(tmp_path, monkeypatch):
+    """With `lookup_samples` the recipe trains them after the echo samples; the echo, copy and
+    all-kinds phases keep the shuffling seeds they had before the lookup phase existed (seed + 0,
+    + 1, + 2), so the recipe still rebuilds the models made without it."""
+    from xtvqa_train import tiny_base
+
+    phases = []
+
+    class Recorded(tiny_base.AnswerDataset):
+        def __init__(self, records, *args, seed, **kwargs):
+            kind = records[0].meta.get("question_kind") if records[0].meta.get("question_kind") in ("echo", "lookup") else "qa"
+            phases.append((kind, len(records), seed))
+            super().__init__(records, *args, seed=seed, **kwargs)
+
+    monkeypatch.setattr(tiny_base, "AnswerDataset", Recorded)
+    recipe = TinyBase(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=1, batch_size=8,
+                      vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
+                      echo_samples=8, lookup_samples=16)
+    out = train_tiny_base(recipe, tmp_path / "model", _quiet)
+    assert phases == [("echo", 8, 1000), ("lookup", 16, 1003), ("qa", 8, 1001), ("qa", 24, 1002)]
+    summary = json.loads((out / "recipe_summary.json").read_text())
+    assert summary["global_step"] == 8 and summary["train_samples"] == 8 + 16 + 16 + 24
+    assert "then 16 lookups" in (out / "README.md").read_text()
+
+
+def test_model_card_reads_a_setting_added_after_the_run_as_its_default(tmp_path):
+    """A summary recorded before `lookup_samples` existed is still its profile, and says no lookups."""
+    from dataclasses import asdict
+
+    from xtvqa_train.model_card import write_card
+
+    settings = {k: v for k, v in asdict(TINY_BASE_CUDA).items() if k != "lookup_samples"}
+    summary = {"settings": settings, "parameters": 3_000_000, "vocab_size": 8192, "train_samples": 609_024,
+               "global_step": 4758, "planned_steps": 16719, "generate_s": 176.7, "train_runtime_s": 217.1,
+               "wall_time_s": 455.2, "log_history": []}
+    text = write_card(tmp_path, summary, "m").read_text()
+    assert "`xtvqa_train.recipes.TINY_BASE_CUDA`" in text and "lookups" not in text
+    summary["settings"] = {**settings, "lookup_samples": 5}
+    text = write_card(tmp_path, summary, "m").read_text()
+    assert "`xtvqa_train.recipes.TinyBase`" in text and "then 5 lookups" in text
+
+
 def test_tiny_mvcl_runs_to_two_outputs_in_the_same_second_keep_their_own_run_folders(tmp_path, tiny_qwen, monkeypatch):
     """The tiny-mvcl path end to end on a tiny model (few records, 1 step), twice with the clock
     stopped: each --out gets its model and its own run folder (by timestamp alone they collided)."""

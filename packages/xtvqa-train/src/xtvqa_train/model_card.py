@@ -49,8 +49,8 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
 
 Settings: `xtvqa_train.recipes.{profile}` (all of them in `recipe_summary.json`). Answer-only
 cross-entropy, AdamW lr {lr}, cosine schedule{schedule}, batch {batch}, {steps} steps, float32. A curriculum: first {echo:,} echo samples ("Repeat the lines from
-“X” on.", answered by the OCR lines from X on: every answer token a copy from the prompt), then
-{copy_samples:,} samples asking only the kinds answered by copying one string
+“X” on.", answered by the OCR lines from X on: every answer token a copy from the prompt),{lookups}
+then {copy_samples:,} samples asking only the kinds answered by copying one string
 (`recipes.COPY_KINDS`: a value, a time, a name next to the question's entity), then every
 kind. Choices that made it learnable, each measured while building it: one OCR string per line,
 so that a name is the same tokens in the OCR lines, in the question and in the answer (answering
@@ -73,8 +73,12 @@ def _profile(settings: dict) -> str:
 
     from xtvqa_train.recipes import TINY_BASE_CUDA, TinyBase
 
+    # a field added to TinyBase after a run was recorded is read as its default (every such
+    # field's default is the behaviour before it existed: `lookup_samples` 0, no lookup phase)
+    before = {**asdict(TinyBase()), **settings, "time_budget_s": None}
+
     def same(profile) -> bool:
-        return {**asdict(profile), "time_budget_s": None} == {**settings, "time_budget_s": None}
+        return {**asdict(profile), "time_budget_s": None} == before
 
     return "TINY_BASE_CUDA" if same(TINY_BASE_CUDA) else "TinyBase()" if same(TinyBase()) else "TinyBase"
 
@@ -91,6 +95,8 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
         source=s["source_share"], english=s["english_weight"], lr=s["learning_rate"], batch=s["batch_size"],
         steps=summary["global_step"], copy_samples=s["copy_records"] * s["copy_epochs"],
         echo=s.get("echo_samples", 0), gen_s=summary["generate_s"],
+        lookups=(f" then {s['lookup_samples']:,} lookups (\"Which line comes after “X”?\", or before: the "
+                 "line beside a named one, `tiny_base.lookup_records`)," if s.get("lookup_samples") else ""),
         train_s=summary["train_runtime_s"], wall_s=summary["wall_time_s"], wall_min=summary["wall_time_s"] / 60,
         curve=curve or "(none logged)", held_out=s["held_out_records"],
         device=summary.get("device", "this repository's 2-core CPU machine"),

@@ -51,6 +51,13 @@ class TinyBase:
     # that finds a string among the OCR lines and reads on from it is trained at every token.
     # Why: it is the one change that moved the lookup probe (experiments/reader_lookup.py).
     echo_samples: int = 12000
+    # phase 0b: "which line comes after / before “X”?" lookups (`tiny_base.lookup_records`, seed
+    # + 4), the associative recall most kinds need, asked alone. Why: alone, the reader learns
+    # them, slowly (experiments/reader_lookup.py: 0.19 held-out exact after 3,000 steps of 32,
+    # 0.44-0.55 after 8,000-12,000), and the recipe's mixed phases never taught them (the bundled
+    # model reads on after a named line 2.3 % of the time). 0 (none) in every model built so far:
+    # what the phase does to the recipe's model is not measured yet.
+    lookup_samples: int = 0
     copy_records: int = 8000  # phase 1: COPY_KINDS only (generator seed + 2)
     copy_epochs: int = 4
     records: int = 30000  # phase 2: every kind; x epochs = its training samples

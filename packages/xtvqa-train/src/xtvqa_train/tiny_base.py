@@ -6,8 +6,8 @@
               layout, and so whose OCR tokens, data/sample has)
     model     `ocr_reader.build_ocr_reader` (tokenizer from the first records' text)
     training  `pretrain.AnswerCETrainer`, CE on answer tokens, English-dominant `LanguageMix`;
-              a curriculum (`pretrain.Phases`): echo samples (`echo_records`), the copy
-              records, then all records
+              a curriculum (`pretrain.Phases`): echo samples (`echo_records`), lookups
+              (`lookup_records`, none by default), the copy records, then all records
     output    the model folder (model, processor, xtvqa_prompt.json, README.md model card) and
               `recipe_summary.json` (settings, steps, loss history, wall times)
 """
@@ -94,6 +94,31 @@ def echo_records(pool: list[Record], n: int, seed: int) -> list[Record]:
     return out
 
 
+LOOKUP = {1: "Which line comes after “{line}”?", -1: "Which line comes before “{line}”?"}
+
+
+def lookup_records(pool: list[Record], n: int, seed: int, offsets: tuple[int, ...] = (1, -1)) -> list[Record]:
+    """`n` lookups: a record of `pool` asked (the same words in every language) which OCR line
+    comes after or before (`LOOKUP`, the offset drawn from `offsets`) a line that occurs once in
+    its OCR lines, answered by that neighbouring line. The associative recall most question kinds
+    need (a menu price is the line after the dish), asked alone (experiments/reader_lookup.py)."""
+    if any(offset not in LOOKUP for offset in offsets) or not offsets:
+        raise ValueError(f"lookup offsets are 1 (after) and -1 (before), got {offsets}")
+    rng, out = random.Random(seed), []
+    if n and not any(len(r.ocr_tokens) > 1 for r in pool):
+        raise ValueError("lookups need records with two OCR lines or more")
+    while len(out) < n:
+        record = pool[rng.randrange(len(pool))]
+        lines, offset = list(record.ocr_tokens), rng.choice(offsets)
+        unique = [i for i in range(len(lines)) if 0 <= i + offset < len(lines) and lines.count(lines[i]) == 1]
+        if unique:
+            i = rng.choice(unique)
+            out.append(record.replace(question={lang: LOOKUP[offset].format(line=lines[i]) for lang in record.question},
+                                      answers={lang: (lines[i + offset],) for lang in record.answers},
+                                      question_type="extractive", meta={**record.meta, "question_kind": "lookup"}))
+    return out
+
+
 def _held_out(records: list, dataset: AnswerDataset, pad_id: int) -> dict:
     """Source-language and cross-lingual (en for zh/fr images, zh for en images) batches."""
     cross = {"en": "zh", "zh": "en", "fr": "en"}
@@ -138,10 +163,13 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
     model, processor = build_ocr_reader(out, records[: recipe.tokenizer_records], size=size, seed=recipe.seed)
     mix = LanguageMix(recipe.source_share, recipe.english_weight)
     echoes = echo_records(records, recipe.echo_samples, recipe.seed + 3)
-    curriculum = [(echoes, 1), (copy_records, recipe.copy_epochs), (records, recipe.epochs)]
+    looked_up = lookup_records(records, recipe.lookup_samples, recipe.seed + 4)
+    # (samples, epochs, the phase's shuffling seed offset): the lookup phase, added later, takes
+    # offset 3 so that the other phases keep theirs (and the recipe its models without lookups)
+    curriculum = [(echoes, 1, 0), (looked_up, 1, 3), (copy_records, recipe.copy_epochs, 1), (records, recipe.epochs, 2)]
     phases = [AnswerDataset(chunk, processor, mix=mix, epochs=epochs, seed=recipe.seed + k, prompt=READER_PROMPT,
                             image_size=size.image_size)
-              for k, (chunk, epochs) in enumerate(curriculum) if chunk and epochs]
+              for chunk, epochs, k in curriculum if chunk and epochs]
     dataset = Phases(phases)
     pad_id = processor.tokenizer.pad_token_id
     run_dir = out.parent / f".{out.name}-checkpoints"
