@@ -7,21 +7,17 @@ Run: uv run nox -s integration -- -k reader_checks
 
 from __future__ import annotations
 
-import importlib.util
 from types import SimpleNamespace
 
 import pytest
 import torch
 
-from conftest import REPO
+from conftest import load_experiment
 
 
 @pytest.fixture(scope="module")
 def checks():
-    spec = importlib.util.spec_from_file_location("reader_checks", REPO / "experiments" / "reader_checks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_experiment("reader_checks")
 
 
 @pytest.fixture(scope="module")

@@ -7,20 +7,16 @@ Run: uv run nox -s integration -- -k reader_lookup
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import pytest
 
-from conftest import REPO
+from conftest import load_experiment
 
 
 @pytest.fixture(scope="module")
 def probe():
-    spec = importlib.util.spec_from_file_location("reader_lookup", REPO / "experiments" / "reader_lookup.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_experiment("reader_lookup")
 
 
 @pytest.fixture(scope="module")
