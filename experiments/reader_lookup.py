@@ -48,9 +48,10 @@ about 1 to 4 lines at once, a denser signal as in multi-query associative recall
 0.17 / 0.14); --queries 8 0.07 / 0.08 at 1,400, 0.09 / 0.07 at 2,000, 0.06 / 0.07 at its last
 (2,329): no faster per step, and each step takes longer (longer answers).
 Session 17, --echo 12000 --lookups 400000, 90 minutes, two at a time: the lookups keep rising
-past the 3,500 steps where every run above stopped. lr 1e-3: 0.19 / 0.14 at 3,000 (as before),
-0.33 / 0.34 at 5,600, 0.50 / 0.44 at 8,000, then 0.44-0.50 to its last step (12,295: 0.50 /
-0.42); --lr 5e-4: 0.41 / 0.39 at 5,600, 0.51 / 0.51 at 8,000, 0.55 / 0.48 at its last (12,222).
+past the 3,800 steps where every run above stopped. lr 1e-3: 0.22 / 0.17 at 3,000, 0.33 / 0.34
+at 5,600, 0.50 / 0.44 at 8,000, then 0.40-0.50 either way to its last step (12,295: 0.50 /
+0.42); --lr 5e-4: 0.19 / 0.16 at 3,000, 0.41 / 0.39 at 5,600, 0.51 / 0.51 at 8,000, then
+0.42-0.55 (12,222: 0.55 / 0.48).
 So the associative lookup is learnable by this reader; it takes ~8,000 steps of 32 lookups
 alone (at a constant rate; the flattening after 8,000 may be the rate's), more than any CPU
 recipe gives it (`TinyBase.lookup_samples`, the recipe's phase for it).

@@ -53,8 +53,8 @@ class TinyBase:
     echo_samples: int = 12000
     # phase 0b: "which line comes after / before “X”?" lookups (`tiny_base.lookup_records`, seed
     # + 4), the associative recall most kinds need, asked alone. Why: alone, the reader learns
-    # them, slowly (experiments/reader_lookup.py: 0.19 held-out exact after 3,000 steps of 32,
-    # 0.44-0.55 after 8,000-12,000), and the recipe's mixed phases never taught them (the bundled
+    # them, slowly (experiments/reader_lookup.py: 0.16-0.22 held-out exact after 3,000 steps of
+    # 32, 0.40-0.55 after 8,000-12,000), and the recipe's mixed phases never taught them (the bundled
     # model reads on after a named line 2.3 % of the time). 0 (none) in every model built so far:
     # what the phase does to the recipe's model is not measured yet.
     lookup_samples: int = 0
