@@ -311,8 +311,9 @@ def test_lookups_ask_for_the_line_beside_a_named_one(records):
     assert lookup_records(records, 0, seed=7) == []
     with pytest.raises(ValueError, match="offsets"):
         lookup_records(records, 5, seed=7, offsets=(2,))
-    with pytest.raises(ValueError, match="two OCR lines"):
-        lookup_records([records[0].replace(ocr_tokens=("one line",))], 5, seed=7)
+    for lines in (("one line",), ("same", "same"), ("same", "same", "last")):  # the last one has no line after it
+        with pytest.raises(ValueError, match="occurs once and has a neighbour"):
+            lookup_records([records[0].replace(ocr_tokens=lines)], 5, seed=7, offsets=(1,))
 
 
 def test_the_lookup_phase_comes_after_the_echoes_and_leaves_the_other_phases_their_seeds(tmp_path, monkeypatch):

@@ -104,13 +104,16 @@ def lookup_records(pool: list[Record], n: int, seed: int, offsets: tuple[int, ..
     need (a menu price is the line after the dish), asked alone (experiments/reader_lookup.py)."""
     if any(offset not in LOOKUP for offset in offsets) or not offsets:
         raise ValueError(f"lookup offsets are 1 (after) and -1 (before), got {offsets}")
+    def askable(lines: list[str], offset: int) -> list[int]:  # lines that occur once and have that neighbour
+        return [i for i in range(len(lines)) if 0 <= i + offset < len(lines) and lines.count(lines[i]) == 1]
+
+    if n and not any(askable(list(r.ocr_tokens), offset) for r in pool for offset in offsets):
+        raise ValueError("lookups need a record with an OCR line that occurs once and has a neighbour")
     rng, out = random.Random(seed), []
-    if n and not any(len(r.ocr_tokens) > 1 for r in pool):
-        raise ValueError("lookups need records with two OCR lines or more")
     while len(out) < n:
         record = pool[rng.randrange(len(pool))]
         lines, offset = list(record.ocr_tokens), rng.choice(offsets)
-        unique = [i for i in range(len(lines)) if 0 <= i + offset < len(lines) and lines.count(lines[i]) == 1]
+        unique = askable(lines, offset)
         if unique:
             i = rng.choice(unique)
             out.append(record.replace(question={lang: LOOKUP[offset].format(line=lines[i]) for lang in record.question},
