@@ -338,7 +338,8 @@ def test_the_lookup_phase_comes_after_the_echoes_and_leaves_the_other_phases_the
     assert phases == [("echo", 8, 1000), ("lookup", 16, 1003), ("qa", 8, 1001), ("qa", 24, 1002)]
     summary = json.loads((out / "recipe_summary.json").read_text())
     assert summary["global_step"] == 8 and summary["train_samples"] == 8 + 16 + 16 + 24
-    assert "then 16 lookups" in (out / "README.md").read_text()
+    card = (out / "README.md").read_text()
+    assert "then 16 lookups" in card and "samples (echo, lookups, then question-answer)" in card
 
 
 def test_model_card_reads_a_setting_added_after_the_run_as_its_default(tmp_path):
@@ -353,6 +354,7 @@ def test_model_card_reads_a_setting_added_after_the_run_as_its_default(tmp_path)
                "wall_time_s": 455.2, "log_history": []}
     text = write_card(tmp_path, summary, "m").read_text()
     assert "`xtvqa_train.recipes.TINY_BASE_CUDA`" in text and "lookups" not in text
+    assert "samples (echo, then question-answer)" in text
     summary["settings"] = {**settings, "lookup_samples": 5}
     text = write_card(tmp_path, summary, "m").read_text()
     assert "`xtvqa_train.recipes.TinyBase`" in text and "then 5 lookups" in text

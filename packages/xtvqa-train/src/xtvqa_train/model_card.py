@@ -32,7 +32,7 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
   whole (`"ocr_granularity": "line"`: "Ice cream" one string, as in training). Why: a
   ViT this size does not learn to read pixels in a CPU budget (shared/PROBES.md: 0 % exact after
   400k samples on random words).
-- **Synthetic data only.** Trained on {samples:,} samples (echo, then question-answer) from
+- **Synthetic data only.** Trained on {samples:,} samples (echo, {lookup_phase}then question-answer) from
   `xtvqa_data.synth` (train split, seed {seed}; data/sample is the test split, seed 0): charts,
   documents, signs and book covers with text in en/zh/fr, questions in 8 languages. It knows
   nothing else; on real images it answers nonsense.
@@ -95,6 +95,7 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
         source=s["source_share"], english=s["english_weight"], lr=s["learning_rate"], batch=s["batch_size"],
         steps=summary["global_step"], copy_samples=s["copy_records"] * s["copy_epochs"],
         echo=s.get("echo_samples", 0), gen_s=summary["generate_s"],
+        lookup_phase="lookups, " if s.get("lookup_samples") else "",
         lookups=(f" then {s['lookup_samples']:,} lookups (\"Which line comes after “X”?\", or before: the "
                  "line beside a named one, `tiny_base.lookup_records`)," if s.get("lookup_samples") else ""),
         train_s=summary["train_runtime_s"], wall_s=summary["wall_time_s"], wall_min=summary["wall_time_s"] / 60,
