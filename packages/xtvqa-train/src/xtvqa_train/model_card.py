@@ -49,8 +49,8 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
 
 Settings: `xtvqa_train.recipes.{profile}` (all of them in `recipe_summary.json`). Answer-only
 cross-entropy, AdamW lr {lr}, cosine schedule{schedule}, batch {batch}, {steps} steps, float32. A curriculum: first {echo:,} echo samples ("Repeat the lines from
-“X” on.", answered by the OCR lines from X on: every answer token a copy from the prompt),{lookups}
-then {copy_samples:,} samples asking only the kinds answered by copying one string
+“X” on.", answered by the OCR lines from X on: every answer token a copy from the prompt),{lookups} then
+{copy_samples:,} samples asking only the kinds answered by copying one string
 (`recipes.COPY_KINDS`: a value, a time, a name next to the question's entity), then every
 kind. Choices that made it learnable, each measured while building it: one OCR string per line,
 so that a name is the same tokens in the OCR lines, in the question and in the answer (answering
