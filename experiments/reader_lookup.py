@@ -80,9 +80,8 @@ from xtvqa_train.pretrain import (
     Phases,
     collate_answers,
 )
-from xtvqa_train.tiny_base import TimeBudget, echo_records
+from xtvqa_train.tiny_base import LOOKUP, TimeBudget, echo_records
 
-LOOKUP = {1: "Which line comes after “{x}”?", -1: "Which line comes before “{x}”?"}
 LOOKUPS = {1: "Which lines come after {xs}?", -1: "Which lines come before {xs}?"}  # --queries
 
 
@@ -125,7 +124,7 @@ def lookups(pool: list[Record], n: int, seed: int, *, restate: bool = False,
         else:
             i = rng.choice(unique)
         answer = lines[i] + "\n" + lines[i + 1] if restate and offset == 1 else lines[i + offset]
-        out.append(asked(record, LOOKUP[offset].format(x=lines[i]), answer))
+        out.append(asked(record, LOOKUP[offset].format(line=lines[i]), answer))
     return out
 
 
