@@ -80,7 +80,7 @@ from xtvqa_train.pretrain import (
     Phases,
     collate_answers,
 )
-from xtvqa_train.tiny_base import LOOKUP, TimeBudget, echo_records
+from xtvqa_train.tiny_base import LOOKUP, TimeBudget, askable, echo_records, lookup_records
 
 LOOKUPS = {1: "Which lines come after {xs}?", -1: "Which lines come before {xs}?"}  # --queries
 
@@ -106,11 +106,13 @@ def lookups(pool: list[Record], n: int, seed: int, *, restate: bool = False,
     line asked about, then the answer ("X\nY", as the two lines stand in the OCR list);
     `queries` > 1: each sample asks about 1 to `queries` lines at once (uniformly, one direction),
     answered one per line in the order asked (`LOOKUPS`)."""
+    if not restate and queries == 1:  # the recipe's own lookups (the same draws as the loop below)
+        return lookup_records(pool, n, seed, offsets)
     rng, out = random.Random(seed), []
     while len(out) < n:
         record = pool[rng.randrange(len(pool))]
         lines, offset = list(record.ocr_tokens), rng.choice(offsets)
-        unique = [i for i in range(len(lines)) if 0 <= i + offset < len(lines) and lines.count(lines[i]) == 1]
+        unique = askable(lines, offset)
         if not unique:
             continue
         if queries > 1:
@@ -121,7 +123,7 @@ def lookups(pool: list[Record], n: int, seed: int, *, restate: bool = False,
                 out.append(asked(record, question, "\n".join(lines[i + offset] for i in asked_about)))
                 continue
             i = asked_about[0]
-        else:
+        else:  # restate
             i = rng.choice(unique)
         answer = lines[i] + "\n" + lines[i + 1] if restate and offset == 1 else lines[i + offset]
         out.append(asked(record, LOOKUP[offset].format(line=lines[i]), answer))

@@ -97,6 +97,12 @@ def echo_records(pool: list[Record], n: int, seed: int) -> list[Record]:
 LOOKUP = {1: "Which line comes after “{line}”?", -1: "Which line comes before “{line}”?"}
 
 
+def askable(lines: list[str], offset: int) -> list[int]:
+    """Indices of `lines` that a lookup can ask about: the line occurs once, and the line at
+    `offset` from it exists."""
+    return [i for i in range(len(lines)) if 0 <= i + offset < len(lines) and lines.count(lines[i]) == 1]
+
+
 def lookup_records(pool: list[Record], n: int, seed: int, offsets: tuple[int, ...] = (1, -1)) -> list[Record]:
     """`n` lookups: a record of `pool` asked (the same words in every language) which OCR line
     comes after or before (`LOOKUP`, the offset drawn from `offsets`) a line that occurs once in
@@ -104,9 +110,6 @@ def lookup_records(pool: list[Record], n: int, seed: int, offsets: tuple[int, ..
     need (a menu price is the line after the dish), asked alone (experiments/reader_lookup.py)."""
     if any(offset not in LOOKUP for offset in offsets) or not offsets:
         raise ValueError(f"lookup offsets are 1 (after) and -1 (before), got {offsets}")
-    def askable(lines: list[str], offset: int) -> list[int]:  # lines that occur once and have that neighbour
-        return [i for i in range(len(lines)) if 0 <= i + offset < len(lines) and lines.count(lines[i]) == 1]
-
     if n and not any(askable(list(r.ocr_tokens), offset) for r in pool for offset in offsets):
         raise ValueError("lookups need a record with an OCR line that occurs once and has a neighbour")
     rng, out = random.Random(seed), []
