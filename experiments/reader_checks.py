@@ -1,4 +1,4 @@
-"""Two checks of a trained OCR reader (the bundled model by default), for finding 1's plateau.
+"""Three checks of a trained OCR reader (the bundled model by default), for finding 1's plateau.
 
 1. Memorisation: teacher-forced exact match (`pretrain.answer_exact_rate`, the recipe's own
    held-out measure) on N records it trained on (the first N of its recipe's generator seed,
@@ -11,6 +11,10 @@
    the share of answers whose first token after the first line break (the first token of the
    line after X, the one step that needs X found among the OCR lines) is the argmax, and of
    answers right in full.
+3. Lookup: the recipe's lookup questions ("Which line comes after “X”?", or before:
+   `tiny_base.lookup_records` on the held-out records, each direction alone), teacher-forced
+   exact: the associative recall that most question kinds need, asked on its own (the measure
+   experiments/reader_lookup.py prints while it trains).
 
 Run: uv run python experiments/reader_checks.py [--model data/models/xtvqa-tiny-ocr] [--records 256]
 """
@@ -32,7 +36,7 @@ from xtvqa_train.pretrain import (
     answer_exact_rate,
     collate_answers,
 )
-from xtvqa_train.tiny_base import _held_out, echo_records
+from xtvqa_train.tiny_base import _held_out, echo_records, lookup_records
 
 
 def read_on(model, processor, dataset: AnswerDataset, records: list, batch_size: int = 32) -> tuple[float, float]:
@@ -96,6 +100,16 @@ def main() -> None:
     first, full = read_on(model, processor, dataset(echo), echo)
     print(f"read-on ({len(echo)} echo questions about held-out records): first token of the line after X "
           f"{first:.3f}, whole answer {full:.3f}")
+    held = sets["held out"][1]
+    rates = {}
+    for name, offset in (("after", 1), ("before", -1)):
+        asked = lookup_records(held, args.records, 4, offsets=(offset,))
+        encoded = dataset(asked)
+        with torch.no_grad():
+            rates[name] = answer_exact_rate(model, collate_answers([encoded.encode(r, r.image_lang) for r in asked],
+                                                                   pad, text_positions=True))
+    print(f"lookup ({args.records} a direction, held-out records): teacher-forced exact "
+          + ", ".join(f"{name} {rate:.3f}" for name, rate in rates.items()))
 
 
 if __name__ == "__main__":
