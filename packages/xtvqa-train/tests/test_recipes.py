@@ -25,6 +25,7 @@ from xtvqa_train.pretrain import (
     PhasedLengthSampler,
     Phases,
     collate_answers,
+    token_counts,
 )
 from xtvqa_train.recipes import TINY_BASE_CUDA, TinyBase, TinyMVCL
 from xtvqa_train.tiny_base import train_tiny_base
@@ -98,6 +99,23 @@ def test_a_name_has_the_same_tokens_in_the_ocr_lines_the_question_and_the_answer
     assert tok("« Judo »")["input_ids"] == tok("«Judo»")["input_ids"]
     ocr_line = tok("\nJudo\n")["input_ids"]
     assert contains(tok("pour « Judo » ?")["input_ids"], ocr_line[1:-1])
+
+
+def test_token_counts_are_the_tokenizers_own(reader, records):
+    """The Rust fast path counts what the tokenizer's call encodes, and a tokenizer without a
+    backend falls back to that call."""
+    processor = reader[1]
+    texts = [r.question[lang] + "\n" + "\n".join(r.ocr_tokens) for r in records for lang in r.question]
+    texts += ["", "« Judo »", "<|im_start|>user\nx<|im_end|>"]
+    expected = [len(ids) for ids in processor.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    assert token_counts(processor.tokenizer, texts) == expected
+
+    class CallOnly:  # a tokenizer with no Rust backend: only its call
+        def __call__(self, texts, add_special_tokens):
+            return processor.tokenizer(texts, add_special_tokens=add_special_tokens)
+
+    assert token_counts(CallOnly(), texts) == expected
+    assert min(expected) == 0 and max(expected) > 20  # the cases differ: the comparison can fail
 
 
 def test_items_are_the_benchmark_prompt_plus_the_answer(reader, records):
