@@ -63,6 +63,20 @@ def read_on(model, processor, dataset: AnswerDataset, records: list, batch_size:
     return first_ok / len(records), full_ok / len(records)
 
 
+def lookup_rates(model, dataset, records: list, n: int, pad: int) -> dict[str, float]:
+    """Teacher-forced exact rate on `n` lookups about `records` in each direction ("after": the
+    line after a named one, "before": the line before), one batch each; `dataset(records)` makes
+    the `AnswerDataset` that encodes them."""
+    rates = {}
+    for name, offset in (("after", 1), ("before", -1)):
+        asked = lookup_records(records, n, 4, offsets=(offset,))
+        encoded = dataset(asked)
+        batch = collate_answers([encoded.encode(r, r.image_lang) for r in asked], pad, text_positions=True)
+        with torch.no_grad():
+            rates[name] = answer_exact_rate(model, batch)
+    return rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=Path("data/models/xtvqa-tiny-ocr"),
@@ -100,14 +114,7 @@ def main() -> None:
     first, full = read_on(model, processor, dataset(echo), echo)
     print(f"read-on ({len(echo)} echo questions about held-out records): first token of the line after X "
           f"{first:.3f}, whole answer {full:.3f}")
-    held = sets["held out"][1]
-    rates = {}
-    for name, offset in (("after", 1), ("before", -1)):
-        asked = lookup_records(held, args.records, 4, offsets=(offset,))
-        encoded = dataset(asked)
-        with torch.no_grad():
-            rates[name] = answer_exact_rate(model, collate_answers([encoded.encode(r, r.image_lang) for r in asked],
-                                                                   pad, text_positions=True))
+    rates = lookup_rates(model, dataset, sets["held out"][1], args.records, pad)
     print(f"lookup ({args.records} a direction, held-out records): teacher-forced exact "
           + ", ".join(f"{name} {rate:.3f}" for name, rate in rates.items()))
 

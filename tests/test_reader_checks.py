@@ -1,6 +1,6 @@
-"""`experiments/reader_checks.py`'s read-on count (RESULTS.md's finding 1 quotes it): with a
-stand-in model that predicts every next token right except where a test says, the count must be
-exactly the rows the test spoiled.
+"""`experiments/reader_checks.py`'s read-on count and lookup rates (RESULTS.md's finding 1 quotes
+them): with a stand-in model that predicts every next token right except where a test says, the
+count must be exactly the rows the test spoiled.
 
 Run: uv run nox -s integration -- -k reader_checks
 """
@@ -81,3 +81,43 @@ def test_read_on_refuses_an_answer_of_one_line(checks, echo_setup):
     newline = processor.tokenizer("\n", add_special_tokens=False)["input_ids"][0]
     with pytest.raises(ValueError, match="no line after its first"):
         checks.read_on(Oracle(dataset, one_line, newline, set(), set(), 1), processor, dataset, one_line, batch_size=1)
+
+
+class LastTokenOracle(torch.nn.Module):
+    """A perfect teacher-forced predictor that honours `logits_to_keep` (as
+    `pretrain.answer_exact_rate` calls it), except that it gets the end of turn wrong in the
+    first `spoil` rows of every batch whose prompts contain `spoil_if`."""
+
+    def __init__(self, processor, spoil: int, spoil_if: str):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(1))  # answer_exact_rate asks for the device
+        self.processor, self.spoil, self.spoil_if = processor, spoil, spoil_if
+
+    def forward(self, input_ids, attention_mask, logits_to_keep, **_):
+        vocab = int(input_ids.max()) + 2
+        nxt = torch.roll(input_ids, -1, dims=1)
+        text = self.processor.tokenizer.decode(input_ids[0])
+        if self.spoil_if in text:
+            for row in range(self.spoil):
+                nxt[row, int(attention_mask[row].nonzero().flatten()[-1]) - 1] = vocab - 1
+        return SimpleNamespace(logits=torch.nn.functional.one_hot(nxt, vocab).float()[:, -logits_to_keep:])
+
+
+def test_lookup_rates_count_each_direction_apart(checks, echo_setup):
+    from xtvqa_data.synth import generate
+    from xtvqa_train.ocr_reader import READER_PROMPT
+    from xtvqa_train.pretrain import AnswerDataset, LanguageMix
+
+    processor = echo_setup[0]
+    records = list(generate(8, seed=3, split="train", resize_to=28))
+
+    def dataset(asked):
+        return AnswerDataset(asked, processor, mix=LanguageMix(1.0), epochs=1, seed=0, prompt=READER_PROMPT,
+                             image_size=28)
+
+    pad = processor.tokenizer.pad_token_id
+    perfect = LastTokenOracle(processor, 0, "")
+    assert checks.lookup_rates(perfect, dataset, records, 10, pad) == {"after": 1.0, "before": 1.0}
+    # the line-before question only: three of its ten rows wrong, none of the line-after ones
+    spoiled = LastTokenOracle(processor, 3, "Which line comes before")
+    assert checks.lookup_rates(spoiled, dataset, records, 10, pad) == {"after": 1.0, "before": pytest.approx(0.7)}
