@@ -20,7 +20,11 @@ answers a line-after lookup with the line asked about and then the answer ("X\nY
 lines stand in the OCR list: the read-on of the echo phase; its exact counts X's tokens too, so
 it is a lower bound on Y's). --queries K asks each training sample about 1 to K lines at once
 ("Which lines come after “X1”, “X2” and “X3”?", answered one per line; the held-out lookups stay
-one line each). --heads, --kv-heads, --hidden, --layers change the decoder's shape.
+one line each). --heads, --kv-heads, --hidden, --layers change the decoder's shape. --qa N
+adds a last phase of N question-answer samples, the generator's own questions about
+--qa-records records (seed 1000) in the recipe's language mix (`TinyBase.source_share`,
+`english_weight`): the recipe's all-kinds phase in small, to see whether lookups first lift
+it; it adds held-out "qa source" and "qa cross" batches (`tiny_base._held_out`, 96 records).
 
 Measured on the 2-core machine, two probes at a time (one thread each), held-out lookup exact:
 no echo 0.03-0.06 at 1,600-1,800 steps; --echo 12000: 0.09-0.14 at 1,600-1,700 steps and 0.22-0.26
@@ -57,7 +61,7 @@ alone (at a constant rate; the flattening after 8,000 may be the rate's), more t
 recipe gives it (`TinyBase.lookup_samples`, the recipe's phase for it).
 packages/xtvqa-train/README.md has the table.
 
-Run: uv run python experiments/reader_lookup.py [--echo 12000] [--restate] [--queries 4] [--minutes 12]
+Run: uv run python experiments/reader_lookup.py [--echo 12000] [--restate] [--queries 4] [--qa 64000] [--minutes 12]
 """
 
 from __future__ import annotations
@@ -80,7 +84,15 @@ from xtvqa_train.pretrain import (
     Phases,
     collate_answers,
 )
-from xtvqa_train.tiny_base import LOOKUP, TimeBudget, askable, echo_records, lookup_records
+from xtvqa_train.recipes import TinyBase
+from xtvqa_train.tiny_base import (
+    LOOKUP,
+    TimeBudget,
+    _held_out,
+    askable,
+    echo_records,
+    lookup_records,
+)
 
 LOOKUPS = {1: "Which lines come after {xs}?", -1: "Which lines come before {xs}?"}  # --queries
 
@@ -183,6 +195,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1,
                         help="training lookups ask about 1 to this many lines at once (a denser signal; "
                              "the held-out lookups stay one line each)")
+    parser.add_argument("--qa", type=int, default=0,
+                        help="question-answer samples after the lookups (the generator's own questions on "
+                             "--qa-records records, the recipe's language mix); adds held-out qa batches")
+    parser.add_argument("--qa-records", type=int, default=16_000,
+                        help="distinct records the --qa samples cycle through (default: %(default)s)")
     parser.add_argument("--minutes", type=float, default=12.0)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -191,6 +208,8 @@ def main() -> None:
         parser.error("--mix in [0, 1) or --echo >= 0, not both")
     if args.queries < 1:
         parser.error("--queries must be at least 1")
+    if args.lookups < 0 or args.qa < 0 or args.qa_records < 1:
+        parser.error("--lookups and --qa must be >= 0, --qa-records >= 1")
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)
     prompt = (QuestionFirst if args.question_first else PromptConfig)(use_ocr_tokens=True, ocr_separator="\n")
@@ -210,11 +229,19 @@ def main() -> None:
     if args.mix:
         items += echo_records(train, int(len(items) * args.mix / (1 - args.mix)), 1)
         random.Random(5).shuffle(items)
-    phases = ([dataset(echo_records(train, args.echo, 1), 1)] if args.echo else []) + [dataset(items, 0)]
+    phases = ([dataset(echo_records(train, args.echo, 1), 1)] if args.echo else []) + ([dataset(items, 0)] if items else [])
     pad = processor.tokenizer.pad_token_id
-    held_out = {name: collate_answers([phases[-1].encode(r, r.image_lang)
+    asking = dataset(lookups(held, 1, 1), 0)  # encodes the held-out lookups (any phase's prompt would)
+    held_out = {name: collate_answers([asking.encode(r, r.image_lang)
                                        for r in lookups(held, 96, 1, restate=args.restate, offsets=(offset,))], pad)
                 for name, offset in (("after", 1), ("before", -1))}
+    if args.qa:
+        pool = list(generate(args.qa_records, seed=1000, split="train", resize_to=28, workers=2))
+        qa = AnswerDataset([pool[k % len(pool)] for k in range(args.qa)], processor,
+                           mix=LanguageMix(TinyBase.source_share, TinyBase.english_weight), epochs=1, seed=2,
+                           prompt=prompt, image_size=28)
+        phases.append(qa)
+        held_out |= {f"qa {side}": batch for side, batch in _held_out(held[:96], qa, pad).items()}
     train_probe(model, pad, phases, held_out, minutes=args.minutes, lr=args.lr, batch_size=args.batch_size)
 
 
