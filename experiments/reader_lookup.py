@@ -25,6 +25,7 @@ adds a last phase of N question-answer samples, the generator's own questions ab
 --qa-records records (seed 1000) in the recipe's language mix (`TinyBase.source_share`,
 `english_weight`): the recipe's all-kinds phase in small, to see whether lookups first lift
 it; it adds held-out "qa source" and "qa cross" batches (`tiny_base._held_out`, 96 records).
+--qa-lookups S makes a share S of those N samples lookups (mixed in, fresh draws).
 
 Measured on the 2-core machine, two probes at a time (one thread each), held-out lookup exact:
 no echo 0.03-0.06 at 1,600-1,800 steps; --echo 12000: 0.09-0.14 at 1,600-1,700 steps and 0.22-0.26
@@ -200,6 +201,9 @@ def main() -> None:
                              "--qa-records records, the recipe's language mix); adds held-out qa batches")
     parser.add_argument("--qa-records", type=int, default=16_000,
                         help="distinct records the --qa samples cycle through (default: %(default)s)")
+    parser.add_argument("--qa-lookups", type=float, default=0.0,
+                        help="share of the --qa samples that are lookups instead (fresh draws): the lookups "
+                             "kept up through the question-answer phase")
     parser.add_argument("--minutes", type=float, default=12.0)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -210,6 +214,8 @@ def main() -> None:
         parser.error("--queries must be at least 1")
     if args.lookups < 0 or args.qa < 0 or args.qa_records < 1:
         parser.error("--lookups and --qa must be >= 0, --qa-records >= 1")
+    if not 0 <= args.qa_lookups < 1 or (args.qa_lookups and not args.qa):
+        parser.error("--qa-lookups takes a share in [0, 1) of the --qa samples")
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)
     prompt = (QuestionFirst if args.question_first else PromptConfig)(use_ocr_tokens=True, ocr_separator="\n")
@@ -237,7 +243,8 @@ def main() -> None:
                 for name, offset in (("after", 1), ("before", -1))}
     if args.qa:
         pool = list(generate(args.qa_records, seed=1000, split="train", resize_to=28, workers=2))
-        qa = AnswerDataset([pool[k % len(pool)] for k in range(args.qa)], processor,
+        kept_up = lookup_records(train, int(args.qa * args.qa_lookups), 2)
+        qa = AnswerDataset([pool[k % len(pool)] for k in range(args.qa - len(kept_up))] + kept_up, processor,
                            mix=LanguageMix(TinyBase.source_share, TinyBase.english_weight), epochs=1, seed=2,
                            prompt=prompt, image_size=28)
         phases.append(qa)

@@ -360,6 +360,40 @@ def test_the_lookup_phase_comes_after_the_echoes_and_leaves_the_other_phases_the
     assert "then 16 lookups" in card and "samples (echo, lookups, then question-answer)" in card
 
 
+def test_lookup_share_mixes_lookups_into_the_last_phase_only(tmp_path, monkeypatch):
+    """`lookup_share` adds lookups (fresh draws, seed + 5) to the all-kinds phase as that share of
+    its samples, keeping its seed; the other phases are as without it; the card says so."""
+    from xtvqa_train import tiny_base
+
+    phases = []
+
+    class Recorded(tiny_base.AnswerDataset):
+        def __init__(self, records, *args, seed, **kwargs):
+            phases.append((Counter(r.meta.get("question_kind") == "lookup" for r in records), seed))
+            super().__init__(records, *args, seed=seed, **kwargs)
+
+    monkeypatch.setattr(tiny_base, "AnswerDataset", Recorded)
+    recipe = TinyBase(records=24, copy_records=8, copy_epochs=1, tokenizer_records=24, epochs=1, batch_size=8,
+                      vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
+                      echo_samples=8, lookup_share=0.25)
+    out = train_tiny_base(recipe, tmp_path / "model", _quiet)
+    assert phases == [(Counter({False: 8}), 1000), (Counter({False: 8}), 1001), (Counter({False: 24, True: 8}), 1002)]
+    assert json.loads((out / "recipe_summary.json").read_text())["train_samples"] == 8 + 8 + 32
+    assert "then every\nkind with 8 lookups mixed in (25% of its samples, every epoch)." in (out / "README.md").read_text()
+
+
+def test_mixed_in_makes_the_share_and_refuses_a_whole(records):
+    from xtvqa_train.recipes import mixed_in
+
+    assert [mixed_in(24, s) for s in (0, 0.25, 0.5)] == [0, 8, 24]
+    assert mixed_in(100_000, 0.25) / (100_000 + mixed_in(100_000, 0.25)) == pytest.approx(0.25, abs=1e-5)
+    for share in (1.0, -0.1):
+        with pytest.raises(ValueError, match=r"in \[0, 1\)"):
+            mixed_in(10, share)
+        with pytest.raises(ValueError, match="lookup_share"):
+            TinyBase(lookup_share=share)
+
+
 def test_model_card_reads_a_setting_added_after_the_run_as_its_default(tmp_path):
     """A summary recorded before `lookup_samples` existed is still its profile, and says no lookups."""
     from dataclasses import asdict

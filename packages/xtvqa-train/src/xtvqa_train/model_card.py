@@ -52,7 +52,7 @@ cross-entropy, AdamW lr {lr}, cosine schedule{schedule}, batch {batch}, {steps} 
 “X” on.", answered by the OCR lines from X on: every answer token a copy from the prompt),{lookups} then
 {copy_samples:,} samples asking only the kinds answered by copying one string
 (`recipes.COPY_KINDS`: a value, a time, a name next to the question's entity), then every
-kind. Choices that made it learnable, each measured while building it: one OCR string per line,
+kind{mixed}. Choices that made it learnable, each measured while building it: one OCR string per line,
 so that a name is the same tokens in the OCR lines, in the question and in the answer (answering
 becomes copying token ids); numbers up to 2100 as single tokens; the echo phase first (the one
 change that moved the lookup probe, experiments/reader_lookup.py). Measured on {device}:
@@ -85,6 +85,8 @@ def _profile(settings: dict) -> str:
 
 def write_card(out: Path, summary: dict, name: str) -> Path:
     """README.md in `out` from a tiny-base `recipe_summary.json` mapping."""
+    from xtvqa_train.recipes import mixed_in
+
     s = summary["settings"]
     rows = [h["held_out"] for h in summary["log_history"] if "held_out" in h]
     curve = "| step | seconds | source-language | cross-lingual |\n|---:|---:|---:|---:|\n" + "\n".join(
@@ -98,6 +100,8 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
         lookup_phase="lookups, " if s.get("lookup_samples") else "",
         lookups=(f" then {s['lookup_samples']:,} lookups (\"Which line comes after “X”?\", or before: the "
                  "line beside a named one, `tiny_base.lookup_records`)," if s.get("lookup_samples") else ""),
+        mixed=(f" with {mixed_in(s['records'], s['lookup_share']):,} lookups mixed in ({s['lookup_share']:.0%} of "
+               "its samples, every epoch)" if s.get("lookup_share") else ""),
         train_s=summary["train_runtime_s"], wall_s=summary["wall_time_s"], wall_min=summary["wall_time_s"] / 60,
         curve=curve or "(none logged)", held_out=s["held_out_records"],
         device=summary.get("device", "this repository's 2-core CPU machine"),

@@ -41,6 +41,13 @@ COPY_KINDS = (
 )
 
 
+def mixed_in(n: int, share: float) -> int:
+    """How many samples to add to `n` so that they are `share` of the whole (rounded)."""
+    if not 0 <= share < 1:
+        raise ValueError(f"a share of the samples is in [0, 1), got {share}")
+    return round(n * share / (1 - share))
+
+
 @dataclass(frozen=True)
 class TinyBase:
     """tiny-base: what the pre-training of the bundled model depends on."""
@@ -58,6 +65,11 @@ class TinyBase:
     # model reads on after a named line 2.3 % of the time). 0 (none) in every model built so far:
     # what the phase does to the recipe's model is not measured yet.
     lookup_samples: int = 0
+    # Lookups mixed into phase 2 (fresh draws, seed + 5), as this share of its samples (the same
+    # lookups every epoch). Why: after a lookup phase, the question-answer phase alone unlearns
+    # them (experiments/reader_lookup.py --qa: 0.16 / 0.17 held-out before it, 0.02-0.07 from
+    # 400 of its steps on). 0 in every model built so far, like `lookup_samples`.
+    lookup_share: float = 0.0
     copy_records: int = 8000  # phase 1: COPY_KINDS only (generator seed + 2)
     copy_epochs: int = 4
     records: int = 30000  # phase 2: every kind; x epochs = its training samples
@@ -85,6 +97,10 @@ class TinyBase:
     # training stops and the model is saved (None: every step runs). For a machine lent for a
     # fixed time; recipe_summary.json records the step reached and whether the budget stopped it.
     time_budget_s: float | None = None
+
+    def __post_init__(self):
+        if not 0 <= self.lookup_share < 1:
+            raise ValueError(f"lookup_share is a share of phase 2's samples, in [0, 1); got {self.lookup_share}")
 
 
 # tiny-base where CUDA is present: the same data and model, far more samples. On the CPU the

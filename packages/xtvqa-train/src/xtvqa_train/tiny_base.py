@@ -38,7 +38,7 @@ from xtvqa_train.pretrain import (
     Phases,
     collate_answers,
 )
-from xtvqa_train.recipes import COPY_KINDS, Progress, TinyBase
+from xtvqa_train.recipes import COPY_KINDS, Progress, TinyBase, mixed_in
 from xtvqa_train.vision_attention import use_batched_vision_attention
 
 
@@ -170,9 +170,11 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
     mix = LanguageMix(recipe.source_share, recipe.english_weight)
     echoes = echo_records(records, recipe.echo_samples, recipe.seed + 3)
     looked_up = lookup_records(records, recipe.lookup_samples, recipe.seed + 4)
+    kept_up = lookup_records(records, mixed_in(len(records), recipe.lookup_share), recipe.seed + 5)
     # (samples, epochs, the phase's shuffling seed offset): the lookup phase, added later, takes
     # offset 3 so that the other phases keep theirs (and the recipe its models without lookups)
-    curriculum = [(echoes, 1, 0), (looked_up, 1, 3), (copy_records, recipe.copy_epochs, 1), (records, recipe.epochs, 2)]
+    curriculum = [(echoes, 1, 0), (looked_up, 1, 3), (copy_records, recipe.copy_epochs, 1),
+                  (records + kept_up, recipe.epochs, 2)]
     phases = [AnswerDataset(chunk, processor, mix=mix, epochs=epochs, seed=recipe.seed + k, prompt=READER_PROMPT,
                             image_size=size.image_size)
               for chunk, epochs, k in curriculum if chunk and epochs]
