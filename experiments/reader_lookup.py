@@ -57,6 +57,16 @@ past the 3,800 steps where every run above stopped. lr 1e-3: 0.22 / 0.17 at 3,00
 at 5,600, 0.50 / 0.44 at 8,000, then 0.40-0.50 either way to its last step (12,295: 0.50 /
 0.42); --lr 5e-4: 0.19 / 0.16 at 3,000, 0.41 / 0.39 at 5,600, 0.51 / 0.51 at 8,000, then
 0.42-0.55 (12,222: 0.55 / 0.48).
+Session 18, --qa (45 minutes, two at a time; 96 held-out records a batch, so about +-0.09):
+--echo 12000 --lookups 96000 --qa 64000 against --echo 12000 --lookups 0 --qa 160000, the same
+5,375 steps planned (stopped by time at 5,327 and 5,212). With the lookups first, they reach
+0.16 / 0.17 (after / before) at 3,200, the end of their phase, and are unlearned in the
+question-answer phase: 0.02-0.08 from step 3,800 on. Its qa source rate is 0.23 after 225 qa
+steps (step 3,600) and 0.21-0.31 to the end (0.312 at 5,327); without the lookups it is
+0.10-0.19 for the first 1,800 qa steps, 0.17-0.20 to 3,400, then 0.24-0.41 (0.406 at 5,212).
+So the lookups give the question-answer phase a head start (in 225 steps the level the other
+run took 1,200-3,400 for) but not a higher level, at equal total steps the run without them
+ends higher (within noise), and what they taught is gone after ~400 steps of questions.
 So the associative lookup is learnable by this reader; it takes ~8,000 steps of 32 lookups
 alone (at a constant rate; the flattening after 8,000 may be the rate's), more than any CPU
 recipe gives it (`TinyBase.lookup_samples`, the recipe's phase for it).
