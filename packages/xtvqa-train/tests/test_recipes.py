@@ -334,26 +334,34 @@ def test_lookups_ask_for_the_line_beside_a_named_one(records):
             lookup_records([records[0].replace(ocr_tokens=lines)], 5, seed=7, offsets=(1,))
 
 
-def test_the_lookup_phase_comes_after_the_echoes_and_leaves_the_other_phases_their_seeds(tmp_path, monkeypatch):
-    """With `lookup_samples` the recipe trains them after the echo samples; the echo, copy and
-    all-kinds phases keep the shuffling seeds they had before the lookup phase existed (seed + 0,
-    + 1, + 2), so the recipe still rebuilds the models made without it."""
+def _train_recording_phases(tmp_path, monkeypatch, **settings):
+    """A toy tiny-base run (`settings` on top) with a stand-in `AnswerDataset` that records each
+    phase as (a Counter of its samples' kinds: echo, lookup or qa; its shuffling seed); returns
+    (the phases, the model folder)."""
     from xtvqa_train import tiny_base
 
     phases = []
 
     class Recorded(tiny_base.AnswerDataset):
         def __init__(self, records, *args, seed, **kwargs):
-            kind = records[0].meta.get("question_kind") if records[0].meta.get("question_kind") in ("echo", "lookup") else "qa"
-            phases.append((kind, len(records), seed))
+            kinds = (r.meta.get("question_kind") for r in records)
+            phases.append((Counter(k if k in ("echo", "lookup") else "qa" for k in kinds), seed))
             super().__init__(records, *args, seed=seed, **kwargs)
 
     monkeypatch.setattr(tiny_base, "AnswerDataset", Recorded)
-    recipe = TinyBase(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=1, batch_size=8,
-                      vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
-                      echo_samples=8, lookup_samples=16)
-    out = train_tiny_base(recipe, tmp_path / "model", _quiet)
-    assert phases == [("echo", 8, 1000), ("lookup", 16, 1003), ("qa", 8, 1001), ("qa", 24, 1002)]
+    recipe = TinyBase(**{"records": 24, "copy_records": 8, "tokenizer_records": 24, "epochs": 1, "batch_size": 8,
+                         "vocab_size": 600, "hidden_size": 32, "num_layers": 1, "threads": 1, "data_workers": 0,
+                         "generate_workers": 1, "echo_samples": 8, **settings})
+    return phases, train_tiny_base(recipe, tmp_path / "model", _quiet)
+
+
+def test_the_lookup_phase_comes_after_the_echoes_and_leaves_the_other_phases_their_seeds(tmp_path, monkeypatch):
+    """With `lookup_samples` the recipe trains them after the echo samples; the echo, copy and
+    all-kinds phases keep the shuffling seeds they had before the lookup phase existed (seed + 0,
+    + 1, + 2), so the recipe still rebuilds the models made without it."""
+    phases, out = _train_recording_phases(tmp_path, monkeypatch, copy_epochs=2, lookup_samples=16)
+    assert phases == [(Counter(echo=8), 1000), (Counter(lookup=16), 1003), (Counter(qa=8), 1001),
+                      (Counter(qa=24), 1002)]
     summary = json.loads((out / "recipe_summary.json").read_text())
     assert summary["global_step"] == 8 and summary["train_samples"] == 8 + 16 + 16 + 24
     card = (out / "README.md").read_text()
@@ -363,21 +371,8 @@ def test_the_lookup_phase_comes_after_the_echoes_and_leaves_the_other_phases_the
 def test_lookup_share_mixes_lookups_into_the_last_phase_only(tmp_path, monkeypatch):
     """`lookup_share` adds lookups (fresh draws, seed + 5) to the all-kinds phase as that share of
     its samples, keeping its seed; the other phases are as without it; the card says so."""
-    from xtvqa_train import tiny_base
-
-    phases = []
-
-    class Recorded(tiny_base.AnswerDataset):
-        def __init__(self, records, *args, seed, **kwargs):
-            phases.append((Counter(r.meta.get("question_kind") == "lookup" for r in records), seed))
-            super().__init__(records, *args, seed=seed, **kwargs)
-
-    monkeypatch.setattr(tiny_base, "AnswerDataset", Recorded)
-    recipe = TinyBase(records=24, copy_records=8, copy_epochs=1, tokenizer_records=24, epochs=1, batch_size=8,
-                      vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
-                      echo_samples=8, lookup_share=0.25)
-    out = train_tiny_base(recipe, tmp_path / "model", _quiet)
-    assert phases == [(Counter({False: 8}), 1000), (Counter({False: 8}), 1001), (Counter({False: 24, True: 8}), 1002)]
+    phases, out = _train_recording_phases(tmp_path, monkeypatch, copy_epochs=1, lookup_share=0.25)
+    assert phases == [(Counter(echo=8), 1000), (Counter(qa=8), 1001), (Counter(qa=24, lookup=8), 1002)]
     assert json.loads((out / "recipe_summary.json").read_text())["train_samples"] == 8 + 8 + 32
     assert "then every\nkind with 8 lookups mixed in (25% of its samples, every epoch)." in (out / "README.md").read_text()
 
