@@ -67,6 +67,11 @@ steps (step 3,600) and 0.21-0.31 to the end (0.312 at 5,327); without the lookup
 So the lookups give the question-answer phase a head start (in 225 steps the level the other
 run took 1,200-3,400 for) but not a higher level, at equal total steps the run without them
 ends higher (within noise), and what they taught is gone after ~400 steps of questions.
+The same with --qa-lookups 0.25 (a quarter of the 64,000 qa samples lookups, mixed in; run
+alone after the two): the same curve to step 3,375 (the probe is deterministic), then the
+lookups kept, 0.16-0.22 either way from 3,600 to the end (0.167 / 0.208 at 5,375), and qa
+source 0.18-0.26 to 4,800, 0.20-0.33 after (0.333 at 5,375): the questions no better or worse
+than without the mix, within noise, on 25 % fewer question samples.
 So the associative lookup is learnable by this reader; it takes ~8,000 steps of 32 lookups
 alone (at a constant rate; the flattening after 8,000 may be the rate's), more than any CPU
 recipe gives it (`TinyBase.lookup_samples`, the recipe's phase for it).

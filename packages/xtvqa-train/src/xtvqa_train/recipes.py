@@ -67,8 +67,9 @@ class TinyBase:
     lookup_samples: int = 0
     # Lookups mixed into phase 2 (fresh draws, seed + 5), as this share of its samples (the same
     # lookups every epoch). Why: after a lookup phase, the question-answer phase alone unlearns
-    # them (experiments/reader_lookup.py --qa: 0.16 / 0.17 held-out before it, 0.02-0.07 from
-    # 400 of its steps on). 0 in every model built so far, like `lookup_samples`.
+    # them (experiments/reader_lookup.py --qa: 0.16 / 0.17 held-out before it, 0.02-0.08 from
+    # 400 of its steps on; with a share of 0.25, 0.16-0.22 to the end, the questions' own score
+    # unchanged within noise). 0 in every model built so far, like `lookup_samples`.
     lookup_share: float = 0.0
     copy_records: int = 8000  # phase 1: COPY_KINDS only (generator seed + 2)
     copy_epochs: int = 4
