@@ -252,7 +252,7 @@ def main() -> None:
         random.Random(5).shuffle(items)
     phases = ([dataset(echo_records(train, args.echo, 1), 1)] if args.echo else []) + ([dataset(items, 0)] if items else [])
     pad = processor.tokenizer.pad_token_id
-    asking = dataset(lookups(held, 1, 1), 0)  # encodes the held-out lookups (any phase's prompt would)
+    asking = dataset([], 0)  # encodes the held-out lookups: the probe's prompt (every phase has it)
     held_out = {name: collate_answers([asking.encode(r, r.image_lang)
                                        for r in lookups(held, 96, 1, restate=args.restate, offsets=(offset,))], pad)
                 for name, offset in (("after", 1), ("before", -1))}
