@@ -83,11 +83,13 @@ Run: uv run python experiments/reader_lookup.py [--echo 12000] [--restate] [--qu
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import tempfile
+from pathlib import Path
 
 import torch
-from transformers import TrainingArguments
+from transformers import AutoModelForImageTextToText, AutoProcessor, TrainingArguments
 from xtvqa_data import EvalItem, Record
 from xtvqa_data.synth import generate
 from xtvqa_models.prompts import PromptConfig
@@ -219,6 +221,11 @@ def main() -> None:
     parser.add_argument("--qa-lookups", type=float, default=0.0,
                         help="share of the --qa samples that are lookups instead (fresh draws): the lookups "
                              "kept up through the question-answer phase")
+    parser.add_argument("--init", type=Path, default=None, metavar="MODEL",
+                        help="start from a saved reader (a tiny-base model folder: its weights, processor and "
+                             "xtvqa_prompt.json) instead of a fresh one; the shape options do not apply")
+    parser.add_argument("--held-out", type=int, default=96,
+                        help="held-out records per batch (each lookup direction, each qa side; default: %(default)s)")
     parser.add_argument("--minutes", type=float, default=12.0)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -231,13 +238,27 @@ def main() -> None:
         parser.error("--lookups and --qa must be >= 0, --qa-records >= 1")
     if not 0 <= args.qa_lookups < 1 or (args.qa_lookups and not args.qa):
         parser.error("--qa-lookups takes a share in [0, 1) of the --qa samples")
+    if not 1 <= args.held_out <= 200:
+        parser.error("--held-out takes 1 to 200 records (the held-out pool)")
+    shaped = (args.question_first or args.mimetic is not None or args.heads or args.kv_heads
+              or (args.hidden, args.layers) != (192, 4))
+    if args.init is not None and shaped:
+        parser.error("--init starts from a saved reader: its shape and prompt are its own (no --hidden, --layers, "
+                     "--heads, --kv-heads, --mimetic or --question-first)")
+    if args.init is not None and not (args.init / "xtvqa_prompt.json").is_file():
+        parser.error(f"--init {args.init}: not a reader folder (no xtvqa_prompt.json)")
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)
     prompt = (QuestionFirst if args.question_first else PromptConfig)(use_ocr_tokens=True, ocr_separator="\n")
     train = list(generate(4000, seed=1000, split="train", resize_to=28, workers=2))
     held = list(generate(200, seed=1001, split="train", resize_to=28))
-    size = ReaderSize(vocab_size=8192, hidden_size=args.hidden, num_layers=args.layers)
-    model, processor = build_ocr_reader("probe", train, size=size, seed=1000, prompt=prompt)
+    if args.init is not None:
+        model = AutoModelForImageTextToText.from_pretrained(args.init)
+        processor = AutoProcessor.from_pretrained(args.init)
+        prompt = PromptConfig(**json.loads((args.init / "xtvqa_prompt.json").read_text()))
+    else:
+        size = ReaderSize(vocab_size=8192, hidden_size=args.hidden, num_layers=args.layers)
+        model, processor = build_ocr_reader("probe", train, size=size, seed=1000, prompt=prompt)
     if args.heads or args.kv_heads:
         model = with_heads(model, args.heads, args.kv_heads)
     if args.mimetic is not None:
@@ -254,7 +275,8 @@ def main() -> None:
     pad = processor.tokenizer.pad_token_id
     asking = dataset([], 0)  # encodes the held-out lookups: the probe's prompt (every phase has it)
     held_out = {name: collate_answers([asking.encode(r, r.image_lang)
-                                       for r in lookups(held, 96, 1, restate=args.restate, offsets=(offset,))], pad)
+                                       for r in lookups(held, args.held_out, 1, restate=args.restate,
+                                                        offsets=(offset,))], pad)
                 for name, offset in (("after", 1), ("before", -1))}
     if args.qa:
         pool = list(generate(args.qa_records, seed=1000, split="train", resize_to=28, workers=2))
@@ -263,7 +285,7 @@ def main() -> None:
                            mix=LanguageMix(TinyBase.source_share, TinyBase.english_weight), epochs=1, seed=2,
                            prompt=prompt, image_size=28)
         phases.append(qa)
-        held_out |= {f"qa {side}": batch for side, batch in _held_out(held[:96], qa, pad).items()}
+        held_out |= {f"qa {side}": batch for side, batch in _held_out(held[: args.held_out], qa, pad).items()}
     train_probe(model, pad, phases, held_out, minutes=args.minutes, lr=args.lr, batch_size=args.batch_size)
 
 
