@@ -13,6 +13,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 command=${1:?usage: run.sh fill CACHE ... | run.sh train OUT BUDGET CACHE ...}
 shift
+if [ "$command" != fill ] && [ "$command" != train ]; then
+  echo "run.sh: unknown command $command (fill or train)" >&2
+  exit 2
+fi
 if [ -n "${LOCAL:-}" ]; then
   py=(uv run --quiet python)
 else
@@ -41,9 +45,5 @@ case "$command" in
     cp "$model/recipe_summary.json" "$out/"
     tar -czf "$out/model.tar.gz" -C "$(dirname "$model")" "$(basename "$model")"
     ls -la "$out"
-    ;;
-  *)
-    echo "run.sh: unknown command $command (fill or train)" >&2
-    exit 2
     ;;
 esac
