@@ -25,7 +25,9 @@ adds a last phase of N question-answer samples, the generator's own questions ab
 --qa-records records (seed 1000) in the recipe's language mix (`TinyBase.source_share`,
 `english_weight`): the recipe's all-kinds phase in small, to see whether lookups first lift
 it; it adds held-out "qa source" and "qa cross" batches (`tiny_base._held_out`, 96 records).
---qa-lookups S makes a share S of those N samples lookups (mixed in, fresh draws).
+--qa-lookups S makes a share S of those N samples lookups (mixed in, fresh draws). --init
+MODEL starts from a saved reader (the bundled model, say) with its own processor and prompt
+instead of a fresh one; --held-out N sets the held-out records a batch (96 by default).
 
 Measured on the 2-core machine, two probes at a time (one thread each), held-out lookup exact:
 no echo 0.03-0.06 at 1,600-1,800 steps; --echo 12000: 0.09-0.14 at 1,600-1,700 steps and 0.22-0.26

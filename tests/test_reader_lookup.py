@@ -73,3 +73,22 @@ def test_restate_answers_the_line_then_its_successor(probe, pool):
         (name,) = re.findall(r"“(.*?)”", sample.question["en"])
         lines = list(next(r for r in pool if r.id == sample.id).ocr_tokens)
         assert sample.answers["en"] == (name + "\n" + lines[lines.index(name) + 1],)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--init", "{model}", "--layers", "6"], "its shape and prompt are its own"),
+    (["--init", "{model}", "--question-first"], "its shape and prompt are its own"),
+    (["--init", "{missing}"], "not a reader folder"),
+    (["--held-out", "0"], "--held-out takes 1 to 200"),
+    (["--qa-lookups", "0.3"], "--qa-lookups takes a share"),
+])
+def test_bad_options_are_refused_before_any_work(probe, tmp_path, monkeypatch, capsys, argv, message):
+    model = tmp_path / "reader"
+    model.mkdir()
+    (model / "xtvqa_prompt.json").write_text("{}")
+    argv = [a.format(model=model, missing=tmp_path / "missing") for a in argv]
+    monkeypatch.setattr("sys.argv", ["reader_lookup.py", *argv])
+    with pytest.raises(SystemExit) as exit_info:
+        probe.main()
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
