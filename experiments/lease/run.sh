@@ -28,6 +28,9 @@ else
   src=$(printf '%s:' "$PWD"/packages/*/src)
   export PYTHONPATH="/tmp/site:${src%:}"
   py=(python3)
+  # fail in a second, not after minutes, where a carried wheel does not fit the machine's packages
+  python3 -c "import datasets, pymupdf, transformers, trl, xtvqa_train
+print('packages:', *(f'{m.__name__} {m.__version__}' for m in (datasets, pymupdf, transformers, trl)))"
 fi
 export PYTHONUNBUFFERED=1
 case "$command" in
