@@ -78,6 +78,27 @@ than without the mix, within noise, on 25 % fewer question samples.
 So the associative lookup is learnable by this reader; it takes ~8,000 steps of 32 lookups
 alone (at a constant rate; the flattening after 8,000 may be the rate's), more than any CPU
 recipe gives it (`TinyBase.lookup_samples`, the recipe's phase for it).
+Session 19. Every fresh-reader probe from session 16's on (after the prompt config gained
+`ocr_granularity`, 2026-11-26) built its prompt with that field's default, "word": an OCR line of
+several words ("IC 9538", "Hot chocolate") reached the reader as one line a word, while the
+lookups asked about and answered with whole lines (58 % of 2,000 lookups on 300 records had a
+line of several words asked about or answered); the recipe, the bundled model and --init have
+always used the reader's prompt (one line a string), which a fresh reader now gets too. Measured
+again with it (--echo 12000 --lookups 400000, 42 minutes, the first 35 beside another probe):
+0.05 / 0.05 at 1,400, 0.14 / 0.14 at 2,400, 0.18 / 0.18 at 3,000 and 0.12 / 0.26 at its last step (3,258); the word-split runs had 0.12 / 0.09 at
+2,400 and 0.22 / 0.17 at 3,000: the same curve within noise as far as it goes. Whether the
+0.40-0.55 plateau after 8,000 steps was the split's is not measured.
+--init from the bundled model (192 held-out records a batch, +-0.07; lr 5e-4; two at a time):
+--lookups 0 --qa 400000 (the question-answer phase going on, the control): qa source 0.46-0.52
+through 1,600 steps (stopped there; the bundled model's own teacher-forced rate on 256 other
+held-out records: 0.520), lookups 0.01-0.06 throughout. The same with --qa-lookups 0.75 (24
+lookups and 8 questions a step, 65 minutes, 4,046 steps): lookups 0.13 / 0.10 at 400, 0.23 /
+0.23 at 1,400, 0.34 / 0.35 at 2,800, 0.41-0.43 / 0.37-0.42 from 3,400 on (0.411 / 0.406 at the
+end); qa source fell to 0.38-0.43 over the first 1,600 steps and came back to 0.46-0.51 from
+2,600 on (0.469 at the end, qa cross 0.391). So the bundled model learns the lookup from ~100,000
+samples of it (faster than a fresh reader) without losing the questions, but at 0.41 it does
+not answer the questions better: the skill the lookup probe measures does not yet carry into
+the question kinds that need it.
 packages/xtvqa-train/README.md has the table.
 
 Run: uv run python experiments/reader_lookup.py [--echo 12000] [--restate] [--queries 4] [--qa 64000] [--minutes 12]
@@ -96,7 +117,13 @@ from transformers import AutoModelForImageTextToText, AutoProcessor, TrainingArg
 from xtvqa_data import EvalItem, Record
 from xtvqa_data.synth import generate
 from xtvqa_models.prompts import PromptConfig
-from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader, mimetic_init, save_reader
+from xtvqa_train.ocr_reader import (
+    READER_PROMPT,
+    ReaderSize,
+    build_ocr_reader,
+    mimetic_init,
+    save_reader,
+)
 from xtvqa_train.pretrain import (
     AnswerCETrainer,
     AnswerDataset,
@@ -231,7 +258,7 @@ def main() -> None:
                         help="held-out records per batch (each lookup direction, each qa side; default: %(default)s)")
     parser.add_argument("--save", type=Path, default=None, metavar="DIR",
                         help="write the trained reader there at the end (a model folder `apps/bench --model hf:DIR` "
-                             "and `experiments/reader_checks.py --model DIR` take)")
+                             "takes)")
     parser.add_argument("--minutes", type=float, default=12.0)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)

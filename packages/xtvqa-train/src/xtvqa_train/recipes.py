@@ -63,7 +63,9 @@ class TinyBase:
     # them, slowly (experiments/reader_lookup.py: 0.16-0.22 held-out exact after 3,000 steps of
     # 32, 0.40-0.55 after 8,000-12,000), and the recipe's mixed phases never taught them (the bundled
     # model reads on after a named line 2.3 % of the time). 0 (none) in every model built so far:
-    # what the phase does to the recipe's model is not measured yet.
+    # what the phase does to the recipe's model is not measured yet. Taught to the bundled model
+    # on the CPU (reader_lookup.py --init, session 19), lookups at 0.41 left its questions' score
+    # where it was: the skill does not carry into the question kinds by itself at that level.
     lookup_samples: int = 0
     # Lookups mixed into phase 2 (fresh draws, seed + 5), as this share of its samples (the same
     # lookups every epoch). Why: after a lookup phase, the question-answer phase alone unlearns
