@@ -28,7 +28,7 @@ it; it adds held-out "qa source" and "qa cross" batches (`tiny_base._held_out`, 
 --qa-lookups S makes a share S of those N samples lookups (mixed in, fresh draws). --init
 MODEL starts from a saved reader (the bundled model, say) with its own processor and prompt
 instead of a fresh one; --held-out N sets the held-out records a batch (96 by default); --save
-DIR writes the trained reader there (with the reader's prompt, as the recipe saves it).
+DIR writes the trained reader there, with the prompt it trained with.
 
 Measured on the 2-core machine, two probes at a time (one thread each), held-out lookup exact:
 no echo 0.03-0.06 at 1,600-1,800 steps; --echo 12000: 0.09-0.14 at 1,600-1,700 steps and 0.22-0.26
@@ -85,9 +85,10 @@ lookups asked about and answered with whole lines (58 % of 2,000 lookups on 300 
 line of several words asked about or answered); the recipe, the bundled model and --init have
 always used the reader's prompt (one line a string), which a fresh reader now gets too. Measured
 again with it (--echo 12000 --lookups 400000, 42 minutes, the first 35 beside another probe):
-0.05 / 0.05 at 1,400, 0.14 / 0.14 at 2,400, 0.18 / 0.18 at 3,000 and 0.12 / 0.26 at its last step (3,258); the word-split runs had 0.12 / 0.09 at
-2,400 and 0.22 / 0.17 at 3,000: the same curve within noise as far as it goes. Whether the
-0.40-0.55 plateau after 8,000 steps was the split's is not measured.
+0.05 / 0.05 at 1,400, 0.14 / 0.14 at 2,400, 0.18 / 0.18 at 3,000 and 0.12 / 0.26 at its last
+step (3,258); the word-split runs had 0.12 / 0.09 at 2,400 and 0.22 / 0.17 at 3,000: the same
+curve within noise as far as it goes. Whether the 0.40-0.55 plateau after 8,000 steps was the
+split's is not measured.
 --init from the bundled model (192 held-out records a batch, +-0.07; lr 5e-4; two at a time):
 --lookups 0 --qa 400000 (the question-answer phase going on, the control): qa source 0.46-0.52
 through 1,600 steps (stopped there; the bundled model's own teacher-forced rate on 256 other
@@ -328,7 +329,9 @@ def main() -> None:
     train_probe(model, pad, phases, held_out, minutes=args.minutes, lr=args.lr, batch_size=args.batch_size)
     if args.save is not None:
         model.eval()
-        print(f"reader saved to {save_reader(model, processor, args.save)}")
+        saved = save_reader(model, processor, args.save)
+        prompt.save(saved)  # the prompt it trained with (--init: the saved reader's own)
+        print(f"reader saved to {saved}")
 
 
 if __name__ == "__main__":

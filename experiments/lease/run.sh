@@ -42,7 +42,6 @@ case "$command" in
     shift 3
     mkdir -p "$out"
     model=$(mktemp -d)/xtvqa-tiny-ocr
-    set -o pipefail
     "${py[@]}" experiments/lease/tiny_base.py train "$model" --budget "$budget" --records-cache "$cache" "$@" \
       2>&1 | tee "$out/log.txt"
     cp "$model/recipe_summary.json" "$out/"
