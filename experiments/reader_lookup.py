@@ -108,7 +108,6 @@ Run: uv run python experiments/reader_lookup.py [--echo 12000] [--restate] [--qu
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import tempfile
 from pathlib import Path
@@ -281,7 +280,8 @@ def main() -> None:
     if args.init is not None and shaped:
         parser.error("--init starts from a saved reader: its shape and prompt are its own (no --hidden, --layers, "
                      "--heads, --kv-heads, --mimetic or --question-first)")
-    if args.init is not None and not (args.init / "xtvqa_prompt.json").is_file():
+    init_prompt = PromptConfig.from_model_dir(args.init) if args.init is not None else None
+    if args.init is not None and init_prompt is None:
         parser.error(f"--init {args.init}: not a reader folder (no xtvqa_prompt.json)")
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)
@@ -295,7 +295,7 @@ def main() -> None:
     if args.init is not None:
         model = AutoModelForImageTextToText.from_pretrained(args.init)
         processor = AutoProcessor.from_pretrained(args.init)
-        prompt = PromptConfig(**json.loads((args.init / "xtvqa_prompt.json").read_text()))
+        prompt = init_prompt
     else:
         size = ReaderSize(vocab_size=8192, hidden_size=args.hidden, num_layers=args.layers)
         model, processor = build_ocr_reader("probe", train, size=size, seed=1000, prompt=prompt)
@@ -329,9 +329,8 @@ def main() -> None:
     train_probe(model, pad, phases, held_out, minutes=args.minutes, lr=args.lr, batch_size=args.batch_size)
     if args.save is not None:
         model.eval()
-        saved = save_reader(model, processor, args.save)
-        prompt.save(saved)  # the prompt it trained with (--init: the saved reader's own)
-        print(f"reader saved to {saved}")
+        # with the prompt it trained with (--init: the saved reader's own)
+        print(f"reader saved to {save_reader(model, processor, args.save, prompt=prompt)}")
 
 
 if __name__ == "__main__":

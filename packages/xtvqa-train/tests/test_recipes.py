@@ -219,6 +219,18 @@ def test_toy_recipe_writes_a_loadable_ocr_reading_model(tmp_path):
     assert len(model.generate([EvalItem(record, "en")], max_new_tokens=3)) == 1
 
 
+def test_a_saved_reader_declares_the_prompt_it_is_given(reader, tmp_path):
+    from dataclasses import replace
+
+    from xtvqa_models.prompts import PromptConfig
+    from xtvqa_train.ocr_reader import save_reader
+
+    model, processor = reader
+    assert PromptConfig.from_model_dir(save_reader(model, processor, tmp_path / "own")) == READER_PROMPT
+    other = replace(READER_PROMPT, max_ocr_tokens=12)
+    assert PromptConfig.from_model_dir(save_reader(model, processor, tmp_path / "other", prompt=other)) == other
+
+
 def test_time_budget_stops_the_recipe_and_the_summary_says_so(tmp_path):
     recipe = TinyBase(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=1, batch_size=8,
                       vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,

@@ -190,12 +190,14 @@ def save_reader(
     out_dir: str | Path,
     *,
     dtype: torch.dtype = torch.float32,
+    prompt: PromptConfig = READER_PROMPT,
 ) -> Path:
-    """Write model (safetensors, in `dtype`), processor, tokenizer, chat template and `xtvqa_prompt.json`."""
+    """Write model (safetensors, in `dtype`), processor, tokenizer, chat template and `prompt` as
+    `xtvqa_prompt.json` (the reader's own by default)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model.to(dtype).save_pretrained(out)
     model.to(torch.float32)
     processor.save_pretrained(out)
-    READER_PROMPT.save(out)  # the hf backend reads it: OCR tokens in the prompt
+    prompt.save(out)  # the hf backend reads it: OCR tokens in the prompt
     return out
