@@ -68,6 +68,37 @@ def test_vllm_applies_the_model_folders_prompt_file_as_hf_does(tiny_dirs, items,
     [answer] = model.generate([item], max_new_tokens=4)
     assert (answer.text, answer.n_tokens) == ("12", 2)
     [request] = model.llm.requests
-    assert "Price: 12" in request["prompt"]  # the OCR tokens reach the engine's prompt
+    sent = model.processor.tokenizer.decode(request["prompt_token_ids"])
+    assert "Price: 12" in sent  # the OCR tokens reach the engine's prompt
     assert "Price: 12" not in render_prompt(model.processor, item, PromptConfig())
     assert load_model(f"vllm:{folder}", prompt=PromptConfig()).prompt.use_ocr_tokens is False
+
+
+def test_vllm_sends_token_ids_with_one_bos_where_the_template_writes_it(tiny_dirs, items, tmp_path, monkeypatch):
+    """A template that writes `{{ bos_token }}` with a tokenizer that adds one too (Gemma 3, Llama
+    3.2 Vision): a text prompt, which the engine tokenises with special tokens, began `<bos><bos>`.
+    The backend now sends token ids, tokenised as the hf: backend tokenises them."""
+    from tokenizers.processors import TemplateProcessing
+    from transformers import AutoProcessor
+
+    _fake_vllm(monkeypatch)
+    folder = tmp_path / "llava"
+    shutil.copytree(tiny_dirs["llava"], folder)
+    processor = AutoProcessor.from_pretrained(folder)
+    bos = processor.tokenizer.bos_token_id
+    processor.tokenizer._tokenizer.post_processor = TemplateProcessing(
+        single="<s> $A", special_tokens=[("<s>", bos)])  # the tokenizer adds a BOS, as Llama's do
+    processor.save_pretrained(folder)
+    model = load_model(f"vllm:{folder}")
+    text = render_prompt(model.processor, items[0], model.prompt)
+    assert text.startswith("<s>") and model.processor.tokenizer(text)["input_ids"][:2] == [bos, bos]  # the trap
+    model.generate(items[:2], max_new_tokens=4)
+    assert len(model.llm.requests) == 2
+    for request in model.llm.requests:
+        ids = request["prompt_token_ids"]
+        assert ids[0] == bos and ids[1] != bos and ids.count(bos) == 1
+        assert set(request) == {"prompt_token_ids", "multi_modal_data"}
+        assert request["multi_modal_data"]["image"].mode == "RGB"
+    # The hf: backend's ids (its processor expands the image placeholder) begin the same way.
+    hf_ids = load_model(f"hf:{folder}", dtype="float32")._encode(items[:1], [text])["input_ids"][0].tolist()
+    assert hf_ids[:3] == model.llm.requests[0]["prompt_token_ids"][:3] and hf_ids.count(bos) == 1

@@ -1,9 +1,12 @@
 """`vllm:<hub id or folder>`: generation through vLLM's offline engine, for throughput on GPUs.
 
 Optional (`pip install 'xtvqa-models[vllm]'`). Prompts are rendered by the model's own
-transformers processor chat template, as in the `hf:` backend, and sent with the image through
-vLLM's documented multi-modal prompt schema (`{"prompt": ..., "multi_modal_data": {"image":
-PIL.Image}}`, docs.vllm.ai "Multimodal Inputs"); greedy decoding is `temperature=0`. vLLM
+transformers processor chat template, as in the `hf:` backend, tokenised by the same rule
+(`chat.adds_special_tokens`), and sent with the image as vLLM's own `LLM.chat` sends them: token
+ids and the image (`{"prompt_token_ids": [...], "multi_modal_data": {"image": PIL.Image}}`,
+docs.vllm.ai "Multimodal Inputs"; the engine expands the image placeholder). Text prompts would
+be tokenised by the engine with the tokenizer's special tokens, giving `<bos><bos>` where the
+template writes the BOS itself (Gemma 3, Llama 3.2 Vision). Greedy decoding is `temperature=0`. vLLM
 schedules its own batches (continuous batching), so every item of a call is submitted at once.
 Scoring is not supported: use an `hf:` model for the information-theory analysis.
 """
@@ -16,7 +19,7 @@ from typing import Any
 from xtvqa_data import EvalItem
 
 from xtvqa_models.base import Generation, VisionLanguageModel
-from xtvqa_models.chat import render_prompt, rgb_image
+from xtvqa_models.chat import adds_special_tokens, render_prompt, rgb_image
 from xtvqa_models.prompts import PromptConfig
 
 
@@ -81,13 +84,16 @@ class VLLMModel(VisionLanguageModel):
         if not items:
             return []
         params = self._vllm.SamplingParams(temperature=0.0, max_tokens=max_new_tokens)
+        tokenizer = self.processor.tokenizer
+        texts = [render_prompt(self.processor, item, self.prompt) for item in items]
+        special = adds_special_tokens(tokenizer, texts)  # the hf: backend's rule: one BOS, never two
         requests = [
-            {"prompt": render_prompt(self.processor, item, self.prompt),
+            {"prompt_token_ids": list(tokenizer(text, add_special_tokens=special)["input_ids"]),
              "multi_modal_data": {"image": rgb_image(item)}}
-            for item in items
+            for item, text in zip(items, texts, strict=True)
         ]
         outputs = self.llm.generate(requests, params, use_tqdm=False)
-        eos = self.processor.tokenizer.eos_token_id
+        eos = tokenizer.eos_token_id
         results = []
         for output in outputs:  # vLLM returns outputs in request order
             best = output.outputs[0]
