@@ -2,7 +2,8 @@
 
 1. Memorisation: teacher-forced exact match (`pretrain.answer_exact_rate`, the recipe's own
    held-out measure) on N records it trained on (the first N of its recipe's generator seed,
-   read from `recipe_summary.json`) against N held-out ones (seed + 1, the recipe's held-out
+   read from `recipe_summary.json`, or `--seed` for a folder without one, as
+   `reader_lookup.py --save` writes) against N held-out ones (seed + 1, the recipe's held-out
    seed), source-language and cross-lingual questions (`tiny_base`'s held-out batches). Equal
    rates: the model does not fit its training records better than new ones, so more distinct
    records would not lift it.
@@ -16,7 +17,7 @@
    exact: the associative recall that most question kinds need, asked on its own (the measure
    experiments/reader_lookup.py prints while it trains).
 
-Run: uv run python experiments/reader_checks.py [--model data/models/xtvqa-tiny-ocr] [--records 256]
+Run: uv run python experiments/reader_checks.py [--model data/models/xtvqa-tiny-ocr] [--records 256] [--seed N]
 """
 
 from __future__ import annotations
@@ -82,17 +83,24 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=Path("data/models/xtvqa-tiny-ocr"),
                         help="a reader folder written by `apps/train --recipe tiny-base` (default: %(default)s)")
     parser.add_argument("--records", type=int, default=256, help="records per check (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="the generator seed it trained on (default: its recipe_summary.json's); "
+                             "the held-out records are seed + 1")
     args = parser.parse_args()
-    summary_file = args.model / "recipe_summary.json"
-    if not summary_file.is_file() or not (args.model / "xtvqa_prompt.json").is_file():
-        parser.error(f"{args.model} has no recipe_summary.json and xtvqa_prompt.json: not a tiny-base reader folder")
+    prompt = PromptConfig.from_model_dir(args.model)
+    if prompt is None or not (args.model / "config.json").is_file():
+        parser.error(f"{args.model} has no config.json and xtvqa_prompt.json: not a reader folder")
     if args.records < 1:
         parser.error("--records must be >= 1")
-    settings = json.loads(summary_file.read_text())["settings"]
+    seed = args.seed
+    if seed is None:
+        summary_file = args.model / "recipe_summary.json"
+        if not summary_file.is_file():
+            parser.error(f"{args.model} has no recipe_summary.json to read its training seed from: pass --seed")
+        seed = json.loads(summary_file.read_text())["settings"]["seed"]
     torch.set_num_threads(1)
     model = AutoModelForImageTextToText.from_pretrained(args.model).eval()
     processor = AutoProcessor.from_pretrained(args.model)
-    prompt = PromptConfig(**json.loads((args.model / "xtvqa_prompt.json").read_text()))
     size = model.config.vision_config.patch_size * model.config.vision_config.spatial_merge_size
 
     def dataset(records):
@@ -101,12 +109,12 @@ def main() -> None:
 
     pad = processor.tokenizer.pad_token_id
     sets = {name: (seed, list(generate(args.records, seed=seed, split="train", resize_to=size)))
-            for name, seed in (("trained on", settings["seed"]), ("held out", settings["seed"] + 1))}
-    for name, (seed, records) in sets.items():
+            for name, seed in (("trained on", seed), ("held out", seed + 1))}
+    for name, (drawn, records) in sets.items():
         with torch.no_grad():
             rates = {side: answer_exact_rate(model, batch)
                      for side, batch in _held_out(records, dataset(records), pad).items()}
-        print(f"{name} (seed {seed}, {args.records} records): teacher-forced exact "
+        print(f"{name} (seed {drawn}, {args.records} records): teacher-forced exact "
               + ", ".join(f"{side} {rate:.3f}" for side, rate in rates.items()), flush=True)
     pool = [r for r in echo_records(sets["held out"][1], 4 * args.records, 3)
             if r.question["en"].startswith("Repeat the lines") and "\n" in r.answers["en"][0]]

@@ -258,7 +258,7 @@ def main() -> None:
                         help="held-out records per batch (each lookup direction, each qa side; default: %(default)s)")
     parser.add_argument("--save", type=Path, default=None, metavar="DIR",
                         help="write the trained reader there at the end (a model folder `apps/bench --model hf:DIR` "
-                             "takes)")
+                             "takes, and `reader_checks.py --model DIR --seed 1000`: its records' seed)")
     parser.add_argument("--minutes", type=float, default=12.0)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)

@@ -121,3 +121,25 @@ def test_lookup_rates_count_each_direction_apart(checks, echo_setup):
     # the line-before question only: three of its ten rows wrong, none of the line-after ones
     spoiled = LastTokenOracle(processor, 3, "Which line comes before")
     assert checks.lookup_rates(spoiled, dataset, records, 10, pad) == {"after": 1.0, "before": pytest.approx(0.7)}
+
+
+def test_a_folder_without_its_recipe_summary_needs_the_seed(checks, tmp_path, monkeypatch, capsys):
+    """A probe's `--save`d reader has no recipe_summary.json to read the training seed from: the
+    checks ask for `--seed` instead of failing on the missing file; a folder that is no reader
+    (no config.json or prompt file) is refused first."""
+    from xtvqa_models.prompts import PromptConfig
+
+    folder = tmp_path / "reader"
+    folder.mkdir()
+
+    def refused(*argv: str) -> str:
+        monkeypatch.setattr("sys.argv", ["reader_checks.py", "--model", str(folder), *argv])
+        with pytest.raises(SystemExit):
+            checks.main()
+        return capsys.readouterr().err
+
+    assert "not a reader folder" in refused()
+    (folder / "config.json").write_text("{}")
+    PromptConfig(use_ocr_tokens=True).save(folder)
+    assert "pass --seed" in refused()
+    assert "--records must be >= 1" in refused("--records", "0", "--seed", "1000")
