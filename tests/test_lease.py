@@ -23,6 +23,7 @@ def test_sets_take_each_fields_type(lease):
     sets = lease.parse_sets(["lookup_samples=300000", "lookup_share=0.25", "learning_rate=1e-3", "records=4e4"])
     assert sets == {"lookup_samples": 300_000, "lookup_share": 0.25, "learning_rate": 1e-3, "records": 40_000}
     assert type(sets["lookup_samples"]) is int and type(sets["lookup_share"]) is float
+    assert lease.parse_sets(["max_steps=4758"]) == {"max_steps": 4758}  # None by default, an int when set
 
 
 @pytest.mark.parametrize("pair, message", [
@@ -30,6 +31,7 @@ def test_sets_take_each_fields_type(lease):
     ("no_such_field=1", "a field of TinyBase"),
     ("time_budget_s=100", "a field of TinyBase"),  # train --budget's
     ("records=0.5", "not a int"),
+    ("max_steps=many", "not a int"),
     ("lookup_share=a quarter", "not a float"),
 ])
 def test_bad_sets_are_refused(lease, pair, message):

@@ -45,7 +45,7 @@ def parse_sets(pairs: list[str]) -> dict:
         name, sep, value = pair.partition("=")
         if not sep or name not in defaults:
             raise ValueError(f"--set takes FIELD=VALUE with a field of TinyBase ({', '.join(defaults)}); got {pair!r}")
-        kind = type(defaults[name])
+        kind = int if name == "max_steps" else type(defaults[name])  # max_steps: None or an int
         try:
             out[name] = kind(float(value)) if kind is int and float(value).is_integer() else kind(value)
         except ValueError:

@@ -243,6 +243,37 @@ def test_time_budget_stops_the_recipe_and_the_summary_says_so(tmp_path):
     assert (out / "model.safetensors").is_file()
 
 
+def test_max_steps_ends_the_recipe_and_its_schedule_there(tmp_path, monkeypatch):
+    """`max_steps` (`apps/train --recipe tiny-base --max-steps N`): N steps, the cosine over them
+    (the rate reaches 0 at the last step, unlike the planned schedule cut short); more steps
+    than the data gives, or fewer than 1, are refused."""
+    small = dict(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=2, batch_size=8,
+                 vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
+                 echo_samples=8, held_out_records=4, warmup_ratio=0.0)
+    import xtvqa_train.tiny_base as tiny_base
+
+    factors, cosine = [], tiny_base.budget_cosine
+
+    def recorded(warmup, total, deadline):
+        schedule = cosine(warmup, total, deadline)
+        return lambda step: factors.append((step, total, schedule(step))) or factors[-1][2]
+
+    monkeypatch.setattr(tiny_base, "budget_cosine", recorded)
+    out = train_tiny_base(TinyBase(**small, max_steps=4), tmp_path / "model", _quiet)
+    summary = json.loads((out / "recipe_summary.json").read_text())
+    assert (summary["global_step"], summary["planned_steps"], summary["train_samples"]) == (4, 4, 32)
+    assert summary["settings"]["max_steps"] == 4 and summary["stopped_by_time_budget"] is False
+    # the rate the steps took: the cosine over 4 steps, 0.5 (1 + cos(pi k / 4)), not over the 9 planned
+    assert {total for _, total, _ in factors} == {4}
+    by_step = {step: round(f, 6) for step, _, f in factors}  # LambdaLR asks for a step more than once
+    assert by_step == {0: 1.0, 1: 0.853553, 2: 0.5, 3: 0.146447, 4: 0.0}  # 0 after the last step
+    assert "--max-steps 4" in (out / "README.md").read_text()
+    with pytest.raises(ValueError, match=r"max_steps 99 is more than the recipe's data gives \(9 steps"):
+        train_tiny_base(TinyBase(**small, max_steps=99), tmp_path / "too-many", _quiet)
+    with pytest.raises(ValueError, match="max_steps must be >= 1"):
+        TinyBase(max_steps=0)
+
+
 def test_time_budget_must_be_positive():
     from xtvqa_train.tiny_base import TimeBudget
 
@@ -277,7 +308,7 @@ def test_generator_corpus_holds_the_prompts_as_the_given_prompt_writes_them():
 
 
 def test_model_card_says_where_the_model_trained_and_whether_the_budget_stopped_it(tmp_path):
-    from dataclasses import asdict
+    from dataclasses import asdict, replace
 
     from xtvqa_train.model_card import write_card
 
@@ -290,6 +321,7 @@ def test_model_card_says_where_the_model_trained_and_whether_the_budget_stopped_
     assert "stopped by its time budget (456 s from the recipe's start) at step 1301 of 4844" in text
     assert "| 1301 | 268.9 | 0.150 | 0.170 |" in text and "(96 generated records" in text
     assert "uv run apps/train --recipe tiny-base --time-budget 456      # this model, on NVIDIA H200" in text
+    assert "gives another model elsewhere; `--max-steps 1301` instead" in text  # the reproducible form
     assert "`xtvqa_train.recipes.TinyBase()`" in text and "ending at the time budget" in text
     summary.update(stopped_by_time_budget=False)
     assert "stopped by its time budget" not in write_card(tmp_path, summary, "m").read_text()
@@ -297,6 +329,10 @@ def test_model_card_says_where_the_model_trained_and_whether_the_budget_stopped_
     text = write_card(tmp_path, summary, "m").read_text()
     assert "`xtvqa_train.recipes.TINY_BASE_CUDA`" in text and "time budget" not in text
     assert "uv run apps/train --recipe tiny-base      # this model" in text
+    summary.update(settings=asdict(replace(TINY_BASE_CUDA, max_steps=1301)))
+    text = write_card(tmp_path, summary, "m").read_text()
+    assert "`xtvqa_train.recipes.TINY_BASE_CUDA`" in text and "time budget" not in text
+    assert "uv run apps/train --recipe tiny-base --max-steps 1301      # this model" in text
 
 
 def test_echo_samples_ask_for_consecutive_ocr_lines_from_a_named_one(records):
@@ -524,7 +560,11 @@ def test_time_budget_and_records_cache_reach_the_tiny_base_recipe_and_nothing_el
     run_recipe(TrainSettings(recipe="tiny-base", time_budget=300.0, out=str(tmp_path), records_cache="rc"))
     recipe, cache = seen[0]
     assert recipe.time_budget_s == 300.0 and recipe.records in (TinyBase().records, TINY_BASE_CUDA.records)
-    assert str(cache) == "rc"
+    assert str(cache) == "rc" and recipe.max_steps is None
+    run_recipe(TrainSettings(recipe="tiny-base", out=str(tmp_path), trainer={"max_steps": 4758}))
+    assert seen[1][0].max_steps == 4758 and seen[1][0].time_budget_s is None  # --max-steps reaches it
+    run_recipe(TrainSettings(recipe="tiny-base", out=str(tmp_path), trainer={"max_steps": -1}))
+    assert seen[2][0].max_steps is None  # the option's -1: every planned step
     for bad in ({"recipe": "tiny-mvcl", "time_budget": 300.0}, {"time_budget": 300.0},
                 {"recipe": "tiny-base", "time_budget": 0.0}, {"recipe": "tiny-mvcl", "records_cache": "rc"}):
         with pytest.raises(ValueError, match=r"time-budget|records-cache"):
@@ -635,6 +675,9 @@ def test_check_recipe_settings_names_what_was_given_not_what_differs():
     check_recipe_settings("tiny-base", settings, ["out", "time_budget", "recipe"])  # taken: no error
     with pytest.raises(ValueError, match=r"takes no lora_r=64, trainer option alpha=None;"):
         check_recipe_settings("tiny-base", settings, ["lora_r", "out"], ["alpha"])
+    check_recipe_settings("tiny-base", settings, ["out"], ["max_steps"])  # its one trainer option
+    with pytest.raises(ValueError, match=r"takes no trainer option learning_rate=None; .*--max-steps"):
+        check_recipe_settings("tiny-base", settings, [], ["max_steps", "learning_rate"])
     check_recipe_settings("tiny-mvcl", settings, ["model"], ["alpha"])  # tiny-mvcl takes trainer options
     check_recipe_settings("no-such-recipe", settings, ["lora_r"])  # run_recipe reports unknown recipes
 

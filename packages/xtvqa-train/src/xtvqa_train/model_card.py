@@ -68,17 +68,18 @@ Benchmark and analysis numbers on data/sample: RESULTS.md.
 
 
 def _profile(settings: dict) -> str:
-    """Which of the recipe's profiles `settings` are (the time budget aside)."""
+    """Which of the recipe's profiles `settings` are (the time budget and max_steps aside)."""
     from dataclasses import asdict
 
     from xtvqa_train.recipes import TINY_BASE_CUDA, TinyBase
 
     # a field added to TinyBase after a run was recorded is read as its default (every such
     # field's default is the behaviour before it existed: `lookup_samples` 0, no lookup phase)
-    before = {**asdict(TinyBase()), **settings, "time_budget_s": None}
+    how_long = {"time_budget_s": None, "max_steps": None}  # how long it ran is not the profile
+    before = {**asdict(TinyBase()), **settings, **how_long}
 
     def same(profile) -> bool:
-        return {**asdict(profile), "time_budget_s": None} == before
+        return {**asdict(profile), **how_long} == before
 
     return "TINY_BASE_CUDA" if same(TINY_BASE_CUDA) else "TinyBase()" if same(TinyBase()) else "TinyBase"
 
@@ -107,12 +108,18 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
         device=summary.get("device", "this repository's 2-core CPU machine"),
         generation="loading the cached records" if summary.get("records_loaded_from_cache") else "generation",
         command="uv run apps/train --recipe tiny-base" + (
-            f" --time-budget {s['time_budget_s']:.0f}" if s.get("time_budget_s") else ""),
+            f" --time-budget {s['time_budget_s']:.0f}" if s.get("time_budget_s") else "") + (
+            f" --max-steps {s['max_steps']}" if s.get("max_steps") else ""),
         profile=_profile(s),
         schedule=" (ending at the time budget: `tiny_base.budget_cosine`)" if s.get("time_budget_s") else "",
         stopped=(f" Training was stopped by its time budget ({s['time_budget_s']:.0f} s from the recipe's start) "
                  f"at step {summary['global_step']} of {summary['planned_steps']}."
-                 if summary.get("stopped_by_time_budget") else ""),
+                 if summary.get("stopped_by_time_budget") else "") + (
+            " A time budget makes a run depend on the machine's speed (its steps, and its learning rate, "
+            "follow the clock), so this command gives another model elsewhere; "
+            f"`--max-steps {summary['global_step']}` instead runs that many steps on a cosine schedule over "
+            "them, which the seed alone fixes (not this model's schedule either: it ended by the clock)."
+            if s.get("time_budget_s") else ""),
     )
     path = out / "README.md"
     path.write_text(text, encoding="utf-8")

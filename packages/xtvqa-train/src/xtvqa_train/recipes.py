@@ -100,8 +100,14 @@ class TinyBase:
     # training stops and the model is saved (None: every step runs). For a machine lent for a
     # fixed time; recipe_summary.json records the step reached and whether the budget stopped it.
     time_budget_s: float | None = None
+    # Optimizer steps after which training stops, the cosine schedule ending there (None: every
+    # planned step). Unlike a time budget it does not depend on the machine's speed: the same
+    # settings and seed give the same schedule, and the same model up to the device's arithmetic.
+    max_steps: int | None = None
 
     def __post_init__(self):
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError(f"max_steps must be >= 1 (or None: every planned step), got {self.max_steps}")
         if not 0 <= self.lookup_share < 1:
             raise ValueError(f"lookup_share is a share of phase 2's samples, in [0, 1); got {self.lookup_share}")
 
@@ -163,7 +169,8 @@ def models_dir() -> Path:
 # What each recipe takes of the settings (TrainSettings fields; "trainer": the trainer options),
 # and how its error message says so; any other setting given is an error, never dropped.
 RECIPE_TAKES: dict[str, tuple[tuple[str, ...], str]] = {
-    "tiny-base": (("out", "time_budget", "records_cache"), "--out, --time-budget and --records-cache; "
+    "tiny-base": (("out", "time_budget", "trainer.max_steps", "records_cache"),
+                  "--out, --time-budget, --max-steps and --records-cache; "
                   "its other settings are the fields of xtvqa_train.recipes.TinyBase"),
     "tiny-mvcl": (("model", "eval_records", "eval_langs", "eval_data", "evaluate", "out", "trainer"),
                   "--model, --eval-records, --eval-langs, --eval-data, --no-eval, --out and the trainer "
@@ -183,8 +190,9 @@ def check_recipe_settings(recipe: str, settings: TrainSettings, own: Iterable[st
     honoured, what = RECIPE_TAKES[recipe]
     unused = [f"{name}={getattr(settings, name)!r}" for name in dict.fromkeys(own)
               if name not in (*honoured, "recipe", "trainer")]
-    if "trainer" not in honoured:
-        unused += [f"trainer option {name}={settings.trainer.get(name)!r}" for name in dict.fromkeys(trainer)]
+    if "trainer" not in honoured:  # "trainer.<name>": that one trainer option only
+        unused += [f"trainer option {name}={settings.trainer.get(name)!r}" for name in dict.fromkeys(trainer)
+                   if f"trainer.{name}" not in honoured]
     if unused:
         raise ValueError(f"recipe {recipe} takes no {', '.join(unused)}; it takes only {what}")
 
@@ -204,7 +212,10 @@ def run_recipe(settings: TrainSettings, progress: Progress | None = None) -> Pat
         out = Path(settings.out) if settings.out else models_dir() / BASE_NAME
         from xtvqa_train.tiny_base import train_tiny_base
 
-        return train_tiny_base(replace(tiny_base_settings(), time_budget_s=settings.time_budget), out, progress,
+        steps = settings.trainer.get("max_steps")
+        recipe = replace(tiny_base_settings(), time_budget_s=settings.time_budget,
+                         max_steps=None if steps == -1 else steps)  # -1: the option's "every step"
+        return train_tiny_base(recipe, out, progress,
                                records_cache=Path(settings.records_cache) if settings.records_cache else None)
     if settings.recipe == "tiny-mvcl":
         return _tiny_mvcl(settings, progress)

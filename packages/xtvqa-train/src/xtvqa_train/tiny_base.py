@@ -189,6 +189,8 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
         save_strategy="no", report_to="none", seed=recipe.seed, use_cpu=not torch.cuda.is_available(),
         dataloader_num_workers=recipe.data_workers, dataloader_persistent_workers=recipe.data_workers > 0,
         remove_unused_columns=False, disable_tqdm=True,
+        # the schedule runs over max_steps when given (HF: max_steps > 0 overrides the epoch)
+        max_steps=recipe.max_steps if recipe.max_steps is not None else -1,
     )
     model.train()
     held_out = _held_out(_records(recipe.held_out_records, recipe.seed + 1, size.image_size, progress,
@@ -202,6 +204,11 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
                               callbacks=[HeldOutCallback(held_out, recipe.eval_every)],
                               prompt_loss_weight=recipe.prompt_loss_weight)
     steps = len(dataset) // recipe.batch_size + (len(dataset) % recipe.batch_size > 0)
+    if recipe.max_steps is not None:
+        if recipe.max_steps > steps:
+            raise ValueError(f"max_steps {recipe.max_steps} is more than the recipe's data gives ({steps} steps "
+                             f"of {recipe.batch_size}); it would run phases again out of order")
+        steps = recipe.max_steps
     trainer.add_callback(deadline)
     with progress("pre-training tiny-base") as on_progress:
         trainer.add_callback(_ProgressCallback(on_progress, steps))
