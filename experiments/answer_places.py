@@ -3,7 +3,7 @@ at each kind of place: what a reader must do to answer, counted, for finding 1.
 
 For a question in the image's language, its answer's place among the record's OCR lines is:
 
-    line +k     the answer is a whole OCR line, k lines after (or, k < 0, before) the nearest line
+    line +k     the answer (one of those accepted) is a whole OCR line, k lines after (or, k < 0, before) the nearest line
                 the question names ("From which platform does the train to “Lisbon” depart?":
                 the platform is line +2 from "Lisbon" in a timetable's row-by-row lines)
     a line not named   a whole OCR line, while the question names none of the others (a fixed
@@ -22,7 +22,9 @@ The tables: per question kind (the generator's `question_kind`), its places and 
 source-language score and points lost (as experiments/question_kinds.py counts them); then per
 place class (±1, ±2, ±3 or further, and the rest), the items, their score and points lost. The
 recipe's lookup phase (`tiny_base.lookup_records`) asks only lines +1 and -1: the first row is
-what a perfect lookup of that kind can give the run.
+what a perfect lookup of that kind can give the run. Last, what the wrong extractive answers
+are: another OCR line (read from the wrong place), a part of one, an answer holding a number no
+OCR line holds (made up, not read), or other.
 
 Run: uv run python experiments/answer_places.py runs/bench/<run> [--data DIR ...]
 """
@@ -47,14 +49,16 @@ def names(question: str, line: str) -> bool:
     return bool(line) and re.search(rf"(?<![A-Za-z0-9]){re.escape(line)}(?![A-Za-z0-9])", question) is not None
 
 
-def place(question: str, answer: str, lines: list[str], question_type: str) -> str:
-    """The answer's place among the OCR lines (the module docstring's list)."""
+def place(question: str, answers: list[str], lines: list[str], question_type: str) -> str:
+    """The place among the OCR lines of the accepted `answers` (a whole line if any of them is one:
+    "¥46" where "46" is accepted too), as the module docstring lists them."""
     if question_type == "yes-no":
         return "yes/no"
-    at = [i for i, line in enumerate(lines) if line == answer]
+    at = [i for i, line in enumerate(lines) if line in answers]
     if not at:
-        return "part of a line" if any(answer and answer in line for line in lines) else "not in the lines"
-    named = [i for i, line in enumerate(lines) if line != answer and names(question, line)]
+        inside = any(answer and answer in line for answer in answers for line in lines)
+        return "part of a line" if inside else "not in the lines"
+    named = [i for i, line in enumerate(lines) if line not in answers and names(question, line)]
     if not named:
         return "a line not named"
     offset = min((a - n for a in at for n in named), key=lambda d: (abs(d), -d))
@@ -69,9 +73,9 @@ def place_class(where: str) -> str:
     return "line ±1" if k == 1 else "line ±2" if k == 2 else "line ±3 or further"
 
 
-def record_places(folders: list[Path]) -> dict[str, tuple[str, str]]:
-    """Record id -> (question kind, the place of its source-language answer), from the arrow
-    columns of `folders` (no image decoded)."""
+def record_places(folders: list[Path]) -> dict[str, tuple[str, str, list[str]]]:
+    """Record id -> (question kind, the place of its source-language answer, its OCR lines), from
+    the arrow columns of `folders` (no image decoded)."""
     out = {}
     for folder in folders:
         columns = load(folder).hf.select_columns(["id", "meta", "question_type", "image_lang", "question",
@@ -83,12 +87,30 @@ def record_places(folders: list[Path]) -> dict[str, tuple[str, str]]:
             answers = {a["lang"]: a["texts"] for a in row["answers"]}.get(lang)
             if question is None or not answers:
                 continue  # no source-language question: nothing to place
-            where = place(question, answers[0], list(row["ocr_tokens"] or ()), row["question_type"] or "")
-            out[row["id"]] = (meta.get("question_kind", "-"), where)
+            lines = list(row["ocr_tokens"] or ())
+            out[row["id"]] = (meta.get("question_kind", "-"), place(question, list(answers), lines,
+                                                                    row["question_type"] or ""), lines)
     return out
 
 
-def tables(predictions: list[dict], places: dict[str, tuple[str, str]]) -> str:
+def wrong_answer(prediction: str, lines: list[str]) -> str:
+    """What a wrong extractive answer is: another OCR line, a part of one, an answer holding a
+    number that no OCR line holds (a value made up, not read), or something else."""
+    prediction = prediction.strip()
+    if prediction in lines:
+        return "another OCR line"
+    if prediction and any(prediction in line for line in lines):
+        return "part of another line"
+    held = set(re.findall(r"\d+", " ".join(lines)))
+    if any(number not in held for number in re.findall(r"\d+", prediction)):
+        return "a number no OCR line holds"
+    return "other"
+
+
+WRONG = ("another OCR line", "part of another line", "a number no OCR line holds", "other")
+
+
+def tables(predictions: list[dict], places: dict[str, tuple[str, str, list[str]]]) -> str:
     """The per-kind and per-class markdown tables of the run's source-language items."""
     source = [p for p in predictions if p["question_lang"] == p["image_lang"]]
     if not source:
@@ -100,10 +122,13 @@ def tables(predictions: list[dict], places: dict[str, tuple[str, str]]) -> str:
     n = len(source)
     kinds: dict[str, list] = defaultdict(list)
     classes: dict[str, list] = defaultdict(list)
+    wrong: Counter = Counter()
     for p in source:
-        kind, where = places[p["id"]]
+        kind, where, lines = places[p["id"]]
         kinds[kind].append((where, float(p["score"])))
         classes[place_class(where)].append(float(p["score"]))
+        if where != "yes/no" and float(p["score"]) < 1:
+            wrong[wrong_answer(str(p.get("prediction") or ""), lines)] += 1
 
     def lost(scores) -> float:
         return 100 * sum(1 - s for s in scores) / n
@@ -120,6 +145,9 @@ def tables(predictions: list[dict], places: dict[str, tuple[str, str]]) -> str:
         rows.append(f"| {name} | {len(scores)} | {len(scores) / n:.1%} | {mean} | {lost(scores):.1f} |")
     total = lost(s for scores in classes.values() for s in scores)
     rows.append(f"\nSource-language mean {100 - total:.1f} over {n} items; points lost sum to {total:.1f}.")
+    m = sum(wrong.values())
+    rows += ["", f"| wrong answer (of {m} extractive ones below 1) | items | share |", "|:---|---:|---:|"]
+    rows += [f"| {name} | {wrong[name]} | {wrong[name] / max(m, 1):.1%} |" for name in WRONG]
     return "\n".join(rows)
 
 

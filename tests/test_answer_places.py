@@ -39,7 +39,7 @@ def places():
     ("How much is it in all?", "17", ["Soup", "$4"], "extractive", "not in the lines"),
 ])
 def test_place(places, question, answer, lines, qtype, expected):
-    assert places.place(question, answer, lines, qtype) == expected
+    assert places.place(question, [answer], lines, qtype) == expected
 
 
 def test_a_line_is_named_only_as_a_whole(places):
@@ -47,7 +47,10 @@ def test_a_line_is_named_only_as_a_whole(places):
     assert not places.names("What departs at 08:44?", "4")
     assert not places.names("What was the value in 2014?", "14")
     assert places.names("What was the value in 2014?", "2014")
-    assert places.place("Which platform at 08:44?", "7", ["08:44", "Rome", "7", "4"], "extractive") == "line +2"
+    assert places.place("Which platform at 08:44?", ["7"], ["08:44", "Rome", "7", "4"], "extractive") == "line +2"
+    # any accepted answer that is a whole line makes it a line: "¥46" where "46" is accepted too
+    assert places.place("What does “Soup” cost?", ["46", "¥46"], ["Soup", "¥46"], "extractive") == "line +1"
+    assert places.place("What does “Soup” cost?", ["46"], ["Soup", "¥46"], "extractive") == "part of a line"
     assert [places.place_class(w) for w in ("line -1", "line +2", "line -3", "line +12", "yes/no")] == [
         "line ±1", "line ±2", "line ±3 or further", "line ±3 or further", "yes/no"]
 
@@ -70,11 +73,14 @@ def _records(folder):
     return folder
 
 
+PREDICTED = {"r0": "Lisbon", "r1": "06:27", "r2": "yes", "r3": "11:28"}  # r1: another line; r3: made up
+
+
 def _run(folder, data, scores):
     folder.mkdir()
     langs = {"r0": "en", "r1": "en", "r2": "en", "r3": "zh"}
-    rows = [{"id": rid, "image_lang": lang, "question_lang": q, "score": scores.get((rid, q), 0.0)}
-            for rid, lang in langs.items() for q in (lang, "fr")]
+    rows = [{"id": rid, "image_lang": lang, "question_lang": q, "score": scores.get((rid, q), 0.0),
+             "prediction": PREDICTED[rid]} for rid, lang in langs.items() for q in (lang, "fr")]
     (folder / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (folder / "config.json").write_text(json.dumps({"data": str(data)}))
     return folder
@@ -100,7 +106,23 @@ def test_tables_are_the_direct_counts(tmp_path):
     assert "| line ±1 | 3 | 75.0% | 0.333 | 50.0 |" in lines
     assert "| yes/no | 1 | 25.0% | 1.000 | 0.0 |" in lines
     assert "| line ±2 | 0 | 0.0% | - | 0.0 |" in lines
-    assert lines[-1] == "Source-language mean 50.0 over 4 items; points lost sum to 50.0."
+    assert "Source-language mean 50.0 over 4 items; points lost sum to 50.0." in lines
+    assert lines[-6:] == ["| wrong answer (of 2 extractive ones below 1) | items | share |", "|:---|---:|---:|",
+                          "| another OCR line | 1 | 50.0% |", "| part of another line | 0 | 0.0% |",
+                          "| a number no OCR line holds | 1 | 50.0% |", "| other | 0 | 0.0% |"]
+
+
+@pytest.mark.parametrize(("prediction", "expected"), [
+    ("06:27", "another OCR line"),
+    (" Moscow ", "another OCR line"),  # as generated: the scorer strips it too
+    ("Venice", "part of another line"),
+    ("06:28", "a number no OCR line holds"),  # 28 is in no line; 06 is
+    ("(694) 555-0123", "a number no OCR line holds"),
+    ("Rome", "other"),
+    ("", "other"),
+])
+def test_wrong_answers(places, prediction, expected):
+    assert places.wrong_answer(prediction, TIMETABLE) == expected
 
 
 def test_bad_runs_are_refused(tmp_path):
