@@ -263,6 +263,7 @@ def test_max_steps_ends_the_recipe_and_its_schedule_there(tmp_path, monkeypatch)
     summary = json.loads((out / "recipe_summary.json").read_text())
     assert (summary["global_step"], summary["planned_steps"], summary["train_samples"]) == (4, 4, 32)
     assert summary["settings"]["max_steps"] == 4 and summary["stopped_by_time_budget"] is False
+    assert summary["schedule_followed_the_clock"] is False
     # the rate the steps took: the cosine over 4 steps, 0.5 (1 + cos(pi k / 4)), not over the 9 planned
     assert {total for _, total, _ in factors} == {4}
     by_step = {step: round(f, 6) for step, _, f in factors}  # LambdaLR asks for a step more than once
@@ -321,7 +322,9 @@ def test_model_card_says_where_the_model_trained_and_whether_the_budget_stopped_
     assert "stopped by its time budget (456 s from the recipe's start) at step 1301 of 4844" in text
     assert "| 1301 | 268.9 | 0.150 | 0.170 |" in text and "(96 generated records" in text
     assert "uv run apps/train --recipe tiny-base --time-budget 456      # this model, on NVIDIA H200" in text
-    assert "gives another model elsewhere; `--max-steps 1301` instead" in text  # the reproducible form
+    assert "followed the clock" in text and "`--max-steps 1301` alone" in text  # the reproducible form
+    assert "followed the clock" not in write_card(tmp_path, {**summary, "schedule_followed_the_clock": False},
+                                                  "m").read_text()
     assert "`xtvqa_train.recipes.TinyBase()`" in text and "ending at the time budget" in text
     summary.update(stopped_by_time_budget=False)
     assert "stopped by its time budget" not in write_card(tmp_path, summary, "m").read_text()
@@ -515,8 +518,11 @@ def test_budget_cosine_is_transformers_cosine_without_a_budget_and_follows_the_c
     budget = TimeBudget(50.0, started=0.0)  # ends at t = 50; training begins at t = 10
     timed = budget_cosine(5, 100, budget, clock=lambda: now[0])
     assert timed(0) == 0.0 and timed(4) == pytest.approx(0.8)  # warm-up is by steps alone
+    now[0] = 20.0  # a quarter of the time, half the steps: the steps lead
+    assert timed(52) == pytest.approx(hf_cosine(52, num_warmup_steps=5, num_training_steps=100, num_cycles=0.5))
+    assert budget.clock_led is False  # so far the schedule is the steps' alone
     now[0] = 30.0  # half the training time spent, 10 % of the steps done: the clock leads
-    assert timed(14) == pytest.approx(0.5)
+    assert timed(14) == pytest.approx(0.5) and budget.clock_led is True  # the summary says so
     now[0] = 49.0  # steps ahead of the clock: the steps lead
     assert timed(100) == pytest.approx(0.0, abs=1e-12)
     now[0] = 60.0  # past the deadline: 0, never negative or rising again

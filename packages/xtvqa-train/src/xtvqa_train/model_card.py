@@ -115,11 +115,11 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
         stopped=(f" Training was stopped by its time budget ({s['time_budget_s']:.0f} s from the recipe's start) "
                  f"at step {summary['global_step']} of {summary['planned_steps']}."
                  if summary.get("stopped_by_time_budget") else "") + (
-            " A time budget makes a run depend on the machine's speed (its steps, and its learning rate, "
-            "follow the clock), so this command gives another model elsewhere; "
-            f"`--max-steps {summary['global_step']}` instead runs that many steps on a cosine schedule over "
-            "them, which the seed alone fixes (not this model's schedule either: it ended by the clock)."
-            if s.get("time_budget_s") else ""),
+            " Its learning rate followed the clock (a time budget ahead of the steps), so this command "
+            "gives another model on a machine of another speed; "
+            f"`--max-steps {summary['global_step']}` alone runs that many steps on a cosine over them, "
+            "which the settings and seed fix (not this model's schedule either)."
+            if summary.get("schedule_followed_the_clock", bool(s.get("time_budget_s"))) else ""),
     )
     path = out / "README.md"
     path.write_text(text, encoding="utf-8")

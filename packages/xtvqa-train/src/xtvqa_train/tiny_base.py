@@ -220,6 +220,7 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
         "recipe": "tiny-base", "settings": asdict(recipe), "parameters": model.num_parameters(),
         "vocab_size": len(processor.tokenizer), "global_step": trainer.state.global_step,
         "planned_steps": steps, "stopped_by_time_budget": deadline.stopped,
+        "schedule_followed_the_clock": deadline.clock_led,
         "train_samples": min(len(dataset), trainer.state.global_step * recipe.batch_size),
         "device": _device_name(), "generate_s": round(generated, 1), "records_loaded_from_cache": loaded,
         "train_runtime_s": round(result.metrics["train_runtime"], 1),
@@ -249,6 +250,9 @@ class TimeBudget(TrainerCallback):
         if seconds is not None and seconds <= 0:
             raise ValueError(f"time budget must be positive seconds, got {seconds}")
         self.seconds, self.stopped, self.started = seconds, False, started
+        # set by budget_cosine: whether the clock, not the step count, set the rate at some step
+        # (then the schedule depended on the machine's speed, and the run is not reproducible)
+        self.clock_led = False
 
     @property
     def deadline(self) -> float | None:
@@ -280,7 +284,9 @@ def budget_cosine(warmup_steps: int, total_steps: int, deadline: TimeBudget, clo
         done = (step - warmup_steps) / max(1, total_steps - warmup_steps)
         end = deadline.deadline
         if end is not None:
-            done = max(done, (now - begun[0]) / max(end - begun[0], 1e-9))
+            by_clock = (now - begun[0]) / max(end - begun[0], 1e-9)
+            if by_clock > done:
+                done, deadline.clock_led = by_clock, True
         return 0.5 * (1.0 + math.cos(math.pi * min(1.0, done)))
 
     return factor
