@@ -67,6 +67,8 @@ def test_fill_then_train_loads_the_rendered_records(lease, tmp_path, capsys):
     assert summary["settings"]["lookup_samples"] == 200 and summary["settings"]["lookup_share"] == 0.25
     assert summary["settings"]["time_budget_s"] == 600
     assert summary["global_step"] == summary["planned_steps"] > 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["schedule_followed_the_clock"] is False  # 600 s for seconds of steps: the steps set the rate
     assert (out / "model.safetensors").is_file() and (out / "xtvqa_prompt.json").is_file()
 
 
