@@ -68,8 +68,13 @@ def test_fill_then_train_loads_the_rendered_records(lease, tmp_path, capsys):
     assert summary["settings"]["time_budget_s"] == 600
     assert summary["global_step"] == summary["planned_steps"] > 0
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert printed["schedule_followed_the_clock"] is False  # 600 s for seconds of steps: the steps set the rate
+    assert printed["schedule_followed_the_clock"] is True  # a budget alone shapes the schedule
     assert (out / "model.safetensors").is_file() and (out / "xtvqa_prompt.json").is_file()
+    # with max_steps the budget only stops it: the rate is the steps' alone (reproducible by seed)
+    assert lease.main(["train", str(tmp_path / "stepped"), "--budget", "600", "--records-cache", str(cache),
+                       "--smoke", *sets, "--set", "max_steps=3"]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (printed["global_step"], printed["planned_steps"], printed["schedule_followed_the_clock"]) == (3, 3, False)
 
 
 def test_a_budget_must_be_positive(lease, tmp_path):

@@ -254,16 +254,16 @@ def test_max_steps_ends_the_recipe_and_its_schedule_there(tmp_path, monkeypatch)
 
     factors, cosine = [], tiny_base.budget_cosine
 
-    def recorded(warmup, total, deadline):
-        schedule = cosine(warmup, total, deadline)
+    def recorded(warmup, total, deadline, **kwargs):
+        schedule = cosine(warmup, total, deadline, **kwargs)
         return lambda step: factors.append((step, total, schedule(step))) or factors[-1][2]
 
     monkeypatch.setattr(tiny_base, "budget_cosine", recorded)
-    out = train_tiny_base(TinyBase(**small, max_steps=4), tmp_path / "model", _quiet)
+    out = train_tiny_base(TinyBase(**small, max_steps=4, time_budget_s=600.0), tmp_path / "model", _quiet)
     summary = json.loads((out / "recipe_summary.json").read_text())
     assert (summary["global_step"], summary["planned_steps"], summary["train_samples"]) == (4, 4, 32)
     assert summary["settings"]["max_steps"] == 4 and summary["stopped_by_time_budget"] is False
-    assert summary["schedule_followed_the_clock"] is False
+    assert summary["schedule_followed_the_clock"] is False  # the budget (600 s) only stops it
     # the rate the steps took: the cosine over 4 steps, 0.5 (1 + cos(pi k / 4)), not over the 9 planned
     assert {total for _, total, _ in factors} == {4}
     by_step = {step: round(f, 6) for step, _, f in factors}  # LambdaLR asks for a step more than once
@@ -527,6 +527,14 @@ def test_budget_cosine_is_transformers_cosine_without_a_budget_and_follows_the_c
     assert timed(100) == pytest.approx(0.0, abs=1e-12)
     now[0] = 60.0  # past the deadline: 0, never negative or rising again
     assert timed(20) == pytest.approx(0.0, abs=1e-12)
+    # follow_clock=False (a run given max_steps): the budget does not touch the rate
+    stepped = TimeBudget(50.0, started=0.0)
+    steps_only = budget_cosine(5, 100, stepped, clock=lambda: now[0], follow_clock=False)
+    now[0] = 10.0
+    steps_only(0)
+    now[0] = 45.0  # the clock far ahead of the steps
+    assert steps_only(14) == pytest.approx(hf_cosine(14, num_warmup_steps=5, num_training_steps=100, num_cycles=0.5))
+    assert stepped.clock_led is False
 
 
 def test_encode_one_image_gives_the_processors_own_tensors(reader, records, monkeypatch):

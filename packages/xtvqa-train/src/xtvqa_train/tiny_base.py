@@ -198,7 +198,9 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
     deadline = TimeBudget(recipe.time_budget_s, started)
     # one SDPA call for the batch's images instead of one per image (vision_attention: same numbers)
     use_batched_vision_attention(model)
-    trainer = _BudgetedTrainer(deadline, model=model, args=args, train_dataset=dataset,
+    # with max_steps the budget only stops training; the rate follows the steps (reproducible)
+    trainer = _BudgetedTrainer(deadline, follow_clock=recipe.max_steps is None, model=model, args=args,
+                              train_dataset=dataset,
                               # positions built here: the reader's image is one token (see collate_answers)
                               data_collator=functools.partial(collate_answers, pad_id=pad_id, text_positions=True),
                               callbacks=[HeldOutCallback(held_out, recipe.eval_every)],
@@ -251,7 +253,8 @@ class TimeBudget(TrainerCallback):
             raise ValueError(f"time budget must be positive seconds, got {seconds}")
         self.seconds, self.stopped, self.started = seconds, False, started
         # set by budget_cosine: whether the clock, not the step count, set the rate at some step
-        # (then the schedule depended on the machine's speed, and the run is not reproducible)
+        # (then the schedule depended on the machine's speed, and the run is not reproducible);
+        # a budget that shapes the schedule at all leads from the first step after the warm-up
         self.clock_led = False
 
     @property
@@ -268,11 +271,14 @@ class TimeBudget(TrainerCallback):
             self.stopped = control.should_training_stop = True
 
 
-def budget_cosine(warmup_steps: int, total_steps: int, deadline: TimeBudget, clock=time.perf_counter):
+def budget_cosine(warmup_steps: int, total_steps: int, deadline: TimeBudget, clock=time.perf_counter, *,
+                  follow_clock: bool = True):
     """LR factor per optimizer step: linear warm-up, then a cosine to 0 over the larger of the
     fraction of steps done and the fraction of the time budget's training time spent (from the
     first call to the deadline). Without a budget it is transformers' cosine schedule; with one
-    the rate reaches 0 when the budget ends the run, not at a step it never reaches."""
+    the rate reaches 0 when the budget ends the run, not at a step it never reaches. With
+    `follow_clock` False (a run given max_steps) the budget only stops training: the rate is the
+    steps' alone, the same on any machine."""
     begun: list[float] = []
 
     def factor(step: int) -> float:
@@ -283,7 +289,7 @@ def budget_cosine(warmup_steps: int, total_steps: int, deadline: TimeBudget, clo
             return step / max(1, warmup_steps)
         done = (step - warmup_steps) / max(1, total_steps - warmup_steps)
         end = deadline.deadline
-        if end is not None:
+        if end is not None and follow_clock:
             by_clock = (now - begun[0]) / max(end - begun[0], 1e-9)
             if by_clock > done:
                 done, deadline.clock_led = by_clock, True
@@ -295,15 +301,16 @@ def budget_cosine(warmup_steps: int, total_steps: int, deadline: TimeBudget, clo
 class _BudgetedTrainer(AnswerCETrainer):
     """`AnswerCETrainer` whose cosine schedule also follows the time budget (`budget_cosine`)."""
 
-    def __init__(self, budget: TimeBudget, *args, **kwargs):
-        self.budget = budget
+    def __init__(self, budget: TimeBudget, *args, follow_clock: bool = True, **kwargs):
+        self.budget, self.follow_clock = budget, follow_clock
         super().__init__(*args, **kwargs)
 
     def create_scheduler(self, num_training_steps: int, optimizer=None):
         if self.lr_scheduler is None:
             warmup = self.args.get_warmup_steps(num_training_steps)
             self.lr_scheduler = torch.optim.lr_scheduler.LambdaLR(
-                optimizer or self.optimizer, budget_cosine(warmup, num_training_steps, self.budget))
+                optimizer or self.optimizer,
+                budget_cosine(warmup, num_training_steps, self.budget, follow_clock=self.follow_clock))
             self._created_lr_scheduler = True
         return self.lr_scheduler
 
