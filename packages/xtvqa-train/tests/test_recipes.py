@@ -323,8 +323,8 @@ def test_model_card_says_where_the_model_trained_and_whether_the_budget_stopped_
     assert "| 1301 | 268.9 | 0.150 | 0.170 |" in text and "(96 generated records" in text
     assert "uv run apps/train --recipe tiny-base --time-budget 456      # this model, on NVIDIA H200" in text
     assert "followed the clock" in text and "`--max-steps 1301` alone" in text  # the reproducible form
-    assert "followed the clock" not in write_card(tmp_path, {**summary, "schedule_followed_the_clock": False},
-                                                  "m").read_text()
+    stepped = write_card(tmp_path, {**summary, "schedule_followed_the_clock": False}, "m").read_text()
+    assert "followed the clock" not in stepped and "ending at the time budget" not in stepped
     assert "`xtvqa_train.recipes.TinyBase()`" in text and "ending at the time budget" in text
     summary.update(stopped_by_time_budget=False)
     assert "stopped by its time budget" not in write_card(tmp_path, summary, "m").read_text()

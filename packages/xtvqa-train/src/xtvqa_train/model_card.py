@@ -89,6 +89,8 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
     from xtvqa_train.recipes import mixed_in
 
     s = summary["settings"]
+    # summaries before 2026-11-27 lack the field: a budget then always shaped the schedule
+    clock = summary.get("schedule_followed_the_clock", bool(s.get("time_budget_s")))
     rows = [h["held_out"] for h in summary["log_history"] if "held_out" in h]
     curve = "| step | seconds | source-language | cross-lingual |\n|---:|---:|---:|---:|\n" + "\n".join(
         f"| {r['step']} | {r['elapsed_s']} | {r['source']:.3f} | {r['cross']:.3f} |" for r in rows)
@@ -111,7 +113,7 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
             f" --time-budget {s['time_budget_s']:.0f}" if s.get("time_budget_s") else "") + (
             f" --max-steps {s['max_steps']}" if s.get("max_steps") else ""),
         profile=_profile(s),
-        schedule=" (ending at the time budget: `tiny_base.budget_cosine`)" if s.get("time_budget_s") else "",
+        schedule=" (ending at the time budget: `tiny_base.budget_cosine`)" if clock else "",
         stopped=(f" Training was stopped by its time budget ({s['time_budget_s']:.0f} s from the recipe's start) "
                  f"at step {summary['global_step']} of {summary['planned_steps']}."
                  if summary.get("stopped_by_time_budget") else "") + (
@@ -119,7 +121,7 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
             "gives another model on a machine of another speed; "
             f"`--max-steps {summary['global_step']}` alone runs that many steps on a cosine over them, "
             "which the settings and seed fix (not this model's schedule either)."
-            if summary.get("schedule_followed_the_clock", bool(s.get("time_budget_s"))) else ""),
+            if clock else ""),
     )
     path = out / "README.md"
     path.write_text(text, encoding="utf-8")
