@@ -3,9 +3,10 @@ at each kind of place: what a reader must do to answer, counted, for finding 1.
 
 For a question in the image's language, its answer's place among the record's OCR lines is:
 
-    line +k     the answer (one of those accepted) is a whole OCR line, k lines after (or, k < 0, before) the nearest line
-                the question names ("From which platform does the train to “Lisbon” depart?":
-                the platform is line +2 from "Lisbon" in a timetable's row-by-row lines)
+    line +k     the answer (one of those accepted) is a whole OCR line, k lines after (k < 0:
+                before) the nearest line the question names ("From which platform does the
+                train to “Lisbon” depart?": the platform is line +2 from "Lisbon" in a
+                timetable's row-by-row lines)
     a line not named   a whole OCR line, while the question names none of the others (a fixed
                 place, a title; or a choice: the largest bar, the cheapest dish)
     part of a line     inside a line ("118" of "118 km"), not a line of its own
@@ -18,6 +19,7 @@ bar's value is line +n from its label (n the number of bars) and a line chart's 
 +n from the year: "±3 or further" is, there, a pair of parallel lists (the k-th value belongs to
 the k-th label), not a neighbour; `line_peak_year` names its series and answers the year of the
 largest value.
+
 The tables: per question kind (the generator's `question_kind`), its places and the run's
 source-language score and points lost (as experiments/question_kinds.py counts them); then per
 place class (±1, ±2, ±3 or further, and the rest), the items, their score and points lost. The
