@@ -34,11 +34,11 @@ Run: uv run python experiments/answer_places.py runs/bench/<run> [--data DIR ...
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from question_kinds import data_folders, run_arguments  # this folder is on sys.path
 from xtvqa_data import StorageError, load
 from xtvqa_data.runs.jsonl import read_jsonl
 
@@ -155,18 +155,9 @@ def tables(predictions: list[dict], places: dict[str, tuple[str, str, list[str]]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("run", type=Path, help="a finished bench run folder (predictions.jsonl)")
-    parser.add_argument("--data", type=Path, action="append",
-                        help="the records' folder (repeatable; default: the run's config.json 'data')")
+    run_arguments(parser)
     args = parser.parse_args()
-    if not (args.run / "predictions.jsonl").is_file():
-        parser.error(f"{args.run} is not a bench run folder (no predictions.jsonl)")
-    folders = args.data
-    if not folders:
-        config = args.run / "config.json"
-        if not config.is_file():
-            parser.error(f"{args.run} has no config.json naming its data: give --data")
-        folders = [Path(json.loads(config.read_text())["data"])]
+    folders = data_folders(parser, args)
     try:
         places = record_places(folders)
     except StorageError as error:

@@ -74,21 +74,32 @@ def markdown(rows: list[dict], field: str) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The bench run folder and its records' folders (`--data`), for the scripts that read both."""
     parser.add_argument("run", type=Path, help="a finished bench run folder (predictions.jsonl)")
     parser.add_argument("--data", type=Path, action="append",
                         help="the records' folder (repeatable; default: the run's config.json 'data')")
-    parser.add_argument("--field", default="question_kind", help="the records' meta field to group by")
-    args = parser.parse_args()
+
+
+def data_folders(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[Path]:
+    """The records' folders of `args.run`: `--data`, else its config.json's "data"; a folder that
+    is no bench run, or names no data, is a parser error."""
     if not (args.run / "predictions.jsonl").is_file():
         parser.error(f"{args.run} is not a bench run folder (no predictions.jsonl)")
-    folders = args.data
-    if not folders:
-        config = args.run / "config.json"
-        if not config.is_file():
-            parser.error(f"{args.run} has no config.json naming its data: give --data")
-        folders = [Path(json.loads(config.read_text())["data"])]
+    if args.data:
+        return args.data
+    config = args.run / "config.json"
+    if not config.is_file():
+        parser.error(f"{args.run} has no config.json naming its data: give --data")
+    return [Path(json.loads(config.read_text())["data"])]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    run_arguments(parser)
+    parser.add_argument("--field", default="question_kind", help="the records' meta field to group by")
+    args = parser.parse_args()
+    folders = data_folders(parser, args)
     try:
         kinds, types = record_fields(folders, args.field)
     except StorageError as error:
