@@ -7,14 +7,11 @@ Run: uv run nox -s integration -- -k answer_places
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from conftest import REPO, load_experiment
+from conftest import load_experiment
 
-SCRIPT = REPO / "experiments" / "answer_places.py"
 TIMETABLE = ["Departures · Venice", "Time", "Destination", "Platform", "06:10", "Lisbon", "4", "06:27", "Moscow", "1"]
 
 
@@ -86,19 +83,26 @@ def _run(folder, data, scores):
     return folder
 
 
-def _places(*args):
-    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True,
-                          timeout=120, cwd=REPO)
+def _places(places, monkeypatch, capsys, *args) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of the script's main with `args`, run in this process."""
+    monkeypatch.setattr("sys.argv", ["answer_places.py", *map(str, args)])
+    status, message = 0, ""
+    try:
+        places.main()
+    except SystemExit as done:  # SystemExit("...") prints its message to stderr, as Python does
+        status, message = (done.code, "") if isinstance(done.code, int) else (1, f"{done.code}\n")
+    out = capsys.readouterr()
+    return status, out.out, out.err + message
 
 
-def test_tables_are_the_direct_counts(tmp_path):
+def test_tables_are_the_direct_counts(places, tmp_path, monkeypatch, capsys):
     data = _records(tmp_path / "data")
     # source-language items r0..r3 (fr questions are cross-lingual, not counted): right r0 and r2
     # -> mean 50; lost: r1 (line +1 from "Moscow": "1" is the line after it) 25, r3 (line -1) 25
     scores = {("r0", "en"): 1.0, ("r2", "en"): 1.0, ("r1", "fr"): 1.0}
-    done = _places(_run(tmp_path / "run", data, scores))
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    status, out, err = _places(places, monkeypatch, capsys, _run(tmp_path / "run", data, scores))
+    assert status == 0, err
+    lines = out.splitlines()
     assert lines[2:6] == ["| odd | 1 | line +1 (1) | 0.000 | 25.0 |",
                           "| tt_time | 1 | line -1 (1) | 0.000 | 25.0 |",
                           "| tt_dest | 1 | line +1 (1) | 1.000 | 0.0 |",
@@ -125,13 +129,15 @@ def test_wrong_answers(places, prediction, expected):
     assert places.wrong_answer(prediction, TIMETABLE) == expected
 
 
-def test_bad_runs_are_refused(tmp_path):
+def test_bad_runs_are_refused(places, tmp_path, monkeypatch, capsys):
     data = _records(tmp_path / "data")
     run = _run(tmp_path / "run", data, {})
     with (run / "predictions.jsonl").open("a") as out:
         out.write(json.dumps({"id": "zz", "image_lang": "en", "question_lang": "en", "score": 1.0}) + "\n")
-    done = _places(run)
-    assert done.returncode != 0 and "record 'zz' of the run is in none of the data folders" in done.stderr
+    status, _, err = _places(places, monkeypatch, capsys, run)
+    assert status != 0 and "record 'zz' of the run is in none of the data folders" in err
     (tmp_path / "empty").mkdir()
-    done = _places(tmp_path / "empty")
-    assert done.returncode != 0 and "not a bench run folder" in done.stderr
+    status, _, err = _places(places, monkeypatch, capsys, tmp_path / "empty")
+    assert status != 0 and "not a bench run folder" in err
+    status, _, err = _places(places, monkeypatch, capsys, run, "--data", tmp_path / "empty")
+    assert status != 0 and "holds no parquet shards" in err
