@@ -108,8 +108,8 @@ def main() -> None:
                              image_size=size)
 
     pad = processor.tokenizer.pad_token_id
-    sets = {name: (seed, list(generate(args.records, seed=seed, split="train", resize_to=size)))
-            for name, seed in (("trained on", seed), ("held out", seed + 1))}
+    sets = {name: (drawn, list(generate(args.records, seed=drawn, split="train", resize_to=size)))
+            for name, drawn in (("trained on", seed), ("held out", seed + 1))}
     for name, (drawn, records) in sets.items():
         with torch.no_grad():
             rates = {side: answer_exact_rate(model, batch)

@@ -111,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
                           records_cache=args.records_cache)
     summary = json.loads((out / "recipe_summary.json").read_text())
     print(json.dumps({key: summary[key] for key in ("global_step", "planned_steps", "stopped_by_time_budget",
-                                                    "schedule_followed_the_clock", "records_loaded_from_cache", "generate_s", "train_runtime_s",
-                                                    "wall_time_s", "device")}))
+                                                    "schedule_followed_the_clock", "records_loaded_from_cache",
+                                                    "generate_s", "train_runtime_s", "wall_time_s", "device")}))
     return 0
 
 
