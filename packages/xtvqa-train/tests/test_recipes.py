@@ -247,11 +247,11 @@ def test_max_steps_ends_the_recipe_and_its_schedule_there(tmp_path, monkeypatch)
     """`max_steps` (`apps/train --recipe tiny-base --max-steps N`): N steps, the cosine over them
     (the rate reaches 0 at the last step, unlike the planned schedule cut short); more steps
     than the data gives, or fewer than 1, are refused."""
+    import xtvqa_train.tiny_base as tiny_base
+
     small = dict(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=2, batch_size=8,
                  vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
                  echo_samples=8, held_out_records=4, warmup_ratio=0.0)
-    import xtvqa_train.tiny_base as tiny_base
-
     factors, cosine = [], tiny_base.budget_cosine
 
     def recorded(warmup, total, deadline, **kwargs):
