@@ -23,6 +23,7 @@ import argparse
 import json
 import sys
 import time
+import typing
 from contextlib import contextmanager
 from dataclasses import fields, replace
 from pathlib import Path
@@ -37,15 +38,17 @@ SMOKE = {"records": 400, "copy_records": 100, "echo_samples": 200, "tokenizer_re
 
 
 def parse_sets(pairs: list[str]) -> dict:
-    """`FIELD=VALUE` strings -> TinyBase field values, each converted to its field's type (the
-    type of the field's default). `time_budget_s` is `train --budget`'s, not a `--set`."""
-    defaults = {f.name: f.default for f in fields(TinyBase) if f.name != "time_budget_s"}
+    """`FIELD=VALUE` strings -> TinyBase field values, each converted to its field's annotated
+    type (`int | None`: int). `time_budget_s` is `train --budget`'s, not a `--set`."""
+    hints = typing.get_type_hints(TinyBase)
+    kinds = {f.name: next((a for a in typing.get_args(hints[f.name]) if a is not type(None)), hints[f.name])
+             for f in fields(TinyBase) if f.name != "time_budget_s"}
     out = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or name not in defaults:
-            raise ValueError(f"--set takes FIELD=VALUE with a field of TinyBase ({', '.join(defaults)}); got {pair!r}")
-        kind = int if name == "max_steps" else type(defaults[name])  # max_steps: None or an int
+        if not sep or name not in kinds:
+            raise ValueError(f"--set takes FIELD=VALUE with a field of TinyBase ({', '.join(kinds)}); got {pair!r}")
+        kind = kinds[name]
         try:
             out[name] = kind(float(value)) if kind is int and float(value).is_integer() else kind(value)
         except ValueError:
