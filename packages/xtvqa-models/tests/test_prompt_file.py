@@ -8,6 +8,7 @@ import shutil
 import pytest
 from xtvqa_data import EvalItem
 from xtvqa_models import PromptConfig, load_model
+from xtvqa_models.prompts import ANSWER_IN, LANGUAGE_NAMES, answer_in
 
 
 def test_model_folder_prompt_file_is_applied(tiny_dirs, tmp_path):
@@ -60,3 +61,22 @@ def test_ocr_granularity_keeps_engine_lines_whole_or_splits_them_into_words(item
     assert PromptConfig.from_dict({"use_ocr_tokens": True}).ocr_granularity == "word"
     with pytest.raises(ValueError, match="max_ocr_tokens"):
         PromptConfig(max_ocr_tokens=0)
+
+
+def test_answer_in_is_written_in_the_question_language(items):
+    assert answer_in("en", "zh") == "Answer in Chinese."
+    assert answer_in("fr", "en") == "Répondez en anglais."
+    assert answer_in("zh", "fr") == "请用法语回答。"
+    assert answer_in("ru", "de") == "Ответьте на немецком языке."
+    assert answer_in("xx", "en") == "Answer in English."  # a language without a table: English
+    languages = sorted(LANGUAGE_NAMES)
+    assert sorted(ANSWER_IN) == languages
+    for q in languages:
+        assert sorted(LANGUAGE_NAMES[q]) == languages
+        sentences = {answer_in(q, a) for a in languages}
+        assert len(sentences) == len(languages)  # every answer language named apart
+    item = items[0]
+    plain = PromptConfig().text(item)
+    assert PromptConfig().text(item, answer_lang=item.question_lang) == plain  # its own language: no line
+    other = next(lang for lang in ANSWER_IN if lang != item.question_lang)
+    assert PromptConfig().text(item, answer_lang=other) == plain + "\n" + answer_in(item.question_lang, other)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from xtvqa_models.prompts import PromptConfig
+from xtvqa_data import EvalItem
+from xtvqa_models.prompts import PromptConfig, answer_in
 from xtvqa_train import VIEWS, MVCLSkipWarning, mvcl_mi_loss
 from xtvqa_train.collator import MVCLCollator, TruncationWarning
 from xtvqa_train.views import MissingLanguageWarning, draw_target, record_views, target_languages
@@ -33,6 +34,42 @@ def test_views_hold_the_right_question_and_answer(qwen, records):
             assert record.question[lang[view[0]]] in text
             assert prompt.short_answer[lang[view[0]]] in text
             assert answer_text(processor.tokenizer, batch["labels"][row]).startswith(record.answers[lang[view[1]]][0])
+            # the cross views (and only they) ask for their answer's language, in the question's
+            asked = [answer_in(lang[view[0]], a) in text for a in (record.image_lang, t)]
+            assert asked == ([False, False] if view[0] == view[1] else [view[1] == "s", view[1] == "t"])
+
+
+def test_views_prompts_are_the_evaluation_prompts_plus_the_answer_language(qwen, records):
+    """ss and tt get exactly the benchmark's prompt; st and ts that prompt and one more line, the
+    paper's "asks the model answer in the target language". With the instruction off, ss and st
+    (and ts and tt) share one prompt, the behaviour before 2026-11-27."""
+    _, processor = qwen
+    record = records[0]
+    t = draw_target(record, 0)
+    s = record.image_lang
+    views = {v.name: v for v in record_views(record, t)}
+    collator = MVCLCollator(processor)
+    evaluation = {lang: collator.chat(record, lang, "x")[0] for lang in (s, t)}
+    prompts = {name: collator.chat(record, v.question_lang, "x", v.answer_lang)[0] for name, v in views.items()}
+    assert prompts["ss"] == evaluation[s] and prompts["tt"] == evaluation[t]
+    assert PromptConfig().text(EvalItem(record, s), answer_lang=t).endswith("\n" + answer_in(s, t))
+    assert prompts["st"].replace("\n" + answer_in(s, t), "") == evaluation[s] != prompts["st"]
+    assert prompts["ts"].replace("\n" + answer_in(t, s), "") == evaluation[t] != prompts["ts"]
+
+    on = collator(records[:2])
+    off = MVCLCollator(processor, answer_language_instruction=False)(records[:2])
+    n, ss, ts, st, tt = 2, *(VIEWS.index(v) for v in ("ss", "ts", "st", "tt"))
+
+    def prompt_ids(batch, row):  # the row's tokens before its answer, without the left padding
+        start = int(torch.nonzero(batch["labels"][row] != -100)[0])
+        return batch["input_ids"][row][:start][batch["attention_mask"][row][:start].bool()]
+
+    for b in range(n):
+        assert torch.equal(prompt_ids(off, ss * n + b), prompt_ids(on, ss * n + b))
+        assert torch.equal(prompt_ids(off, tt * n + b), prompt_ids(on, tt * n + b))
+        assert torch.equal(prompt_ids(off, st * n + b), prompt_ids(off, ss * n + b))
+        assert torch.equal(prompt_ids(off, ts * n + b), prompt_ids(off, tt * n + b))
+        assert len(prompt_ids(on, st * n + b)) > len(prompt_ids(on, ss * n + b))
 
 
 def test_answers_start_in_one_column_and_labels_mask_prompt_and_padding(qwen, make_record):
@@ -74,7 +111,7 @@ def test_each_image_is_preprocessed_once_and_prompts_match_the_processor(qwen, r
         record, k = recs[row % n], row // n
         t = draw_target(record, 0)
         view = record_views(record, t)[k]
-        prompt, _ = collator.chat(record, view.question_lang, view.answer)
+        prompt, _ = collator.chat(record, view.question_lang, view.answer, view.answer_lang)
         ref = processor(images=[record.image], text=[prompt], add_special_tokens=False, return_tensors="pt")
         ours = batch["input_ids"][row][batch["attention_mask"][row].bool()]
         assert torch.equal(ours[: ref["input_ids"].shape[1]], ref["input_ids"][0])

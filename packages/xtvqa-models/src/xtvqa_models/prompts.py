@@ -43,6 +43,50 @@ YES_NO: dict[str, str] = {
     "ru": "Ответьте «да» или «нет».",
 }
 
+# "Answer in <language>.", in the question's language: what MVCL-MI's cross views add (the paper's
+# y^{src-tgt} is "queried in source language and asks the model answer in the target
+# language"). Evaluation never asks for an answer language (DESIGN.md section 4).
+ANSWER_IN: dict[str, str] = {
+    "en": "Answer in {language}.",
+    "zh": "请用{language}回答。",
+    "fr": "Répondez en {language}.",
+    "de": "Antworte auf {language}.",
+    "es": "Responde en {language}.",
+    "ja": "{language}で答えてください。",
+    "ko": "{language}로 답하세요.",  # every name below ends in 어: 로, never 으로
+    "ru": "Ответьте на {language} языке.",
+}
+
+# LANGUAGE_NAMES[question language][answer language], as ANSWER_IN's sentence needs it (Russian
+# in the prepositional case).
+LANGUAGE_NAMES: dict[str, dict[str, str]] = {
+    "en": {"en": "English", "zh": "Chinese", "fr": "French", "de": "German", "es": "Spanish",
+           "ja": "Japanese", "ko": "Korean", "ru": "Russian"},
+    "zh": {"en": "英语", "zh": "中文", "fr": "法语", "de": "德语", "es": "西班牙语", "ja": "日语",
+           "ko": "韩语", "ru": "俄语"},
+    "fr": {"en": "anglais", "zh": "chinois", "fr": "français", "de": "allemand", "es": "espagnol",
+           "ja": "japonais", "ko": "coréen", "ru": "russe"},
+    "de": {"en": "Englisch", "zh": "Chinesisch", "fr": "Französisch", "de": "Deutsch", "es": "Spanisch",
+           "ja": "Japanisch", "ko": "Koreanisch", "ru": "Russisch"},
+    "es": {"en": "inglés", "zh": "chino", "fr": "francés", "de": "alemán", "es": "español",
+           "ja": "japonés", "ko": "coreano", "ru": "ruso"},
+    "ja": {"en": "英語", "zh": "中国語", "fr": "フランス語", "de": "ドイツ語", "es": "スペイン語",
+           "ja": "日本語", "ko": "韓国語", "ru": "ロシア語"},
+    "ko": {"en": "영어", "zh": "중국어", "fr": "프랑스어", "de": "독일어", "es": "스페인어",
+           "ja": "일본어", "ko": "한국어", "ru": "러시아어"},
+    "ru": {"en": "английском", "zh": "китайском", "fr": "французском", "de": "немецком",
+           "es": "испанском", "ja": "японском", "ko": "корейском", "ru": "русском"},
+}
+
+
+def answer_in(question_lang: str, answer_lang: str) -> str:
+    """"Answer in <answer_lang>." written in `question_lang` (English where either is not one of
+    the 8 languages; an unknown answer language is named by its code)."""
+    lang = question_lang if question_lang in ANSWER_IN else "en"
+    name = LANGUAGE_NAMES[lang].get(answer_lang, answer_lang)
+    return ANSWER_IN[lang].format(language=name)
+
+
 OCR_GRANULARITIES = ("word", "line")
 
 # Header of the OCR-token line ("OCR tokens:").
@@ -95,8 +139,10 @@ class PromptConfig:
         table = self.yes_no if item.record.question_type == "yes-no" else self.short_answer
         return table.get(item.question_lang) or table["en"]
 
-    def text(self, item: EvalItem) -> str:
-        """The user-turn text for `item` (the image is passed separately, before it)."""
+    def text(self, item: EvalItem, answer_lang: str | None = None) -> str:
+        """The user-turn text for `item` (the image is passed separately, before it). With an
+        `answer_lang` other than the question's, a last line asks for the answer in that language
+        (`answer_in`: training's cross views; evaluation passes none)."""
         parts = []
         if self.use_ocr_tokens and item.ocr_tokens:
             header = self.ocr_header.get(item.question_lang) or self.ocr_header["en"]
@@ -104,6 +150,8 @@ class PromptConfig:
             parts.append(header + lead + self.ocr_separator.join(self.ocr_strings(item.ocr_tokens)))
         parts.append(item.question)
         parts.append(self.instruction(item))
+        if answer_lang is not None and answer_lang != item.question_lang:
+            parts.append(answer_in(item.question_lang, answer_lang))
         return "\n".join(parts)
 
     def to_dict(self) -> dict:

@@ -72,6 +72,9 @@ class MVCLCollator:
     prompt: PromptConfig = field(default_factory=PromptConfig)
     max_length: int | None = 2048
     seed: int = 0
+    # The cross views ask for their answer's language (views.py); False: every view gets the
+    # evaluation prompt of its question.
+    answer_language_instruction: bool = True
 
     def __post_init__(self) -> None:
         tokenizer = self.processor.tokenizer
@@ -80,9 +83,11 @@ class MVCLCollator:
             raise ValueError("the processor's tokenizer has neither a pad nor an eos token; set tokenizer.pad_token")
         self.pad_token_id = int(pad)
 
-    def chat(self, record: Record, question_lang: str, answer: str) -> tuple[str, str]:
-        """(prompt, completion) strings of one view, rendered with the processor's chat template."""
-        text = self.prompt.text(EvalItem(record, question_lang))
+    def chat(self, record: Record, question_lang: str, answer: str,
+             answer_lang: str | None = None) -> tuple[str, str]:
+        """(prompt, completion) strings of one view, rendered with the processor's chat template;
+        an `answer_lang` other than the question's is asked for in the prompt's last line."""
+        text = self.prompt.text(EvalItem(record, question_lang), answer_lang=answer_lang)
         example = {
             "prompt": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}],
             "completion": [{"role": "assistant", "content": [{"type": "text", "text": answer}]}],
@@ -101,7 +106,9 @@ class MVCLCollator:
         # view-major rows: row k * n + b is view VIEWS[k] of record b
         views = [record_views(record, t) for record, t in pairs]
         rows = [(pairs[b][0], views[b][k]) for k in range(len(VIEWS)) for b in range(n)]
-        rendered = [self.chat(record, view.question_lang, view.answer) for record, view in rows]
+        ask = self.answer_language_instruction
+        rendered = [self.chat(record, view.question_lang, view.answer, view.answer_lang if ask else None)
+                    for record, view in rows]
         prompts = [p for p, _ in rendered]
         prompt_ids, type_ids, type_key, image_inputs = self._tokenise_prompts(prompts, [r.image for r, _ in pairs])
         tokenizer = self.processor.tokenizer

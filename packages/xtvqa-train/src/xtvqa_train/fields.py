@@ -34,6 +34,12 @@ class MVCLFields:
         default=True, metadata={"help": "Keep CE_ts and CE_st (False = Table 4's 'w/o Cross-CE')."}
     )
     use_kl: bool = field(default=True, metadata={"help": "Keep both KL terms (False = Table 4's 'w/o KL-Loss')."})
+    answer_language_instruction: bool = field(
+        default=True,
+        metadata={"help": "The cross views ts and st ask for their answer's language (\"Answer in French.\", in "
+                  "the question's language), as the paper's y^{src-tgt} asks the model to answer in the target "
+                  "language. False: ss and st (and ts and tt) share one prompt with two answers."},
+    )
     view_seed: int = field(
         default=0, metadata={"help": "Seed of each record's target-language draw (a hash of seed and record id)."}
     )

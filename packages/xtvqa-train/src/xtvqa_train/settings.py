@@ -129,6 +129,7 @@ CLI_OPTIONS: dict[str, tuple[str, Any]] = {
     "alpha": ("trainer.alpha", None), "beta": ("trainer.beta", None), "kl": ("trainer.kl", None),
     "temperature": ("trainer.temperature", None),
     "no_kl": ("trainer.use_kl", False), "no_cross_ce": ("trainer.cross_ce", False),
+    "no_answer_language_instruction": ("trainer.answer_language_instruction", False),
     "lora": ("lora", True), "lora_r": ("lora_r", None), "lora_alpha": ("lora_alpha", None),
     "epochs": ("trainer.num_train_epochs", None), "lr": ("trainer.learning_rate", None),
     "max_steps": ("trainer.max_steps", None), "batch_size": ("trainer.per_device_train_batch_size", None),

@@ -9,6 +9,13 @@ languages that have both a question and an answer; then
     st    q[s]       answers[t][0]     (asked in s, answered in t)
     tt    q[t]       answers[t][0]
 
+Each view's prompt is the evaluation prompt of its question; the cross views (ts, st) also ask
+for their answer's language ("Answer in Chinese.", in the question's language), as the paper's
+y^{src-tgt} is "queried in source language and asks the model answer in the target language".
+Without that line (`MVCLMIConfig.answer_language_instruction=False`) ss and st share one prompt
+and are taught two answers to it (so are ts and tt), and greedy decoding after training picks
+between languages, or mixes them, on the very prompts the benchmark asks.
+
 The draw is a hash of (seed, record id): the same record gets the same t on every process,
 dataloader worker, epoch and resumed run, so a run is reproducible from its seed alone.
 """
@@ -34,6 +41,7 @@ class View:
     name: str  # one of VIEWS
     question_lang: str
     answer: str
+    answer_lang: str
 
 
 def target_languages(record: Record) -> list[str]:
@@ -55,7 +63,8 @@ def record_views(record: Record, target: str) -> tuple[View, ...]:
     s, t = record.image_lang, target
     lang = {"s": s, "t": t}
     return tuple(
-        View(name, question_lang=lang[name[0]], answer=record.answers[lang[name[1]]][0]) for name in VIEWS
+        View(name, question_lang=lang[name[0]], answer=record.answers[lang[name[1]]][0], answer_lang=lang[name[1]])
+        for name in VIEWS
     )
 
 
