@@ -73,6 +73,14 @@ def test_ablation_settings_reach_the_loss(tmp_path, qwen, records):
     assert all(h["total"] == pytest.approx(h["ce_ss"] + h["ce_tt"], rel=1e-5) for h in logs)
 
 
+def test_answer_language_instruction_reaches_the_collator(tmp_path, qwen, records):
+    model, processor = qwen
+    for value in (True, False):
+        trainer = MVCLMITrainer(model, config(tmp_path, max_steps=1, answer_language_instruction=value),
+                                train_dataset=records, processing_class=processor)
+        assert trainer.data_collator.answer_language_instruction is value
+
+
 def test_lora_changes_only_the_adapters(tmp_path, qwen, records):
     model, processor = qwen
     peft_config = LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0,
