@@ -80,8 +80,8 @@ LANGUAGE_NAMES: dict[str, dict[str, str]] = {
 
 
 def answer_in(question_lang: str, answer_lang: str) -> str:
-    """"Answer in <answer_lang>." written in `question_lang` (English where either is not one of
-    the 8 languages; an unknown answer language is named by its code)."""
+    """The sentence "Answer in <answer_lang>." written in `question_lang` (in English where the
+    question's language has no table; an answer language without a name is named by its code)."""
     lang = question_lang if question_lang in ANSWER_IN else "en"
     name = LANGUAGE_NAMES[lang].get(answer_lang, answer_lang)
     return ANSWER_IN[lang].format(language=name)

@@ -103,17 +103,18 @@ class MVCLMITrainer(SFTTrainer):
             raise ValueError("MVCLMITrainer needs a train_dataset of records")
         train_dataset = training_rows(train_dataset)
         eval_dataset = training_rows(eval_dataset) if eval_dataset is not None else None
+
+        def collator(processor) -> MVCLCollator:  # the views as args set them
+            return MVCLCollator(processor, prompt=prompt or PromptConfig(), max_length=args.max_length,
+                                seed=args.view_seed, answer_language_instruction=args.answer_language_instruction)
+
         if data_collator is None and processing_class is not None:
-            data_collator = MVCLCollator(processing_class, prompt=prompt or PromptConfig(),
-                                         max_length=args.max_length, seed=args.view_seed,
-                                         answer_language_instruction=args.answer_language_instruction)
+            data_collator = collator(processing_class)
         super().__init__(model, args=args, data_collator=data_collator, train_dataset=train_dataset,
                          eval_dataset=eval_dataset, processing_class=processing_class,
                          peft_config=peft_config, callbacks=callbacks)
         if not isinstance(self.data_collator, MVCLCollator):  # SFTTrainer built its own
-            self.data_collator = MVCLCollator(self.processing_class, prompt=prompt or PromptConfig(),
-                                              max_length=args.max_length, seed=args.view_seed,
-                                              answer_language_instruction=args.answer_language_instruction)
+            self.data_collator = collator(self.processing_class)
         self.loss_is_scaled_for_ga = False  # a per-micro-batch mean: Trainer divides by the GA steps
         # Under FSDP the vision tower's shards are gathered only inside the root module's forward.
         self.reuse_image_features = args.reuse_image_features and not self.is_fsdp_enabled
