@@ -305,6 +305,8 @@ def main() -> None:
         parser.error("--mix in [0, 1) or --echo >= 0, not both")
     if args.queries < 1:
         parser.error("--queries must be at least 1")
+    if args.window < 0 or (args.window and (args.restate or args.queries > 1)):
+        parser.error("--window takes N >= 0 and cuts one-line lookups (no --restate or --queries)")
     if args.lookups < 0 or args.qa < 0 or args.qa_records < 1:
         parser.error("--lookups and --qa must be >= 0, --qa-records >= 1")
     if not 0 <= args.qa_lookups < 1 or (args.qa_lookups and not args.qa):
@@ -347,8 +349,6 @@ def main() -> None:
 
     items = lookups(train, args.lookups, 0, restate=args.restate, queries=args.queries)
     if args.window:
-        if args.restate or args.queries > 1:
-            parser.error("--window cuts one-line lookups (no --restate or --queries)")
         items = windowed(items, args.window, 3)
     if args.mix:
         items += echo_records(train, int(len(items) * args.mix / (1 - args.mix)), 1)

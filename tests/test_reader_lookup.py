@@ -75,12 +75,28 @@ def test_restate_answers_the_line_then_its_successor(probe, pool):
         assert sample.answers["en"] == (name + "\n" + lines[lines.index(name) + 1],)
 
 
+def test_windowed_lookups_keep_the_asked_line_and_its_answer_and_grow(probe, pool):
+    items = probe.lookups(pool, 400, 4)
+    cut = probe.windowed(items, 300, 0)
+    assert [s.question for s in cut] == [s.question for s in items]  # only the OCR lines change
+    assert cut[300:] == items[300:]  # past the first n: whole records
+    for k, (sample, whole) in enumerate(zip(cut[:300], items[:300], strict=True)):
+        lines, full = list(sample.ocr_tokens), list(whole.ocr_tokens)
+        assert any(full[i : i + len(lines)] == lines for i in range(len(full)))  # consecutive lines
+        assert 2 <= len(lines) <= min(len(full), 3 + (len(full) - 2) * k // 300)  # the cap: 3 lines, growing
+        check(sample, [sample], direction)  # the asked line once, its answer on the asked side
+    sizes = [len(s.ocr_tokens) for s in cut[:300]]
+    assert max(sizes[:30]) < max(sizes[270:])
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--init", "{model}", "--layers", "6"], "its shape and prompt are its own"),
     (["--init", "{model}", "--question-first"], "its shape and prompt are its own"),
     (["--init", "{missing}"], "not a reader folder"),
     (["--held-out", "0"], "--held-out takes 1 to 200"),
     (["--qa-lookups", "0.3"], "--qa-lookups takes a share"),
+    (["--window", "1000", "--queries", "3"], "--window takes N >= 0 and cuts one-line lookups"),
+    (["--window", "-1"], "--window takes N >= 0"),
 ])
 def test_bad_options_are_refused_before_any_work(probe, tmp_path, monkeypatch, capsys, argv, message):
     model = tmp_path / "reader"
