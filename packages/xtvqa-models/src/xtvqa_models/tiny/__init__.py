@@ -1,6 +1,6 @@
 """Tiny randomly initialised vision-language models for tests, benchmarks and the default model.
 
-`build_tiny_model("qwen2-vl" | "llava", out_dir)` writes a model folder (safetensors, config,
+`build_tiny_model(family, out_dir)` writes a model folder (safetensors, config,
 processor, tokenizer, chat template) that loads with `load_model(f"hf:{out_dir}")`, the same
 path as any hub model. Everything is constructed locally from config classes: no hub access.
 The weights are random: the outputs are deterministic nonsense, which is all tests need.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from xtvqa_models.tiny.families import FAMILIES, TinySize
+from xtvqa_models.tiny.families import FAMILIES, TinySize, family_key
 
 __all__ = ["FAMILIES", "TinySize", "build_tiny_model"]
 
@@ -40,12 +40,13 @@ def build_tiny_model(
 ) -> Path:
     """Build a tiny `family` model and `save_pretrained` it (model, processor, tokenizer) to `out_dir`.
 
-    `family`: "qwen2-vl" or "llava". Images are resized to at most `image_size`**2 pixels in
+    `family`: a key of `FAMILIES`, the family's transformers `model_type` ("qwen2_vl", "llava",
+    ...; hyphens are accepted: "qwen2-vl"). Images are resized to at most `image_size`**2 pixels in
     `patch_size` patches. `init_std` is the weights' standard deviation: the default 0.15 makes
     an untrained model's output depend on its input (tests); use 0.02 to train from scratch.
     Deterministic in `seed`. Returns the folder; load it with `load_model(f"hf:{path}")`.
     """
-    key = family.lower().replace("_", "-")
+    key = family_key(family)
     if key not in FAMILIES:
         raise ValueError(f"unknown tiny model family {family!r}; choose one of {sorted(FAMILIES)}")
     if image_size % (2 * patch_size) or image_size < 2 * patch_size:

@@ -1,0 +1,7 @@
+"""Tiny Idefics3 and SmolVLM models."""
+
+from __future__ import annotations
+
+from xtvqa_models.tiny.common import Builder
+
+BUILDERS: dict[str, Builder] = {}

@@ -1,0 +1,7 @@
+"""Tiny LFM2-VL models."""
+
+from __future__ import annotations
+
+from xtvqa_models.tiny.common import Builder
+
+BUILDERS: dict[str, Builder] = {}
