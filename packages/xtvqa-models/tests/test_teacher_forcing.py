@@ -12,26 +12,36 @@ from xtvqa_models.teacher_forcing import answer_logits, append_answers, continua
 PAD = 0
 
 
-def _batch():
-    # Two prompts left-padded to P = 4: row 0 has 4 tokens, row 1 has 2.
+def _batch(model):
+    # Two prompts left-padded to P = 4: row 0 has 4 tokens, row 1 has 2 (text only).
     return {
         "input_ids": torch.tensor([[5, 6, 7, 8], [PAD, PAD, 9, 10]]),
         "attention_mask": torch.tensor([[1, 1, 1, 1], [0, 0, 1, 1]]),
-        "mm_token_type_ids": torch.tensor([[0, 1, 0, 0], [0, 0, 1, 0]]),
-        "pixel_values": torch.ones(3, 2),  # per image: untouched
     }
 
 
-def test_append_answers_layout():
-    batch = _batch()
-    inputs, targets, mask = append_answers(batch, [[11, 12, 13], [14]], pad_id=PAD)
+def test_append_answers_layout(hf_models):
+    model = hf_models["llava"].model
+    inputs, targets, mask = append_answers(model, _batch(model), [[11, 12, 13], [14]], pad_id=PAD)
     assert inputs["input_ids"].tolist() == [[5, 6, 7, 8, 11, 12, 13], [PAD, PAD, 9, 10, 14, PAD, PAD]]
     assert inputs["attention_mask"].tolist() == [[1, 1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 0, 0]]
-    assert inputs["mm_token_type_ids"].tolist() == [[0, 1, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0, 0]]
-    assert inputs["pixel_values"] is batch["pixel_values"]
+    # Positions as generate() gives them: counted from each row's first attended token.
+    assert inputs["position_ids"].tolist() == [[0, 1, 2, 3, 4, 5, 6], [0, 0, 0, 1, 2, 3, 4]]
     assert targets.tolist() == [[11, 12, 13], [14, PAD, PAD]]
     assert mask.tolist() == [[True, True, True], [True, False, False]]
     assert inputs["attention_mask"].dtype == torch.long
+
+
+def test_append_answers_extends_token_types_as_generation_does(hf_models):
+    """Token-aligned processor outputs grow as `generate` grows them (Qwen2-VL: text type 0, and
+    3-D M-RoPE positions continuing after the prompt's largest)."""
+    model = hf_models["qwen2-vl"].model
+    batch = {**_batch(model), "mm_token_type_ids": torch.tensor([[0, 1, 0, 0], [0, 0, 1, 0]])}
+    inputs, _, _ = append_answers(model, batch, [[11, 12], [14]], pad_id=PAD)
+    assert inputs["mm_token_type_ids"].tolist() == [[0, 1, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0]]
+    positions = inputs["position_ids"]  # [3 or 4, B, P + T]
+    assert positions.shape[-2:] == (2, 6)
+    assert positions[..., 0, 4:].tolist() == [[4, 5]] * positions.shape[0]
 
 
 def test_answer_logits_are_the_predictors_of_the_answer_tokens():
@@ -47,13 +57,14 @@ def test_answer_logits_are_the_predictors_of_the_answer_tokens():
         answer_logits(logits[:, -3:], n_answer)
 
 
-def test_right_padded_prompts_are_refused():
-    batch = _batch()
+def test_right_padded_prompts_are_refused(hf_models):
+    model = hf_models["llava"].model
+    batch = _batch(model)
     batch["attention_mask"] = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]])
     with pytest.raises(ValueError, match="left-padded"):
-        append_answers(batch, [[1], [2]], pad_id=PAD)
+        append_answers(model, batch, [[1], [2]], pad_id=PAD)
     with pytest.raises(ValueError, match="1 answers for a batch of 2"):
-        append_answers(_batch(), [[1]], pad_id=PAD)
+        append_answers(model, _batch(model), [[1]], pad_id=PAD)
 
 
 class _CharTokenizer:

@@ -9,19 +9,17 @@ Prompts are left-padded to a common length P by the processor, answers right-pad
 longest answer T. Every answer then starts at column P, so the logits that predict answer
 token k of every row sit at column P + k - 1: one slice `logits[:, P-1 : P+T-1]`, which is
 `logits[:, -(T+1):-1]` and what `logits_to_keep=T+1` returns (minus its last column). Right
-padding after an answer is harmless: causal attention never lets an answer token see it.
+padding after an answer gets attention 0, and no answer token sees a later one (`append_answers`).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
-
-# Processor outputs with one entry per token ([B, P]); anything else (pixel_values, grids,
-# image sizes) is per image and passes through untouched.
-TOKEN_ALIGNED_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids", "token_type_ids")
+from transformers.utils import ModelOutput
 
 
 def continuation_ids(tokenizer: Any, prompt: str, target: str) -> list[int]:
@@ -40,13 +38,22 @@ def continuation_ids(tokenizer: Any, prompt: str, target: str) -> list[int]:
 
 
 def append_answers(
-    batch: Mapping[str, Any], answers: Sequence[Sequence[int]], *, pad_id: int
+    model: Any, batch: Mapping[str, Any], answers: Sequence[Sequence[int]], *, pad_id: int
 ) -> tuple[dict[str, Any], torch.Tensor, torch.Tensor]:
-    """Append right-padded `answers` to a left-padded processor `batch`.
+    """The forward inputs of a left-padded processor `batch` followed by right-padded `answers`,
+    exactly as `model.generate` would feed the model after generating those answer tokens.
 
-    Returns `(inputs, targets, mask)`: the model inputs with every token-aligned tensor
-    extended to [B, P + T] (answer tokens get attention 1 and modality type 0 = text),
-    `targets` [B, T] int64 (pad_id beyond each answer) and `mask` [B, T] bool.
+    transformers' generation hooks do the family-specific work: `_prepare_position_ids_for_generation`
+    gives the prompt's position ids (Qwen2-VL's 3-D M-RoPE ids included), each answer token extends
+    the token-aligned inputs as `_update_model_kwargs_for_generation` does after a generated
+    token (attention, positions, token types: PaliGemma marks generated tokens as its causal
+    suffix, Gemma 3 as text; Mllama's cross-attention mask gains a row), and
+    `prepare_inputs_for_generation` applies the family's last touches (PaliGemma's 1-based
+    positions). So a teacher-forced answer token sees what it sees when generated, and never a
+    later answer token. Right padding after an answer gets attention 0.
+
+    Returns `(inputs, targets, mask)`: the model inputs over [B, P + T], `targets` [B, T] int64
+    (pad_id beyond each answer) and `mask` [B, T] bool.
     """
     input_ids = batch["input_ids"]  # [B, P]
     attention = batch["attention_mask"]  # [B, P]
@@ -64,14 +71,16 @@ def append_answers(
     for row, ids in enumerate(answers):
         targets[row, : len(ids)] = torch.as_tensor(list(ids), dtype=torch.long, device=device)
         mask[row, : len(ids)] = True
-    inputs = dict(batch)
-    for key in TOKEN_ALIGNED_KEYS:
-        if key not in batch:
-            continue
-        tail = {"input_ids": targets, "attention_mask": mask}.get(key)
-        tail = torch.zeros_like(targets) if tail is None else tail
-        inputs[key] = torch.cat([batch[key], tail.to(batch[key].dtype)], dim=1)
-    return inputs, targets, mask
+    kwargs = {k: v for k, v in batch.items() if k != "input_ids"}
+    if "position_ids" not in kwargs and "position_ids" in inspect.signature(model.forward).parameters:
+        kwargs["position_ids"] = model._prepare_position_ids_for_generation(input_ids, {"input_ids": input_ids, **kwargs})
+    for _ in range(n_answer):  # one generated token at a time, as generate() extends them
+        kwargs = model._update_model_kwargs_for_generation(ModelOutput(), kwargs, is_encoder_decoder=False,
+                                                           num_new_tokens=1)
+    kwargs["attention_mask"] = torch.cat([attention, mask.to(attention.dtype)], dim=1)
+    full = torch.cat([input_ids, targets], dim=1)
+    inputs = model.prepare_inputs_for_generation(full, is_first_iteration=True, use_cache=False, **kwargs)
+    return dict(inputs), targets, mask
 
 
 def answer_logits(logits: torch.Tensor, n_answer: int) -> torch.Tensor:

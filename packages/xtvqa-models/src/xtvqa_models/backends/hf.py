@@ -25,6 +25,12 @@ from xtvqa_infotheory import target_logprobs, token_entropy
 
 from xtvqa_models.base import Generation, TokenScores, VisionLanguageModel
 from xtvqa_models.chat import adds_special_tokens, render_prompt, rgb_image
+from xtvqa_models.image_features import (
+    encode_images,
+    encoder_keys,
+    is_pixels,
+    merge_encoder_outputs,
+)
 from xtvqa_models.prompts import PromptConfig
 from xtvqa_models.teacher_forcing import answer_logits, append_answers, continuation_ids
 
@@ -101,7 +107,12 @@ class HFModel(VisionLanguageModel):
         self.dtype = str(self.model.dtype).removeprefix("torch.")
         self._options = {"device_map": device_map, "trust_remote_code": bool(trust_remote_code),
                          "attn_implementation": self.model.config._attn_implementation}
-        self._keeps_logits = "logits_to_keep" in inspect.signature(self.model.forward).parameters
+        forward = inspect.signature(self.model.forward).parameters
+        self._keeps_logits = "logits_to_keep" in forward
+        # The processor outputs the forward names (never `labels`: no loss is wanted).
+        self._forward_inputs = {name for name, p in forward.items()
+                                if p.kind is not p.VAR_KEYWORD and name != "labels"}
+        self._encodes_once = "mm_encoder_outputs" in forward
 
     @property
     def device(self) -> torch.device:
@@ -114,9 +125,16 @@ class HFModel(VisionLanguageModel):
 
     # ---- inputs -------------------------------------------------------------------------
 
-    def _encode(self, items: Sequence[EvalItem], texts: Sequence[str]) -> Any:
-        """The processor's left-padded batch on the model's device; names an item it rejects."""
-        images = [rgb_image(item) for item in items]
+    def _encode(self, items: Sequence[EvalItem], texts: Sequence[str]) -> dict[str, Any]:
+        """The processor's left-padded batch on the model's device, reduced to what the model's
+        forward takes; names an item it rejects.
+
+        Images go in as one list per sample (`[[image_0], [image_1], ...]`), the structure every
+        transformers processor accepts and the only one some take (Gemma 3, SmolVLM, LFM2-VL
+        count images per sample). Outputs the forward does not name (PaliGemma's
+        backward-compatible `labels`, offsets, counts) are dropped, as `generate` would refuse them.
+        """
+        images = [[rgb_image(item)] for item in items]
         special = adds_special_tokens(self.tokenizer, texts)
         try:
             batch = self.processor(text=list(texts), images=images, padding=True, return_tensors="pt",
@@ -129,10 +147,11 @@ class HFModel(VisionLanguageModel):
                 except Exception as err:
                     raise ValueError(
                         f"item {item.key}: the processor of {self.model_id!r} rejected its image "
-                        f"({image.width}x{image.height} px, mode {item.image.mode}): {err}"
+                        f"({image[0].width}x{image[0].height} px, mode {item.image.mode}): {err}"
                     ) from err
             raise
-        return batch.to(self.device)
+        return {k: v.to(self.device) if isinstance(v, torch.Tensor) else v
+                for k, v in batch.items() if k in self._forward_inputs}
 
     # ---- generation ---------------------------------------------------------------------
 
@@ -208,32 +227,47 @@ class HFModel(VisionLanguageModel):
         n_answer = max(len(a) for a in answers)
         if n_answer == 0:  # every target empty: nothing to score, no forward pass needed
             return [_scores([], np.zeros(0), np.zeros(0)) for _ in answers]
+        if pixel_transform is not None and not self._encodes_once and len(items) > 1:
+            # No way to hand the model per-row image features: one row per forward, so each row's
+            # pixels are its own, unpadded, whatever else was asked.
+            return [score for row in range(len(items))
+                    for score in self._score_batch(items[row : row + 1], texts[row : row + 1], answers[row : row + 1],
+                                                   _offset(pixel_transform, row))]
         batch = self._encode(items, texts)
+        inputs, targets, mask = append_answers(self.model, batch, answers, pad_id=self.tokenizer.pad_token_id)
         if pixel_transform is not None:
-            batch["pixel_values"] = _transform_rows(batch, pixel_transform)
-        inputs, targets, mask = append_answers(batch, answers, pad_id=self.tokenizer.pad_token_id)
-        inputs["position_ids"] = self._position_ids(inputs)
+            inputs = self._with_transformed_images(inputs, items, texts, pixel_transform)
         if self._keeps_logits:  # skip the LM head over the prompt: [B, T + 1, V] only
             inputs["logits_to_keep"] = n_answer + 1
-        logits = answer_logits(self.model(**inputs, use_cache=False).logits, n_answer)  # [B, T, V]
+        logits = answer_logits(self.model(**inputs).logits, n_answer)  # [B, T, V]
         # float32 on the device; only [B, T] leaves it.
         logprobs = target_logprobs(logits, targets, mask).cpu().numpy()
         entropies = token_entropy(logits, mask).cpu().numpy()
         return [_scores(ids, logprobs[i, : len(ids)], entropies[i, : len(ids)])
                 for i, ids in enumerate(answers)]
 
-    def _position_ids(self, inputs: dict[str, Any]) -> torch.Tensor:
-        """The position ids `generate` would use for this left-padded batch.
+    def _with_transformed_images(
+        self, inputs: dict[str, Any], items: Sequence[EvalItem], texts: Sequence[str],
+        transform: Callable[[torch.Tensor, int], torch.Tensor],
+    ) -> dict[str, Any]:
+        """`inputs` with the images replaced by `transform`ed ones, each row's seen alone.
 
-        transformers' `_prepare_position_ids_for_generation` (generation/utils.py) derives
-        them from the attention mask, and Qwen2-VL overrides it for its 3-D M-RoPE ids; calling
-        it keeps scoring and generation on the same positions for every architecture.
+        Each row's image is processed on its own (`image_inputs_alone`: every tile and crop it
+        has, none of the padding a batch adds: Idefics3's all-zero crops, Pixtral's padded
+        canvas), its pixel tensors are transformed, and the model's own image encoder turns them
+        into features (`get_image_features`, as `generate` encodes images before prefill). The
+        rows' features go to the batched forward as `mm_encoder_outputs`, so an item's noised
+        pixels and scores are the same whatever else is in its batch.
         """
-        prepare = getattr(self.model, "_prepare_position_ids_for_generation", None)
-        if prepare is not None:
-            return prepare(inputs["input_ids"], dict(inputs))
-        mask = inputs["attention_mask"].long()
-        return (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)
+        features = []
+        for row, (item, text) in enumerate(zip(items, texts, strict=True)):
+            alone = self._encode([item], [text])
+            alone = {k: transform(v, row).to(v.dtype) if is_pixels(v) else v for k, v in alone.items()}
+            features.append(encode_images(self.model, alone))
+        keys = encoder_keys(self.model)
+        inputs = {k: v for k, v in inputs.items() if k not in keys}
+        inputs["mm_encoder_outputs"] = merge_encoder_outputs(features)
+        return inputs
 
     def close(self) -> None:
         self.model = None  # type: ignore[assignment]
@@ -243,21 +277,6 @@ class HFModel(VisionLanguageModel):
 
 def _offset(transform: Callable[[torch.Tensor, int], torch.Tensor], start: int):
     return lambda pixels, row: transform(pixels, start + row)
-
-
-def _transform_rows(batch: dict[str, Any], transform: Callable[[torch.Tensor, int], torch.Tensor]) -> torch.Tensor:
-    """Apply `transform` to each row's own slice of `pixel_values` (one image per row).
-
-    Qwen2-VL-style processors flatten every image's patches into one [sum_patches, D] tensor,
-    split by `image_grid_thw` (t * h * w patches per image); others stack [B, C, H, W].
-    """
-    pixels = batch["pixel_values"]
-    if "image_grid_thw" in batch:
-        sizes = batch["image_grid_thw"].prod(-1).tolist()
-        parts = torch.split(pixels, sizes, dim=0)
-    else:
-        parts = tuple(pixels[i : i + 1] for i in range(pixels.shape[0]))
-    return torch.cat([transform(part, row).to(pixels.dtype) for row, part in enumerate(parts)], dim=0)
 
 
 def _scores(ids: Sequence[int], logprobs: np.ndarray, entropies: np.ndarray) -> TokenScores:
