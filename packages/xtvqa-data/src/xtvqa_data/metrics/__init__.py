@@ -10,7 +10,7 @@ its image and question languages.
 from xtvqa_data.metrics.anls import ANLS_THRESHOLD, anls, normalized_levenshtein
 from xtvqa_data.metrics.exact import exact_match
 from xtvqa_data.metrics.f1 import f1_tokens, token_f1
-from xtvqa_data.metrics.normalize import mixed_segmentation, normalize_exact
+from xtvqa_data.metrics.normalize import fold_width, mixed_segmentation, normalize_exact
 from xtvqa_data.metrics.relaxed import is_numeric_answer, parse_number, relaxed_accuracy
 from xtvqa_data.metrics.scoring import METRICS, Metric, Translator, default_metric, score_item
 from xtvqa_data.metrics.vqa import evalai_normalize, vqa_accuracy
@@ -26,6 +26,7 @@ __all__ = [
     "evalai_normalize",
     "exact_match",
     "f1_tokens",
+    "fold_width",
     "is_numeric_answer",
     "mixed_segmentation",
     "normalize_exact",
