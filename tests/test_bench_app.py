@@ -92,6 +92,7 @@ def test_bench_resume_after_kill_9(tiny_model, small_data, tmp_path):
         (["--langs", "ko", "--data", "{data}", "--limit", "1", "--model", "{model}"], None),
         (["--data", "{missing}"], "missing"),
         (["--resume"], "--resume needs --out"),
+        (["--metric-convention", "lmms_eval"], "'paper', 'lmms-eval', 'vlmevalkit'"),
     ],
 )
 def test_bench_bad_input_is_a_clear_error(args, message, tiny_model, small_data, tmp_path):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from xtvqa_data.metrics import CONVENTIONS, DEFAULT_CONVENTION
 from xtvqa_models.cli import (
     backend_options,
     common_options,
@@ -32,8 +33,12 @@ REPO = Path(__file__).resolve().parents[1].parent
 @click.option("--translator", default=None, metavar="SPEC",
               help="Also score a cross-lingual prediction translated into the image's language: "
                    "gemini:<model>, openai:<model>, google-cloud:<project>, hf:<Marian/NLLB path or id>.")
+@click.option("--metric-convention", type=click.Choice(CONVENTIONS), default=DEFAULT_CONVENTION, show_default=True,
+              help="Score as the published definitions (paper) or as lmms-eval's / VLMEvalKit's metric code "
+                   "does (relaxed accuracy, ANLS, VQA accuracy, exact match); results.json then gives the "
+                   "paper scores beside them under 'comparison'.")
 def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, resume, seed, ocr_tokens,
-         translator, **backend_params) -> None:
+         translator, metric_convention, **backend_params) -> None:
     """Benchmark models on cross-lingual text-rich VQA: score per question language and the drop
     against questions in the image's own language, per source, question type, language of the
     image's text, and overall.
@@ -48,6 +53,7 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
       uv run apps/bench
       uv run apps/bench --model hf:Qwen/Qwen2-VL-2B-Instruct --data lmms-lab/DocVQA --limit 500
       uv run apps/bench --model openai:gpt-4o --langs en,zh,fr,de
+      uv run apps/bench --metric-convention lmms-eval
       accelerate launch apps/bench --model hf:Qwen/Qwen2-VL-2B-Instruct
     """
     from xtvqa_data.report import (
@@ -63,7 +69,7 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
     if resume and out is None:
         raise click.UsageError("--resume needs --out: the run folder to finish")
     settings = BenchSettings(langs=langs, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
-                             seed=seed, ocr_tokens=ocr_tokens)
+                             seed=seed, ocr_tokens=ocr_tokens, metric_convention=metric_convention)
     dataset = data_and_records(data, split)
     translate = translator_function(translator)
     specs = list(models) or [default_model_spec()]

@@ -18,7 +18,7 @@ from xtvqa_data.metrics import (
     ("prediction", "answers", "expected"),
     [
         ("Paris.", ["paris"], 1.0), ("  The   Hobbit ", ["the hobbit"], 1.0), ("北京。", ["北京"], 1.0),
-        ("ＡＢＣ１２３", ["abc123"], 1.0),  # full-width -> half-width (NFKC)
+        ("ＡＢＣ１２３", ["abc123"], 1.0),  # full-width -> half-width
         ("北京！", ["北京"], 1.0),  # full-width "！" folds to "!" and is stripped
         ("45", ["45%"], 0.0), ("Paris", ["Pari"], 0.0), ("", ["x"], 0.0),
         ("the hobbit", ["hobbit"], 0.0),  # no article removal in exact match

@@ -309,3 +309,24 @@ def test_drop_intervals_render(rows):
     console = Console(file=io.StringIO(), width=160)
     console.print(render_rich_drop_intervals(res))
     assert "en images" in console.file.getvalue()
+
+
+def test_convention_comparison_lists_only_groups_that_differ():
+    from xtvqa_data.report import comparison_markdown, convention_comparison
+
+    rows = [{"id": "a", "metric": "anls", "source": "docvqa", "score": 0.5, "paper_score": 0.0},
+            {"id": "b", "metric": "anls", "source": "docvqa", "score": 1.0, "paper_score": 1.0},
+            {"id": "c", "metric": "token_f1", "source": "xpaperqa", "score": 0.4, "paper_score": 0.4}]
+    comparison = convention_comparison(rows, "vlmevalkit")
+    assert comparison == {"convention": "vlmevalkit",
+                          "by_metric": {"anls": {"n": 2, "n_differ": 1, "paper": 0.5, "vlmevalkit": 0.75}},
+                          "by_source": {"docvqa": {"n": 2, "n_differ": 1, "paper": 0.5, "vlmevalkit": 0.75}}}
+    text = comparison_markdown({"metric_convention": "vlmevalkit", "comparison": comparison})
+    assert "| anls | 2 | 1 | 50.0 | 75.0 |" in text and "xpaperqa" not in text
+    same = convention_comparison(rows[1:], "lmms-eval")
+    assert same["by_metric"] == {} and "No score differs" in comparison_markdown(
+        {"metric_convention": "lmms-eval", "comparison": same})
+    with pytest.raises(ValueError, match="no paper_score"):
+        convention_comparison([{"id": "x", "metric": "anls", "source": "s", "score": 1.0}], "lmms-eval")
+    with pytest.raises(ValueError, match="choose one of"):
+        convention_comparison(rows, "lmms")

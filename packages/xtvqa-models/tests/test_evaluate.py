@@ -133,3 +133,23 @@ def test_resume_with_another_process_count_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(evaluate, "process_info", lambda: ProcessInfo(rank=0, world_size=2, barrier=lambda: None))
     with pytest.raises(ValueError, match="processes: 1 -> 2"):
         run_benchmark(model, records(2), tmp_path / "run", BenchSettings(langs=("en",)), resume=True)
+
+
+def test_metric_convention_scores_as_the_harness_and_keeps_the_paper_score(tmp_path):
+    chart = [Record(id=f"c{i}", source="chartqa", image=Image.new("RGB", (8, 8)), image_lang="en",
+                    question={"en": "Value?"}, answers={"en": [gold]}) for i, gold in enumerate(["2", "1000", "7"])]
+    model = ScriptedModel({"c0:en": "1.9", "c1:en": "1,000", "c2:en": "7"})
+    results = run_benchmark(model, chart, tmp_path / "run", BenchSettings(langs=("en",), metric_convention="lmms-eval"))
+    rows = [json.loads(x) for x in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
+    assert [(r["score"], r["paper_score"]) for r in rows] == [(0.0, 1.0), (0.0, 1.0), (1.0, 1.0)]
+    assert results["metric_convention"] == results["settings"]["metric_convention"] == "lmms-eval"
+    assert results["overall"]["en"] == pytest.approx(1 / 3)
+    assert results["comparison"]["by_metric"] == {
+        "relaxed_accuracy": {"n": 3, "n_differ": 2, "paper": 1.0, "lmms-eval": pytest.approx(1 / 3)}}
+    assert "Metric convention: lmms-eval" in (tmp_path / "run" / "table.md").read_text()
+
+    paper = run_benchmark(model, chart, tmp_path / "paper", BenchSettings(langs=("en",)))
+    assert paper["overall"]["en"] == 1.0 and "comparison" not in paper and paper["metric_convention"] == "paper"
+    assert "paper_score" not in (tmp_path / "paper" / "predictions.jsonl").read_text()
+    with pytest.raises(ValueError, match="choose one of paper, lmms-eval, vlmevalkit"):
+        BenchSettings(metric_convention="lmms_eval")

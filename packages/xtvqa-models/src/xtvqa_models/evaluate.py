@@ -22,8 +22,8 @@ from typing import Any
 
 from PIL import Image
 from xtvqa_data import EvalItem, Record, check_langs_present, iter_items
-from xtvqa_data.metrics import default_metric, score_item
-from xtvqa_data.report import aggregate, plot_scores, render_table_markdown
+from xtvqa_data.metrics import DEFAULT_CONVENTION, check_convention, default_metric, score_item
+from xtvqa_data.report import aggregate, convention_comparison, plot_scores, render_table_markdown
 from xtvqa_data.runs import (
     JsonlWriter,
     RunFolder,
@@ -53,8 +53,10 @@ class BenchSettings:
     max_new_tokens: int = 32
     seed: int = 0
     ocr_tokens: bool = False
+    metric_convention: str = DEFAULT_CONVENTION  # "paper", "lmms-eval", "vlmevalkit" (xtvqa_data.metrics)
 
     def __post_init__(self) -> None:
+        check_convention(self.metric_convention)
         if not self.langs:
             raise ValueError("langs is empty: give at least one question language")
         if self.limit is not None and self.limit < 1:
@@ -76,8 +78,11 @@ def build_items(records: Sequence[Record], langs: Sequence[str]) -> list[EvalIte
     return list(iter_items(records, langs))
 
 
-def prediction_row(item: EvalItem, generation: Generation, score: float) -> dict[str, Any]:
-    """One `predictions.jsonl` line; `id, source, question_lang, image_lang, prediction, score` are fixed keys."""
+def prediction_row(item: EvalItem, generation: Generation, score: float,
+                   paper_score: float | None = None) -> dict[str, Any]:
+    """One `predictions.jsonl` line; `id, source, question_lang, image_lang, prediction, score` are fixed keys.
+
+    `paper_score`: the paper-convention score beside a harness convention's `score` (None: not kept)."""
     row: dict[str, Any] = {
         "key": item.key,
         "id": item.id,
@@ -92,7 +97,19 @@ def prediction_row(item: EvalItem, generation: Generation, score: float) -> dict
         "score": float(score),
         "error": generation.error,
     }
+    if paper_score is not None:
+        row["paper_score"] = float(paper_score)
     return row
+
+
+def _scored_row(item: EvalItem, generation: Generation, convention: str,
+                translator: TranslateFn | None) -> dict[str, Any]:
+    """The row with `score` under `convention`, and `paper_score` too when that is a harness's."""
+    def score(under: str) -> float:
+        return score_item(item, generation.text, translator=translator, convention=under) if generation.ok else 0.0
+
+    paper = None if convention == DEFAULT_CONVENTION else score(DEFAULT_CONVENTION)
+    return prediction_row(item, generation, score(convention), paper)
 
 
 def apply_ocr_setting(model: VisionLanguageModel, ocr_tokens: bool) -> bool:
@@ -177,10 +194,8 @@ def run_benchmark(
             generations = model.generate(batch, max_new_tokens=settings.max_new_tokens, batch_size=settings.batch_size)
             if len(generations) != len(batch):
                 raise RuntimeError(f"{model.spec}: returned {len(generations)} answers for {len(batch)} items")
-            writer.write_many(
-                prediction_row(item, gen, score_item(item, gen.text, translator=translator) if gen.ok else 0.0)
-                for item, gen in zip(batch, generations, strict=True)
-            )
+            writer.write_many(_scored_row(item, gen, settings.metric_convention, translator)
+                              for item, gen in zip(batch, generations, strict=True))
             n_done += len(batch)
             if on_progress:
                 on_progress(n_done, len(mine))
@@ -213,8 +228,11 @@ def run_benchmark(
                         "world_size": proc.world_size},
             "translator": None if translator is None else getattr(translator, "spec", repr(translator)),
             "run": run_metadata(),
+            "metric_convention": settings.metric_convention,
         }
     )
+    if settings.metric_convention != DEFAULT_CONVENTION:
+        results["comparison"] = convention_comparison(rows, settings.metric_convention)
     folder.write_json(RESULTS, results)
     folder.write_text(TABLE, render_table_markdown(results))
     plot_scores(results, folder.figure_path)

@@ -10,8 +10,10 @@ and the item's score is the maximum over its gold answers. Both strings are lowe
 their whitespace collapsed first, as the official RRC evaluation script does. The lengths are
 those of the *normalised* strings: VLMEvalKit divides by the raw upper-cased strings' lengths,
 which differs where upper-casing changes length ("straße".upper() has 7 characters).
-pix2struct's `anls_metric` keeps a score at NL == tau (`<=`); the definition is strict (`<`),
-and so are we. Levenshtein distance from rapidfuzz (unit costs).
+The definition is strict (`<`), as is pix2struct's `anls_metric` (pix2struct/metrics.py); the
+Qwen-VL-derived script that lmms-eval (lmms_eval/api/metrics.py `anls`) and VLMEvalKit
+(vlmeval/dataset/utils/vqa_eval.py `hit_calculate`) use keeps a score of exactly 0.5 at
+NL == tau (`metric_convention="lmms-eval"` / `"vlmevalkit"` reproduce that, conventions.py). Levenshtein distance from rapidfuzz (unit costs).
 """
 
 from __future__ import annotations

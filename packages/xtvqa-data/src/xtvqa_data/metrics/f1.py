@@ -14,7 +14,10 @@ code used jieba words instead, which makes scores depend on the segmenter's dict
 Languages without a rule get no article removal and whitespace tokens.
 
 Empty token lists (a prediction of "the", an empty prediction) follow SQuAD v2.0
-(evaluate-v2.0.py `compute_f1`): F1 is 1 if both sides are empty, 0 if only one is.
+(evaluate-v2.0.py `compute_f1`): F1 is 1 if both sides are empty, 0 if only one is. Golds whose
+tokens are empty ("the", "...") are dropped unless every gold is (evaluate-v2.0.py
+`get_raw_scores`: `gold_answers = [a for a in ... if normalize_answer(a)]`, falling back to
+`['']`), so an empty prediction does not score 1 against a list that has a real answer.
 """
 
 from __future__ import annotations
@@ -65,4 +68,6 @@ def f1_pair(prediction_tokens: Sequence[str], gold_tokens: Sequence[str]) -> flo
 def token_f1(prediction: str, answers: Sequence[str], lang: str = "en") -> float:
     """Best SQuAD token F1 of the prediction over the answers, tokenised for `lang`."""
     predicted = f1_tokens(check_prediction(prediction, "token_f1"), lang)
-    return max(f1_pair(predicted, f1_tokens(answer, lang)) for answer in check_answers(answers, "token_f1"))
+    golds = [f1_tokens(answer, lang) for answer in check_answers(answers, "token_f1")]
+    golds = [tokens for tokens in golds if tokens] or [[]]
+    return max(f1_pair(predicted, tokens) for tokens in golds)

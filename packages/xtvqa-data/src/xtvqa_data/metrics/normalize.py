@@ -2,7 +2,7 @@
 
 Each official metric normalises answers its own way (SQuAD, EvalAI, DocVQA); those live beside
 their metric. What is here is the common ground: whitespace, punctuation (SQuAD/MLQA), the
-exact-match normaliser (with NFKC full-width/half-width folding for CJK text), and the tokeniser
+exact-match normaliser (with full-width/half-width folding for CJK text), and the tokeniser
 that splits CJK characters while keeping Latin words and numbers whole (MLQA's
 `mixed_segmentation`, https://github.com/facebookresearch/MLQA/blob/main/mlqa_evaluation_v1.py).
 """
@@ -19,8 +19,8 @@ from functools import lru_cache
 # ideographs) and Japanese kana. Hangul is space-delimited and is not in this set.
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
-# Punctuation stripped from the end of an answer by `normalize_exact` (after NFKC, which folds
-# full-width ！？，：； into their ASCII forms but leaves 。 、 … alone). '%' is deliberately
+# Punctuation stripped from the end of an answer by `normalize_exact` (after width folding, which
+# folds full-width ！？，：； into their ASCII forms but leaves 。 、 … alone). '%' is deliberately
 # absent: "45%" and "45" are different answers.
 _TRAILING_PUNCT = ".,;:!?。、…"
 
@@ -49,14 +49,26 @@ def remove_punctuation(text: str) -> str:
     return "".join(ch for ch in text if not is_punctuation(ch))
 
 
-def normalize_exact(text: str) -> str:
-    """The exact-match normaliser: NFKC, lower-case, collapse whitespace, strip trailing punctuation.
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    # Only <wide>/<narrow> compatibility decompositions: the other NFKC folds change values
+    # ("10²" -> "102", "①" -> "1", "½" -> "1/2", "m²" -> "m2").
+    tag = unicodedata.decomposition(char)
+    return unicodedata.normalize("NFKC", char) if tag.startswith(("<wide>", "<narrow>")) else char
 
-    NFKC folds full-width forms ("ＡＢＣ１２３" -> "ABC123", "，" -> ","), which CJK text mixes
-    freely with half-width ones; on Latin text it only folds compatibility characters (ligatures,
-    superscripts), so it is applied for every language.
+
+def fold_width(text: str) -> str:
+    """NFC, then full-width and half-width forms folded to their ordinary ones ("ＡＢＣ１２３，" ->
+    "ABC123,", "ｶ" -> "カ"); every other character kept, superscripts and circled digits included."""
+    return "".join(map(_fold_char, unicodedata.normalize("NFC", text)))
+
+
+def normalize_exact(text: str) -> str:
+    """The exact-match normaliser: width folding, lower-case, collapse whitespace, strip trailing
+    punctuation. Width folding, not NFKC: CJK text mixes full-width and half-width forms freely,
+    while NFKC's other folds would make "m²" equal "m2".
     """
-    text = collapse_whitespace(unicodedata.normalize("NFKC", text).lower())
+    text = collapse_whitespace(fold_width(text).lower())
     return text.rstrip(_TRAILING_PUNCT + " ")
 
 

@@ -18,6 +18,9 @@ counts. `token_f1` tokenises for the language of the answers it is compared agai
 `vqa_accuracy` against `answers[image_lang]` (the source's own list) also counts the blank
 annotator votes the converter dropped (`meta['dropped_empty_answers']`), so TextVQA's 10 votes
 keep their meaning (metrics/vqa.py).
+
+`convention` ("paper", "lmms-eval", "vlmevalkit"; conventions.py) scores with that harness's
+rule where it has one (`metric_for`); the comparisons above are the same for every convention.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from xtvqa_data.metrics.anls import anls
+from xtvqa_data.metrics.conventions import DEFAULT_CONVENTION, HARNESS_METRICS, check_convention
 from xtvqa_data.metrics.exact import exact_match
 from xtvqa_data.metrics.f1 import token_f1
 from xtvqa_data.metrics.relaxed import is_numeric_answer, relaxed_accuracy
@@ -72,6 +76,14 @@ def default_metric(record: Record) -> str:
     return "exact_match"
 
 
+def metric_for(name: str, convention: str = DEFAULT_CONVENTION) -> Metric:
+    """The function that scores metric `name` under `convention` (the paper's where the harness has none)."""
+    check_convention(convention)
+    if name not in METRICS:
+        raise ValueError(f"unknown metric {name!r}; choose one of {', '.join(METRICS)}")
+    return HARNESS_METRICS.get(convention, {}).get(name, METRICS[name])
+
+
 def _blank_votes(record: Record) -> int:
     """Empty answers the converter dropped from `answers[image_lang]` (0 when none)."""
     value = record.meta.get(DROPPED_EMPTY_ANSWERS, "0")
@@ -81,12 +93,14 @@ def _blank_votes(record: Record) -> int:
         raise ValueError(f"meta[{DROPPED_EMPTY_ANSWERS!r}] must be a count, got {value!r}") from None
 
 
-def _apply(name: str, prediction: str, answers: Sequence[str], lang: str, record: Record) -> float:
+def _apply(name: str, prediction: str, answers: Sequence[str], lang: str, record: Record,
+           convention: str = DEFAULT_CONVENTION) -> float:
+    metric = metric_for(name, convention)
     if name in LANGUAGE_AWARE:
-        return METRICS[name](prediction, answers, lang=lang)  # type: ignore[call-arg]
+        return metric(prediction, answers, lang=lang)  # type: ignore[call-arg]
     if name == "vqa_accuracy" and lang == record.image_lang:  # the list the blank votes were dropped from
-        return METRICS[name](prediction, answers, blank_votes=_blank_votes(record))  # type: ignore[call-arg]
-    return METRICS[name](prediction, answers)
+        return metric(prediction, answers, blank_votes=_blank_votes(record))  # type: ignore[call-arg]
+    return metric(prediction, answers)
 
 
 def _answer_langs(record: Record, question_lang: str) -> list[str]:
@@ -96,15 +110,17 @@ def _answer_langs(record: Record, question_lang: str) -> list[str]:
                                *record.answers]))
 
 
-def score_item(item: EvalItem, prediction: str, *, translator: Translator | None = None) -> float:
+def score_item(item: EvalItem, prediction: str, *, translator: Translator | None = None,
+               convention: str = DEFAULT_CONVENTION) -> float:
     """The item's score in [0, 1]: the best over the comparisons in the module docstring."""
+    check_convention(convention)
     record = item.record
     name = default_metric(record)
     image_lang, question_lang = record.image_lang, item.question_lang
     try:
         best = 0.0
         for lang in _answer_langs(record, question_lang):
-            best = max(best, _apply(name, prediction, record.answers[lang], lang, record))
+            best = max(best, _apply(name, prediction, record.answers[lang], lang, record, convention))
             if best >= 1.0:
                 break
     except (TypeError, ValueError) as error:
@@ -116,5 +132,5 @@ def score_item(item: EvalItem, prediction: str, *, translator: Translator | None
             raise TypeError(
                 f"Record {record.id!r}: the translator returned {type(translated).__name__}, expected str"
             )
-        best = max(best, _apply(name, translated, record.answers[image_lang], image_lang, record))
+        best = max(best, _apply(name, translated, record.answers[image_lang], image_lang, record, convention))
     return best

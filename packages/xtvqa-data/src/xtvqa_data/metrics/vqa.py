@@ -87,16 +87,19 @@ _COMMA_BETWEEN_DIGITS = re.compile(r"(?<=\d),+(?=\d)")
 _PERIOD_NOT_BEFORE_DIGIT = re.compile(r"\.(?!\d)")
 
 
-def _process_punctuation(text: str) -> str:
+def _process_punctuation(text: str, comma: re.Pattern[str] = _COMMA_BETWEEN_DIGITS,
+                         period: re.Pattern[str] = _PERIOD_NOT_BEFORE_DIGIT, max_periods: int = 0) -> str:
+    """Step 2; `comma`, `period` and `max_periods` (0: all) differ in the harnesses' copies
+    (conventions.py)."""
     # The "touches a space" test reads the input text, not the partly processed one (as upstream).
-    delete_all = _COMMA_BETWEEN_DIGITS.search(text) is not None
+    delete_all = comma.search(text) is not None
     out = text
     for mark in PUNCTUATION:
         if delete_all or f"{mark} " in text or f" {mark}" in text:
             out = out.replace(mark, "")
         else:
             out = out.replace(mark, " ")
-    return _PERIOD_NOT_BEFORE_DIGIT.sub("", out)
+    return period.sub("", out, count=max_periods)
 
 
 def _process_digit_article(text: str) -> str:

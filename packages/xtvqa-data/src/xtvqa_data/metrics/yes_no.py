@@ -23,6 +23,13 @@ The bare copula 是 ("is") starts most Chinese sentences' predicates, so a 是 i
 ("这是错误的", this is wrong) is not an answer when any other yes/no word follows in the text
 (错误 -> no); it reads as yes only when nothing else does. 是 starting a word ("是，图中有")
 and 是的 are answers as before.
+
+Phrases (`PHRASES`, matched before the words): set expressions whose words would mislead.
+Hedges and apologies are no answer at all ("Sorry, I can't tell", "No idea.", "cannot
+determine", 对不起/不好意思/无法判断, "no sé", "keine Ahnung", "не знаю", わかりません, 모르겠습니다),
+and "No doubt." is yes. A phrase that starts before the first yes/no word decides the reading
+(None for a hedge); one that comes later does not ("Yes, sorry for the delay" is yes).
+Chinese 没错 (no mistake: right) is yes, and 肯定/否定 (affirmative/negative) are yes/no.
 """
 
 from __future__ import annotations
@@ -37,7 +44,8 @@ from xtvqa_data.metrics.normalize import CJK_CHAR, check_answers, check_predicti
 # negative question in French); "no" serves en and es.
 YES_NO_LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "en": (("yes", "yeah", "yep", "true"), ("no", "nope", "false")),
-    "zh": (("是", "是的", "对", "对的", "正确", "有", "对了"), ("否", "不是", "不对", "不", "错", "错误", "没有", "不正确")),
+    "zh": (("是", "是的", "对", "对的", "正确", "有", "对了", "没错", "肯定"),
+           ("否", "不是", "不对", "不", "错", "错误", "没有", "不正确", "否定", "是否定")),
     "fr": (("oui", "si", "vrai"), ("non", "faux")),
     "de": (("ja", "jawohl", "richtig", "wahr"), ("nein", "falsch")),
     "es": (("sí", "si", "verdadero", "cierto"), ("no", "falso")),
@@ -71,6 +79,37 @@ NEGATORS = frozenset({
     "pas", "ne", "jamais",  # fr ("ce n'est pas vrai": pas)
     "не",  # ru
 })
+# Set phrases, read before the words (module docstring): None = a hedge, no answer.
+_HEDGES = (
+    # en ("n't" is already " not": "can't" -> "ca not", "don't" -> "do not")
+    "no idea", "not sure", "unsure", "uncertain", "unclear", "unknown", "sorry", "do not know",
+    "(?:cannot|can not|ca not|could not|unable to|impossible to|hard to|difficult to) (?:be )?"
+    "(?:determine|determined|tell|told|say|said|know|known|answer|answered|judge|see|confirm)",
+    "not (?:possible|able) to (?:determine|tell|say|know|answer|judge)",
+    # fr, de, es, ru
+    "je ne sais pas", "désolée?", "aucune idée", "impossible de (?:dire|déterminer|savoir|répondre)",
+    "weiß (?:ich )?nicht", "ich weiss nicht", "keine ahnung", "unklar", "tut mir leid", "nicht sicher",
+    "entschuldigung", "kann (?:ich )?(?:es )?nicht (?:sagen|bestimmen|erkennen|beurteilen)",
+    "no (?:lo )?sé", "lo siento", "no estoy segur[oa]", "no está claro", "ni idea",
+    "no (?:se )?(?:puede|puedo) (?:determinar|saber|decir)",
+    "не знаю", "извините", "не уверен[аы]?", "неизвестно", "невозможно (?:определить|сказать)",
+)
+_HEDGES_CJK = (
+    "对不起", "不好意思", "抱歉", "无法确定", "不能确定", "无法判断", "不能判断", "无法回答", "不好说",
+    "说不准", "不知道", "不确定", "不清楚", "无法得知", "看不出",
+    "わかりません", "分かりません", "すみません", "申し訳", "不明",
+    "모르겠", "죄송", "알 수 없",
+)
+PHRASES: dict[str, bool | None] = {
+    **dict.fromkeys(_HEDGES, None), **dict.fromkeys(_HEDGES_CJK, None),
+    "no doubt": True, "without (?:a )?doubt": True, "undoubtedly": True, "of course": True,
+}
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")  # + Hangul
+_PHRASE = re.compile("|".join(  # whole words, except in scripts whose phrases end inside a word
+    f"(?P<p{i}>{phrase})" if _UNSPACED.search(phrase) else f"(?P<p{i}>\\b(?:{phrase})\\b)"
+    for i, phrase in enumerate(PHRASES)
+))
+_PHRASE_VALUES = list(PHRASES.values())
 # Spanish "no" negates only through a copula ("no es falso"); alone it is the answer no.
 ES_NO, ES_COPULAS = "no", frozenset({"es", "está", "esta", "era", "son", "fue"})
 
@@ -113,8 +152,16 @@ def read_yes_no(text: str) -> bool | None:
     """True/False for the first yes/no word of `text` (negation flips it), None when it has none."""
     text = _NT.sub(" not", unicodedata.normalize("NFKC", text).lower())
     words = list(_WORD.finditer(text))
+    phrase = _PHRASE.search(text)
+    phrase_at = phrase.start() if phrase else len(text)
     copula_seen = False
     for i, match in enumerate(words):
+        if match.end() > phrase_at:  # the phrase starts before the end of this word: it decides,
+            if match.start() < phrase_at:  # unless a yes/no word comes first inside the word
+                value, _ = _scan_cjk(text[match.start() : phrase_at])
+                if value is not None:
+                    return value
+            return _PHRASE_VALUES[int(phrase.lastgroup[1:])]
         word = match.group()
         negated = _negated(text, words, i)
         if negated is not None:

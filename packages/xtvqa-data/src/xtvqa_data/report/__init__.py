@@ -5,7 +5,8 @@ absolute and relative cross-lingual drops (see `aggregate`'s docstring for the d
 `render_table_markdown`, `render_rich_table` and `plot_scores` present them; the drops'
 bootstrap intervals are in the results and in `drop_interval_rows` / `render_rich_drop_intervals`;
 `compare_runs(before, after, ...)` compares two runs on the same records (narrowing, source change,
-paired intervals); `compare_folders` does it for two bench run folders, `change_line` says it.
+paired intervals); `compare_folders` does it for two bench run folders, `change_line` says it;
+`convention_comparison` puts paper scores beside a harness convention's (results.json `comparison`).
 """
 
 from xtvqa_data.report.aggregate import (
@@ -16,6 +17,7 @@ from xtvqa_data.report.aggregate import (
     resample_counts,
 )
 from xtvqa_data.report.compare import change_line, compare_folders, compare_runs, cross_cells
+from xtvqa_data.report.conventions import comparison_markdown, convention_comparison
 from xtvqa_data.report.plot import plot_scores
 from xtvqa_data.report.render import (
     drop_interval_rows,
@@ -26,6 +28,23 @@ from xtvqa_data.report.render import (
     with_interval,
 )
 
-__all__ = ["DROP_CI_LEVEL", "DROP_CI_RESAMPLES", "UNTYPED", "aggregate", "change_line", "compare_folders", "compare_runs", "cross_cells", "drop_interval_rows", "plot_scores",
-           "render_rich_drop_intervals", "render_rich_table", "render_table_markdown", "resample_counts",
-           "table_rows", "with_interval"]
+__all__ = [
+    "DROP_CI_LEVEL",
+    "DROP_CI_RESAMPLES",
+    "UNTYPED",
+    "aggregate",
+    "change_line",
+    "compare_folders",
+    "compare_runs",
+    "comparison_markdown",
+    "convention_comparison",
+    "cross_cells",
+    "drop_interval_rows",
+    "plot_scores",
+    "render_rich_drop_intervals",
+    "render_rich_table",
+    "render_table_markdown",
+    "resample_counts",
+    "table_rows",
+    "with_interval",
+]

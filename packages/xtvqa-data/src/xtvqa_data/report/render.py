@@ -21,6 +21,8 @@ from typing import Any
 
 from rich.table import Table
 
+from xtvqa_data.report.conventions import comparison_markdown
+
 Results = Mapping[str, Any]
 
 
@@ -156,6 +158,8 @@ def render_table_markdown(results: Results) -> str:
             *("| " + " | ".join(row) + " |" for row in rows),
         ]))
         parts.append(_interval_note(results))
+    convention = comparison_markdown(results)
+    parts.append(convention if convention is not None else "Metric convention: paper (the published definitions).")
     return "\n\n".join(parts) + "\n"
 
 
