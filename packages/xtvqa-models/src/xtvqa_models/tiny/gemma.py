@@ -91,6 +91,17 @@ def _siglip(size: TinySize) -> SiglipVisionConfig:
     )
 
 
+def _unscale_embeddings(model: PreTrainedModel, size: TinySize) -> None:
+    """Draw the (tied) token embeddings at init_std / sqrt(hidden_size).
+
+    Gemma multiplies input embeddings by sqrt(hidden_size); at init_std they would dwarf what two
+    random layers add, and the tied head would echo the last input token whatever the image. So
+    after the scaling the inputs have init_std, as the other families' do.
+    """
+    with torch.no_grad():
+        model.get_input_embeddings().weight.normal_(0.0, size.init_std / size.hidden_size**0.5)
+
+
 def build_gemma3(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorMixin]:
     """A Gemma 3: SigLIP ViT, soft tokens average-pooled and projected, Gemma 3 decoder with
     interleaved sliding-window and global layers (Gemma 3 technical report, 2025).
@@ -101,7 +112,8 @@ def build_gemma3(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorM
     "<end_of_image>\\n\\n". Pan-and-scan is off (the published default; the processor's
     defaults turn it off whatever the image processor says), so every image is one 56 x 56
     view. The projector's weight, which transformers initialises to zero, is drawn at
-    `init_std` so that the untrained model's output depends on the image.
+    `init_std` so that the untrained model's output depends on the image; the token embeddings
+    as `_unscale_embeddings` says.
     """
     specials = [*_GEMMA_SPECIALS, "<start_of_image>", "<end_of_image>", "<image_soft_token>"]
     named = {"boi_token": "<start_of_image>", "eoi_token": "<end_of_image>", "image_token": "<image_soft_token>"}
@@ -137,6 +149,7 @@ def build_gemma3(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorM
     model = Gemma3ForConditionalGeneration(config).eval()
     with torch.no_grad():
         model.model.multi_modal_projector.mm_input_projection_weight.normal_(0.0, size.init_std)
+    _unscale_embeddings(model, size)
     # gemma-3-it stops on <eos> or <end_of_turn> (its generation_config: [1, 106]).
     set_generation_ids(model, eos=[ids["<end_of_turn>"], ids["<eos>"]], pad=ids["<pad>"], bos=ids["<bos>"])
     return model, processor
@@ -160,7 +173,8 @@ def build_paligemma(size: TinySize, seed: int) -> tuple[PreTrainedModel, Process
     (after "<eos>") instead; and PaliGemma's token_type_ids mean prefix (0: bidirectional) vs
     suffix (1: causal, what `suffix` marks and what generated tokens get), not text vs image.
     The processor adds PaliGemma's 1,024 "<locNNNN>" and 128 "<segNNN>" tokens to the
-    vocabulary, as the real one has.
+    vocabulary, as the real one has. 16 image tokens (4 x 4 patches, no pooling). Token
+    embeddings as `_unscale_embeddings` says.
     """
     specials = [*_GEMMA_SPECIALS, "<image>"]
     tokenizer, ids = tiny_tokenizer(size, seed, specials, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
@@ -189,6 +203,7 @@ def build_paligemma(size: TinySize, seed: int) -> tuple[PreTrainedModel, Process
     config.initializer_range = size.init_std
     torch.manual_seed(seed)
     model = PaliGemmaForConditionalGeneration(config).eval()
+    _unscale_embeddings(model, size)
     set_generation_ids(model, eos=ids["<eos>"], pad=ids["<pad>"], bos=ids["<bos>"])
     return model, processor
 

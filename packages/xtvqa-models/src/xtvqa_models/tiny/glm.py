@@ -50,7 +50,9 @@ def build_glm4v(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorMi
     layout: `<think></think>` in every rendered assistant turn and `/nothink` after the user's
     text when thinking is off.) A faithful reduction: video parts and assistant `metadata` are
     left out (the published template has no tools); a system turn renders as published,
-    `<|system|>\n` + its text.
+    `<|system|>\n` + its text. One departure: an assistant turn whose content is a list of parts
+    renders its text parts here, where the published template writes `{{ msg.content }}` (the
+    list's repr); string content renders the same in both.
 
     Quirk kept from the published template: an assistant turn has NO end-of-turn token. It renders
     `<|assistant|>\nANSWER` and stops; the model ends a reply by emitting the next turn's

@@ -114,9 +114,10 @@ LLAVA_NEXT_CHAT_TEMPLATE = (
     "{%- endfor -%}"
 )
 
-# llava-hf/llava-onevision-qwen2-*-ov-hf: "<|im_start|>user <image>\n...<|im_end|>" (a space after
-# the role, images first, "\n" before the text, no newline between turns). Its generation prompt
-# "<|im_start|>assistant\n" is NOT a prefix of its assistant turn "<|im_start|>assistant \n...".
+# llava-hf/llava-onevision-qwen2-*-hf as transformers' own processor test and vLLM's prompt test
+# carry it: "<|im_start|>user <image>\n...<|im_end|>" (a space after the role, images first, "\n"
+# before the text, no newline between turns). Its generation prompt "<|im_start|>assistant\n" is
+# NOT a prefix of its assistant turn "<|im_start|>assistant \n...<|im_end|>".
 LLAVA_ONEVISION_CHAT_TEMPLATE = (
     "{%- for message in messages -%}"
     "{%- if message['content'] is string -%}{%- set parts = [{'type': 'text', 'text': message['content']}] -%}"
@@ -198,9 +199,12 @@ def build_llava_next(size: TinySize, seed: int) -> tuple[PreTrainedModel, Proces
 def build_llava_onevision(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorMixin]:
     """A LLaVA-OneVision: SigLIP ViT over anyres tiles, MLP projector, Qwen2 decoder (Li et al., 2024).
 
-    Template: llava-onevision-qwen2-ov-hf's published one, reduced (no video part). Faithful
-    quirk: its generation prompt "<|im_start|>assistant\n" is NOT a prefix of the rendered
-    assistant turn "<|im_start|>assistant \nanswer<|im_end|>" (a space after the role).
+    Template: the llava-onevision-qwen2-*-hf checkpoints' published one (the version in
+    transformers' processor test; the checkpoints' first chat_template.json used
+    "<|im_start|>user\\n<image>\\n...<|im_end|>\\n" instead), reduced: no video part. Faithful
+    quirk, NOT hidden: its generation prompt "<|im_start|>assistant\\n" is not a prefix of the
+    rendered assistant turn "<|im_start|>assistant \\nanswer<|im_end|>" (a space after the role,
+    the newline in the answer's part); a caller must detect this.
     Tiles: image_size squares on grids of 1x1, 1x2, 2x1, 1x3, 3x1 tiles: a 70x70 image is one
     tile (36 image tokens), a 300x90 image three (68).
     """
