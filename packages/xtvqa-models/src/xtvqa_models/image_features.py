@@ -29,6 +29,40 @@ def is_pixels(value: Any) -> bool:
     return isinstance(value, torch.Tensor) and value.is_floating_point()
 
 
+def transform_pixels(inputs: Mapping[str, Any], transform: Any) -> dict[str, Any]:
+    """`inputs` (one image's processor outputs) with `transform` applied to its pixel tensors,
+    the padding a pixel mask marks left as it was.
+
+    A processor that pads inside an image returns a mask of the real pixels or patches
+    (`pixel_attention_mask`: Idefics3's padded crops, LFM2-VL's padded NaFlex patches), shaped as
+    the pixels less one axis (channels); noise there would turn padding into image content.
+    """
+    masks = [v for k, v in inputs.items() if "mask" in k and isinstance(v, torch.Tensor) and not v.is_floating_point()]
+    out = {}
+    for key, value in inputs.items():
+        if not is_pixels(value):
+            out[key] = value
+            continue
+        changed = transform(value).to(value.dtype)
+        for mask in masks:
+            keep = _expand_mask(mask, value)
+            if keep is not None:
+                changed = torch.where(keep, changed, value)
+        out[key] = changed
+    return out
+
+
+def _expand_mask(mask: torch.Tensor, pixels: torch.Tensor) -> torch.Tensor | None:
+    """`mask` with the one axis it lacks inserted where its shape lines up with `pixels`'s."""
+    if mask.dim() != pixels.dim() - 1:
+        return None
+    for axis in range(pixels.dim()):
+        shape = pixels.shape[:axis] + pixels.shape[axis + 1:]
+        if tuple(shape) == tuple(mask.shape):
+            return mask.bool().unsqueeze(axis)
+    return None
+
+
 def encoder_keys(model: torch.nn.Module) -> set[str]:
     """The processor outputs the model's image encoder takes (`get_image_features`' parameters),
     the keys `generate` hands the encoder and then drops from the forward's inputs."""

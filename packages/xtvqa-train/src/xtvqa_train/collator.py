@@ -37,7 +37,7 @@ from transformers import ProcessorMixin
 from trl.data_utils import apply_chat_template
 from xtvqa_data import EvalItem, Record
 from xtvqa_data.dataset import row_to_record
-from xtvqa_models.chat import adds_special_tokens
+from xtvqa_models.chat import adds_special_tokens, assistant_turn
 from xtvqa_models.prompts import PromptConfig
 
 from xtvqa_train.loss import IGNORE_INDEX, VIEWS
@@ -82,6 +82,7 @@ class MVCLCollator:
         if pad is None:
             raise ValueError("the processor's tokenizer has neither a pad nor an eos token; set tokenizer.pad_token")
         self.pad_token_id = int(pad)
+        self.turn = assistant_turn(self.processor)  # refuses a template that trains another prompt
 
     def chat(self, record: Record, question_lang: str, answer: str,
              answer_lang: str | None = None) -> tuple[str, str]:
@@ -90,7 +91,7 @@ class MVCLCollator:
         text = self.prompt.text(EvalItem(record, question_lang), answer_lang=answer_lang)
         example = {
             "prompt": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": text}]}],
-            "completion": [{"role": "assistant", "content": [{"type": "text", "text": answer}]}],
+            "completion": [{"role": "assistant", "content": self.turn.content(answer)}],
         }
         rendered = apply_chat_template(example, self.processor)
         return rendered["prompt"], rendered["completion"]
@@ -112,7 +113,7 @@ class MVCLCollator:
         prompts = [p for p, _ in rendered]
         prompt_ids, type_ids, type_key, image_inputs = self._tokenise_prompts(prompts, [r.image for r, _ in pairs])
         tokenizer = self.processor.tokenizer
-        completion_ids = tokenizer([c for _, c in rendered], add_special_tokens=False)["input_ids"]
+        completion_ids = [self._closed(c) for c in tokenizer([c for _, c in rendered], add_special_tokens=False)["input_ids"]]
         completion_ids = self._fit(prompt_ids, completion_ids, rows)
 
         width_p = max(map(len, prompt_ids))
@@ -136,6 +137,13 @@ class MVCLCollator:
         batch["record_ids"] = [record.id for record, _ in pairs]
         return batch
 
+    def _closed(self, completion: list[int]) -> list[int]:
+        """A completion the template ends with no end-of-turn (GLM-4.1V's: the next turn's header
+        stops generation) gets the tokenizer's eos, a token generation stops at, so the model
+        learns to stop."""
+        eos = self.processor.tokenizer.eos_token_id
+        return completion if eos is None or eos in completion else [*completion, eos]
+
     def _targets(self, completion: list[int]) -> list[int]:
         """Labels of one completion: its tokens up to and including the end of turn (the
         tokenizer's eos); what a chat template writes after it (Qwen2's newline) is never
@@ -152,6 +160,7 @@ class MVCLCollator:
         n = len(images)
         # As the hf: backend tokenises prompts: no second BOS after a template that writes one.
         special = adds_special_tokens(self.processor.tokenizer, prompts)
+        images = [[image] for image in images]  # one list per sample, as every processor accepts
         first = self.processor(images=images, text=prompts[:n], padding=True, return_tensors="pt",
                                return_text_replacement_offsets=True, add_special_tokens=special)
         image_inputs = {k: v for k, v in first.items() if k not in (*TEXT_KEYS, "text_replacement_offsets")}

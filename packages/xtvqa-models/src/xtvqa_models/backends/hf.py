@@ -24,12 +24,18 @@ from xtvqa_data import EvalItem
 from xtvqa_infotheory import target_logprobs, token_entropy
 
 from xtvqa_models.base import Generation, TokenScores, VisionLanguageModel
-from xtvqa_models.chat import adds_special_tokens, render_prompt, rgb_image
+from xtvqa_models.chat import (
+    ChatTemplateError,
+    adds_special_tokens,
+    assistant_turn,
+    render_prompt,
+    rgb_image,
+)
 from xtvqa_models.image_features import (
     encode_images,
     encoder_keys,
-    is_pixels,
     merge_encoder_outputs,
+    transform_pixels,
 )
 from xtvqa_models.prompts import PromptConfig
 from xtvqa_models.teacher_forcing import answer_logits, append_answers, continuation_ids
@@ -113,6 +119,10 @@ class HFModel(VisionLanguageModel):
         self._forward_inputs = {name for name, p in forward.items()
                                 if p.kind is not p.VAR_KEYWORD and name != "labels"}
         self._encodes_once = "mm_encoder_outputs" in forward
+        try:  # what the template writes before an answer, which a scored answer continues with
+            self._answer_prefix = assistant_turn(self.processor).prefix
+        except ChatTemplateError:  # a template training refuses still evaluates: no prefix known
+            self._answer_prefix = ""
 
     @property
     def device(self) -> torch.device:
@@ -214,7 +224,7 @@ class HFModel(VisionLanguageModel):
             batch_items = items[start : start + batch_size]
             texts = [render_prompt(self.processor, it, self.prompt) for it in batch_items]
             given = [None] * len(batch_items) if target_ids is None else target_ids[start : start + batch_size]
-            answers = [list(ids) if ids is not None else continuation_ids(self.tokenizer, text, str(target))
+            answers = [list(ids) if ids is not None else continuation_ids(self.tokenizer, text, self._answer_prefix + str(target))
                        for text, target, ids in zip(texts, targets[start : start + batch_size], given, strict=True)]
             transform = None if pixel_transform is None else _offset(pixel_transform, start)
             results.extend(self._score_batch(batch_items, texts, answers, transform))
@@ -262,7 +272,7 @@ class HFModel(VisionLanguageModel):
         features = []
         for row, (item, text) in enumerate(zip(items, texts, strict=True)):
             alone = self._encode([item], [text])
-            alone = {k: transform(v, row).to(v.dtype) if is_pixels(v) else v for k, v in alone.items()}
+            alone = transform_pixels(alone, lambda pixels, row=row: transform(pixels, row))
             features.append(encode_images(self.model, alone))
         keys = encoder_keys(self.model)
         inputs = {k: v for k, v in inputs.items() if k not in keys}
