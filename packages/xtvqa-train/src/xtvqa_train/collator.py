@@ -163,7 +163,14 @@ class MVCLCollator:
         images = [[image] for image in images]  # one list per sample, as every processor accepts
         first = self.processor(images=images, text=prompts[:n], padding=True, return_tensors="pt",
                                return_text_replacement_offsets=True, add_special_tokens=special)
-        image_inputs = {k: v for k, v in first.items() if k not in (*TEXT_KEYS, "text_replacement_offsets")}
+        image_inputs = {k: v for k, v in first.items() if k not in (*TEXT_KEYS, "text_replacement_offsets", "labels")}
+        aligned = [k for k, v in image_inputs.items()
+                   if isinstance(v, torch.Tensor) and v.dim() >= 2 and v.shape[:2] == first["input_ids"].shape]
+        if aligned:  # e.g. Mllama's cross_attention_mask: one row per token of each view's prompt
+            raise NotImplementedError(
+                f"MVCL-MI with a processor that returns token-aligned {aligned} is not implemented yet: "
+                "the four views would need their own rows of it"
+            )
         offsets = first.get("text_replacement_offsets")
         if offsets is not None and "token_type_ids" not in first:
             # One expanded placeholder string per image, reused by the record's four views.

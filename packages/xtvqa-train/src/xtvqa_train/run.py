@@ -110,11 +110,29 @@ def benchmark(model_path: str, records, out_dir: Path, settings: TrainSettings, 
         model.close()
 
 
-def lora_config(settings: TrainSettings):
+ATTENTION_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "out_proj")
+
+
+def language_model_attention(model) -> list[str]:
+    """Names of the attention projections inside the model's language model, wherever the family
+    keeps it (`get_decoder()`: `model.language_model` for most, `model.text_model` for Idefics3
+    and SmolVLM); LFM2's convolution blocks, which have an `out_proj` too, are left out."""
+    import torch
+
+    decoder = model.get_decoder()
+    prefix = next(name for name, module in model.named_modules() if module is decoder)
+    return [f"{prefix}.{name}" for name, module in decoder.named_modules()
+            if name.rsplit(".", 1)[-1] in ATTENTION_PROJECTIONS and ".conv" not in f".{name}"
+            and isinstance(module, torch.nn.Linear)]
+
+
+def lora_config(settings: TrainSettings, model):
     from peft import LoraConfig
 
     targets = settings.lora_target_modules
-    if "," in targets or targets.isidentifier():  # a list of module names, else a regex
+    if targets is None:
+        targets = language_model_attention(model)
+    elif "," in targets or targets.isidentifier():  # a list of module names, else a regex
         targets = [t.strip() for t in targets.split(",") if t.strip()]
     return LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=0.05,
                       target_modules=targets, task_type="CAUSAL_LM")
@@ -166,7 +184,7 @@ def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path
     # training must build the prompts the benchmark will.
     prompt = PromptConfig.from_model_dir(model_path) if Path(model_path).is_dir() else None
     trainer = MVCLMITrainer(model, args, train_dataset=records, processing_class=processor, prompt=prompt,
-                            peft_config=lora_config(settings) if settings.lora else None)
+                            peft_config=lora_config(settings, model) if settings.lora else None)
     result = trainer.train(resume_from_checkpoint=settings.resume_from_checkpoint)
     _save_model(trainer, processor, out, lora=settings.lora)
     if prompt is not None and trainer.accelerator.is_main_process:

@@ -59,10 +59,11 @@ class TrainSettings:
     lora: bool = field(default=False, metadata={"help": "Train LoRA adapters (PEFT) instead of every weight."})
     lora_r: int = field(default=64, metadata={"help": "LoRA rank (MiniCPM-V's fine-tuning default: 64)."})
     lora_alpha: int = field(default=64, metadata={"help": "LoRA alpha (MiniCPM-V's default: 64)."})
-    lora_target_modules: str = field(
-        default=r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj)",
+    lora_target_modules: str | None = field(
+        default=None,
         metadata={"help": "Modules that get adapters: a regex over module names, or a comma-separated list. "
-                  "Default: the language model's attention projections."},
+                  "Default: the language model's attention projections (q/k/v/o), wherever the family "
+                  "keeps its language model."},
     )
     out: str | None = field(default=None, metadata={"help": "Run folder. Default: runs/train/<timestamp>."})
     resume_from_checkpoint: str | None = field(

@@ -163,6 +163,10 @@ class HFModel(VisionLanguageModel):
         return {k: v.to(self.device) if isinstance(v, torch.Tensor) else v
                 for k, v in batch.items() if k in self._forward_inputs}
 
+    def _prompt_text(self, item: EvalItem) -> str:
+        """The item's prompt string: the user turn rendered with the model's chat template."""
+        return render_prompt(self.processor, item, self.prompt)
+
     # ---- generation ---------------------------------------------------------------------
 
     @torch.inference_mode()
@@ -179,7 +183,7 @@ class HFModel(VisionLanguageModel):
         results: list[Generation] = []
         for start in _batches(len(items), batch_size):
             batch_items = items[start : start + batch_size]
-            inputs = self._encode(batch_items, [render_prompt(self.processor, it, self.prompt) for it in batch_items])
+            inputs = self._encode(batch_items, [self._prompt_text(it) for it in batch_items])
             out = self.model.generate(
                 **inputs, max_new_tokens=max_new_tokens, do_sample=False, num_beams=1,
                 pad_token_id=self.tokenizer.pad_token_id,
@@ -222,7 +226,7 @@ class HFModel(VisionLanguageModel):
         results: list[TokenScores] = []
         for start in _batches(len(items), batch_size):
             batch_items = items[start : start + batch_size]
-            texts = [render_prompt(self.processor, it, self.prompt) for it in batch_items]
+            texts = [self._prompt_text(it) for it in batch_items]
             given = [None] * len(batch_items) if target_ids is None else target_ids[start : start + batch_size]
             answers = [list(ids) if ids is not None else continuation_ids(self.tokenizer, text, self._answer_prefix + str(target))
                        for text, target, ids in zip(texts, targets[start : start + batch_size], given, strict=True)]
@@ -245,8 +249,10 @@ class HFModel(VisionLanguageModel):
                                                    _offset(pixel_transform, row))]
         batch = self._encode(items, texts)
         inputs, targets, mask = append_answers(self.model, batch, answers, pad_id=self.tokenizer.pad_token_id)
-        if pixel_transform is not None:
+        if pixel_transform is not None and self._encodes_once:
             inputs = self._with_transformed_images(inputs, items, texts, pixel_transform)
+        elif pixel_transform is not None:  # one row (above): the batch holds its image alone
+            inputs = transform_pixels(inputs, lambda pixels: pixel_transform(pixels, 0))
         if self._keeps_logits:  # skip the LM head over the prompt: [B, T + 1, V] only
             inputs["logits_to_keep"] = n_answer + 1
         logits = answer_logits(self.model(**inputs).logits, n_answer)  # [B, T, V]

@@ -18,12 +18,25 @@ from xtvqa_models.tiny.common import Builder, TinySize
 from xtvqa_models.tiny.llava import LLAVA_CHAT_TEMPLATE, build_llava
 from xtvqa_models.tiny.qwen import QWEN2_VL_CHAT_TEMPLATE, build_qwen2_vl
 
-__all__ = ["FAMILIES", "LLAVA_CHAT_TEMPLATE", "QWEN2_VL_CHAT_TEMPLATE", "TinySize", "build_llava",
+__all__ = ["FAMILIES", "LLAVA_CHAT_TEMPLATE", "QWEN2_VL_CHAT_TEMPLATE", "REFUSED_STAGES", "TinySize", "build_llava",
            "build_qwen2_vl", "family_key"]
 
 FAMILIES: dict[str, Builder] = {}
 for _module in (qwen, glm, llava, mistral, aya, idefics, internvl, lfm2, gemma, mllama):
     FAMILIES.update(_module.BUILDERS)
+
+
+# (family, stage) -> what the toolkit says when it refuses that stage for the family as published.
+# LLaVA-OneVision's published template writes "assistant \n" before an answer but "assistant\n"
+# as its generation prompt: training on it would teach another prompt than evaluation asks.
+REFUSED_STAGES: dict[tuple[str, str], str] = {
+    ("llava_onevision", "template"): "generation prompt is not a prefix",
+    ("llava_onevision", "views"): "generation prompt is not a prefix",
+    ("llava_onevision", "training"): "generation prompt is not a prefix",
+    # Mllama's cross-attention mask has a row per prompt token: the four views need their own.
+    ("mllama", "views"): "not implemented yet",
+    ("mllama", "training"): "not implemented yet",
+}
 
 
 def family_key(family: str) -> str:

@@ -1,0 +1,57 @@
+"""The family matrix, model side: every tiny family x every stage of bench and analysis.
+
+Each family is built from its own transformers config, model and processor classes
+(`xtvqa_models.tiny`), saved, and loaded through `hf:<folder>` as a user's model is; then each
+stage's conformance check runs on it (`xtvqa_models.conformance`). The training stages are in
+xtvqa-train's test_families.py.
+
+Run: uv run nox -s models -- -k families
+"""
+
+from __future__ import annotations
+
+import pytest
+from xtvqa_models.conformance import MODEL_STAGES, ConformanceError, conformance_items
+from xtvqa_models.tiny.families import FAMILIES, REFUSED_STAGES
+
+from conftest import DEVICE
+
+
+@pytest.fixture(scope="module")
+def family_models(tmp_path_factory):
+    """Each family built and loaded once for the module, on first use."""
+    from xtvqa_models import build_tiny_model, load_model
+
+    cache = {}
+
+    def get(family: str):
+        if family not in cache:
+            folder = build_tiny_model(family, tmp_path_factory.mktemp(family), seed=0, overwrite=True)
+            cache[family] = load_model(f"hf:{folder}", dtype="float32", device=DEVICE)
+        return cache[family]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def items():
+    return conformance_items()
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_loads_through_hf_after_save_pretrained(family_models, family):
+    model = family_models(family)
+    assert model.model.config.model_type == family
+    assert model.describe()["architecture"] == type(model.model).__name__
+
+
+@pytest.mark.parametrize("stage", list(MODEL_STAGES))
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_stage(family_models, items, family, stage):
+    model = family_models(family)
+    refused = REFUSED_STAGES.get((family, stage))
+    if refused is not None:  # the toolkit must refuse it in one clear line, not compute it wrong
+        with pytest.raises(ConformanceError, match=refused):
+            MODEL_STAGES[stage](model, items)
+        return
+    MODEL_STAGES[stage](model, items)
