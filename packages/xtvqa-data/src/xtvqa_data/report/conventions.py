@@ -56,11 +56,10 @@ def comparison_markdown(results: Mapping[str, Any]) -> str | None:
     if convention == "paper":
         return None
     comparison = results["comparison"]
-    lines = [f"Metric convention: {convention} (every score above is computed as {convention}'s metric "
-             "code computes it; the paper's definitions give the scores below where they differ)."]
+    head = f"Metric convention: {convention} (every score above is computed as {convention}'s metric code computes it"
     if not comparison["by_metric"]:
-        lines.append("\nNo score differs from the paper's definitions on these predictions.")
-        return "\n".join(lines)
+        return head + ").\n\nNo score differs from the paper's definitions on these predictions."
+    lines = [head + "; the paper's definitions give the scores below where they differ)."]
     lines += ["", f"| metric / source | items | differ | paper | {convention} |", "|:---|---:|---:|---:|---:|"]
     for block in ("by_metric", "by_source"):
         for name, cell in comparison[block].items():

@@ -208,12 +208,16 @@ class HFModel(VisionLanguageModel):
     ) -> list[TokenScores]:
         """Per-token log p and entropy of each target's tokens as the answer to its item.
 
-        `pixel_transform(pixel_values_of_row, row)` rewrites each item's processed image tensor
+        `pixel_transform(pixel_values_of_row, row)` rewrites each item's processed image tensors
         before the forward pass (row = index into `items`): VCD's diffusion noise acts there,
-        on the processor's normalised pixels (per tile/patch set, as ANCHORS.md notes).
+        on the processor's normalised pixels of every tile or crop of the item's image processed
+        alone (no batch padding; masked padding kept), so the noise and the scores of an item do
+        not depend on the rest of its batch (`_with_transformed_images`).
 
-        The target is tokenised as the continuation of the generation prompt
-        (`continuation_ids`); only the answer's own tokens are scored, not an end-of-turn token
+        The target is tokenised as the continuation of the generation prompt, after what the chat
+        template writes before an answer (`AssistantTurn.prefix`: LLaVA-NeXT's space)
+        (`continuation_ids`; the prefix's tokens are scored with the answer's, as a generated
+        answer holds them too); the end-of-turn token is not scored
         (which would measure "the answer is complete", a decision outside the answer's content).
         So `sum_logprob` is log p(y | V, Q) of the answer tokens (DESIGN.md 5). `target_ids[i]`,
         where given, is scored as is instead (a generation's `token_ids`: the answer exactly as the

@@ -17,7 +17,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerFast, ProcessorMixi
 from xtvqa_models.tiny.corpus import corpus_lines
 from xtvqa_models.tiny.tokenizer import train_bpe, wrap_tokenizer
 
-__all__ = ["Builder", "TinySize", "set_generation_ids", "tiny_tokenizer"]
+__all__ = ["Builder", "TinySize", "chatml_template", "set_generation_ids", "tiny_tokenizer"]
 
 
 @dataclass(frozen=True)
@@ -62,3 +62,24 @@ def set_generation_ids(model: PreTrainedModel, *, eos: int | list[int], pad: int
     gen = model.generation_config
     gen.eos_token_id, gen.pad_token_id, gen.bos_token_id = eos, pad, bos
     gen.do_sample = False  # greedy unless a caller asks otherwise
+
+
+def chatml_template(image: str, *, prefix: str = "") -> str:
+    """The ChatML layout (`<|im_start|>role\n ... <|im_end|>\n`, generation prompt
+    `<|im_start|>assistant\n`) that Qwen2-VL, InternVL3 and LFM2-VL publish, with `image` written
+    for an image part and `prefix` before the first turn (LFM2-VL's bos)."""
+    return prefix + (
+        "{%- macro render(content) -%}{%- if content is string -%}{{ content }}{%- else -%}"
+        "{%- for part in content -%}{%- if part['type'] == 'image' -%}"
+        + image +
+        "{%- elif part['type'] == 'text' -%}{{ part['text'] }}{%- endif -%}{%- endfor -%}"
+        "{%- endif -%}{%- endmacro -%}"
+        "{%- for message in messages -%}"
+        "{{ '<|im_start|>' + message['role'] + '\n' }}"
+        "{%- if message['role'] == 'assistant' -%}"
+        "{% generation %}{{ render(message['content']) }}{{ '<|im_end|>' }}{% endgeneration %}"
+        "{%- else -%}{{ render(message['content']) }}{{ '<|im_end|>' }}{%- endif -%}"
+        "{{ '\n' }}"
+        "{%- endfor -%}"
+        "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\n' }}{%- endif -%}"
+    )

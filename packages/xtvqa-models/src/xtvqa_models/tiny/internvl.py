@@ -13,24 +13,17 @@ from transformers import (
     ProcessorMixin,
 )
 
-from xtvqa_models.tiny.common import Builder, TinySize, set_generation_ids, tiny_tokenizer
+from xtvqa_models.tiny.common import (
+    Builder,
+    TinySize,
+    chatml_template,
+    set_generation_ids,
+    tiny_tokenizer,
+)
 
 # InternVL3-hf: Qwen2's im_start layout, each image part written "<IMG_CONTEXT>\n" (the processor
 # expands it to <img> + image_seq_length <IMG_CONTEXT> per tile + </img>).
-INTERNVL_CHAT_TEMPLATE = (
-    "{%- macro render(content) -%}{%- if content is string -%}{{ content }}{%- else -%}"
-    "{%- for part in content -%}{%- if part['type'] == 'image' -%}{{ '<IMG_CONTEXT>\n' }}"
-    "{%- elif part['type'] == 'text' -%}{{ part['text'] }}{%- endif -%}{%- endfor -%}"
-    "{%- endif -%}{%- endmacro -%}"
-    "{%- for message in messages -%}"
-    "{{ '<|im_start|>' + message['role'] + '\n' }}"
-    "{%- if message['role'] == 'assistant' -%}"
-    "{% generation %}{{ render(message['content']) }}{{ '<|im_end|>' }}{% endgeneration %}"
-    "{%- else -%}{{ render(message['content']) }}{{ '<|im_end|>' }}{%- endif -%}"
-    "{{ '\n' }}"
-    "{%- endfor -%}"
-    "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\n' }}{%- endif -%}"
-)
+INTERNVL_CHAT_TEMPLATE = chatml_template("{{ '<IMG_CONTEXT>\n' }}")
 
 
 def build_internvl(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorMixin]:

@@ -12,24 +12,16 @@ from transformers import (
     ProcessorMixin,
 )
 
-from xtvqa_models.tiny.common import Builder, TinySize, set_generation_ids, tiny_tokenizer
+from xtvqa_models.tiny.common import (
+    Builder,
+    TinySize,
+    chatml_template,
+    set_generation_ids,
+    tiny_tokenizer,
+)
 
 # LFM2-VL: bos once, then ChatML turns; an image part is a bare "<image>" (no newline).
-LFM2_VL_CHAT_TEMPLATE = (
-    "{{ bos_token }}"
-    "{%- macro render(content) -%}{%- if content is string -%}{{ content }}{%- else -%}"
-    "{%- for part in content -%}{%- if part['type'] == 'image' -%}{{ '<image>' }}"
-    "{%- elif part['type'] == 'text' -%}{{ part['text'] }}{%- endif -%}{%- endfor -%}"
-    "{%- endif -%}{%- endmacro -%}"
-    "{%- for message in messages -%}"
-    "{{ '<|im_start|>' + message['role'] + '\n' }}"
-    "{%- if message['role'] == 'assistant' -%}"
-    "{% generation %}{{ render(message['content']) }}{{ '<|im_end|>' }}{% endgeneration %}"
-    "{%- else -%}{{ render(message['content']) }}{{ '<|im_end|>' }}{%- endif -%}"
-    "{{ '\n' }}"
-    "{%- endfor -%}"
-    "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\n' }}{%- endif -%}"
-)
+LFM2_VL_CHAT_TEMPLATE = chatml_template("{{ '<image>' }}", prefix="{{ bos_token }}")
 
 _MAX_TILES = 4
 

@@ -20,26 +20,16 @@ from transformers import (
     Qwen3VLVideoProcessor,
 )
 
-from xtvqa_models.tiny.common import Builder, TinySize, set_generation_ids, tiny_tokenizer
+from xtvqa_models.tiny.common import (
+    Builder,
+    TinySize,
+    chatml_template,
+    set_generation_ids,
+    tiny_tokenizer,
+)
 
 # Renders one message's content (a string or a list of {"type": "image"|"text"} parts).
-_QWEN_CONTENT = (
-    "{%- macro render(content) -%}{%- if content is string -%}{{ content }}{%- else -%}"
-    "{%- for part in content -%}{%- if part['type'] == 'image' -%}"
-    "<|vision_start|><|image_pad|><|vision_end|>"
-    "{%- elif part['type'] == 'text' -%}{{ part['text'] }}{%- endif -%}{%- endfor -%}"
-    "{%- endif -%}{%- endmacro -%}"
-)
-QWEN2_VL_CHAT_TEMPLATE = _QWEN_CONTENT + (
-    "{%- for message in messages -%}"
-    "{{ '<|im_start|>' + message['role'] + '\n' }}"
-    "{%- if message['role'] == 'assistant' -%}"
-    "{% generation %}{{ render(message['content']) }}{{ '<|im_end|>' }}{% endgeneration %}"
-    "{%- else -%}{{ render(message['content']) }}{{ '<|im_end|>' }}{%- endif -%}"
-    "{{ '\n' }}"
-    "{%- endfor -%}"
-    "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\n' }}{%- endif -%}"
-)
+QWEN2_VL_CHAT_TEMPLATE = chatml_template("<|vision_start|><|image_pad|><|vision_end|>")
 
 def build_qwen2_vl(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorMixin]:
     """A Qwen2-VL: ViT with 2x2 patch merging, M-RoPE text decoder (Qwen2-VL paper, 2024)."""
