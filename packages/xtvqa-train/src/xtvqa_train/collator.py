@@ -64,6 +64,23 @@ def as_record(example: Record | Mapping[str, Any]) -> Record:
     )
 
 
+def _aligned_row(row: torch.Tensor, width_p: int, width_c: int) -> torch.Tensor:
+    """One prompt's token-aligned rows [n, ...] placed as the collated row [width_p + width_c, ...]:
+    zeros on the left padding, the prompt, then its last row repeated as generation extends it."""
+    out = row.new_zeros((width_p + width_c, *row.shape[1:]))
+    out[width_p - len(row) : width_p] = row
+    out[width_p:] = row[-1]
+    return out
+
+
+def token_aligned_keys(batch: Mapping[str, Any]) -> list[str]:
+    """The batch's tensors with one entry per token ([rows, columns, ...] like `input_ids`):
+    ids, masks, token types and any such processor output (Mllama's cross-attention mask)."""
+    shape = batch["input_ids"].shape
+    return [k for k, v in batch.items()
+            if k != "labels" and isinstance(v, torch.Tensor) and v.dim() >= 2 and v.shape[:2] == shape]
+
+
 @dataclass
 class MVCLCollator:
     """Builds the four MVCL-MI views of each record (module docstring) with the model's chat template."""
@@ -111,7 +128,7 @@ class MVCLCollator:
         rendered = [self.chat(record, view.question_lang, view.answer, view.answer_lang if ask else None)
                     for record, view in rows]
         prompts = [p for p, _ in rendered]
-        prompt_ids, type_ids, type_key, image_inputs = self._tokenise_prompts(prompts, [r.image for r, _ in pairs])
+        prompt_ids, type_ids, type_key, image_inputs, extra = self._tokenise_prompts(prompts, [r.image for r, _ in pairs])
         tokenizer = self.processor.tokenizer
         completion_ids = [self._closed(c) for c in tokenizer([c for _, c in rendered], add_special_tokens=False)["input_ids"]]
         completion_ids = self._fit(prompt_ids, completion_ids, rows)
@@ -133,6 +150,8 @@ class MVCLCollator:
         }
         if type_ids is not None:
             batch[type_key] = torch.tensor(mm_types, dtype=torch.long)
+        for key, rows in extra.items():  # left-padded with 0; the last prompt row over the completion
+            batch[key] = torch.stack([_aligned_row(row, width_p, width_c) for row in rows])
         batch["image_inputs"] = image_inputs
         batch["record_ids"] = [record.id for record, _ in pairs]
         return batch
@@ -154,9 +173,10 @@ class MVCLCollator:
         end = completion.index(eos) + 1
         return list(completion[:end]) + [IGNORE_INDEX] * (len(completion) - end)
 
-    def _tokenise_prompts(self, prompts: list[str], images: list) -> tuple[list[list[int]], list | None, str, dict]:
+    def _tokenise_prompts(self, prompts: list[str], images: list) -> tuple[list[list[int]], list | None, str, dict, dict]:
         """Token ids of the 4B prompts (image placeholders expanded), their token types (or None)
-        and the name the processor gives those, and the B images' tensors."""
+        and the name the processor gives those, the B images' tensors, and the rows of any other
+        token-aligned processor output (Mllama's cross-attention mask: [prompt length, ...] each)."""
         n = len(images)
         # As the hf: backend tokenises prompts: no second BOS after a template that writes one.
         special = adds_special_tokens(self.processor.tokenizer, prompts)
@@ -164,30 +184,30 @@ class MVCLCollator:
         first = self.processor(images=images, text=prompts[:n], padding=True, return_tensors="pt",
                                return_text_replacement_offsets=True, add_special_tokens=special)
         image_inputs = {k: v for k, v in first.items() if k not in (*TEXT_KEYS, "text_replacement_offsets", "labels")}
-        aligned = [k for k, v in image_inputs.items()
-                   if isinstance(v, torch.Tensor) and v.dim() >= 2 and v.shape[:2] == first["input_ids"].shape]
-        if aligned:  # e.g. Mllama's cross_attention_mask: one row per token of each view's prompt
-            raise NotImplementedError(
-                f"MVCL-MI with a processor that returns token-aligned {aligned} is not implemented yet: "
-                "the four views would need their own rows of it"
-            )
+        aligned = {k for k, v in image_inputs.items()
+                   if isinstance(v, torch.Tensor) and v.dim() >= 2 and v.shape[:2] == first["input_ids"].shape}
+        image_inputs = {k: v for k, v in image_inputs.items() if k not in aligned}
         offsets = first.get("text_replacement_offsets")
-        if offsets is not None and "token_type_ids" not in first:
+        if offsets is not None and "token_type_ids" not in first and not aligned:
             # One expanded placeholder string per image, reused by the record's four views.
             per_record = [[o["replacement"] for o in row] for row in offsets]
             flat = [rep for _ in VIEWS for reps in per_record for rep in reps]
             expanded, _ = self.processor.get_text_with_replacements(list(prompts), flat)
             ids = self.processor.tokenizer(expanded, add_special_tokens=special)["input_ids"]
             types = self.processor.create_mm_token_type_ids(ids) if "mm_token_type_ids" in first else None
-            return ids, types, "mm_token_type_ids", image_inputs
-        # Fallback: a processor with its own __call__ tokenises each view with the images itself.
+            return ids, types, "mm_token_type_ids", image_inputs, {}
+        # Fallback: a processor with its own __call__ (or token-aligned outputs of its own)
+        # tokenises each view with the images itself; unpadded rows.
         type_key = "token_type_ids" if "token_type_ids" in first else "mm_token_type_ids"
-        ids, types = [], []
+        ids, types, extra = [], [], {key: [] for key in aligned}
         for k in range(len(VIEWS)):
             out = self.processor(images=images, text=prompts[k * n : (k + 1) * n], add_special_tokens=special)
-            ids += [list(map(int, row)) for row in out["input_ids"]]
+            rows = [list(map(int, row)) for row in out["input_ids"]]
+            ids += rows
             types += [list(map(int, row)) for row in out.get(type_key) or []]
-        return ids, (types or None), type_key, image_inputs
+            for key in aligned:
+                extra[key] += [torch.as_tensor(out[key][i])[: len(row)] for i, row in enumerate(rows)]
+        return ids, (types or None), type_key, image_inputs, extra
 
     def _fit(self, prompt_ids: list[list[int]], completion_ids: list[list[int]], rows) -> list[list[int]]:
         """Cut completions so that no row exceeds max_length (prompts, holding the image tokens, are never cut).

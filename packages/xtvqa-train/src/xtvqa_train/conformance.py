@@ -38,7 +38,7 @@ def check_views(model: Any, records: Sequence[Any] | None = None) -> str:
     """Four views, the image encoded once, and a loss equal to four separate forwards."""
     from xtvqa_models.teacher_forcing import append_answers
 
-    from xtvqa_train.collator import TEXT_KEYS, MVCLCollator
+    from xtvqa_train.collator import MVCLCollator, token_aligned_keys
     from xtvqa_train.forward import view_logits
 
     records = list(records or conformance_records(3))
@@ -56,7 +56,7 @@ def check_views(model: Any, records: Sequence[Any] | None = None) -> str:
         separate, separate_labels = {}, {}
         for k, view in enumerate(VIEWS):
             rows = slice(k * n, (k + 1) * n)
-            prompt = {key: batch[key][rows, :first] for key in TEXT_KEYS if key in batch}
+            prompt = {key: batch[key][rows, :first] for key in token_aligned_keys(batch)}
             attended = batch["attention_mask"][rows, first:].bool()
             completions = [r[m].tolist() for r, m in zip(batch["input_ids"][rows, first:], attended, strict=True)]
             inputs, _, _ = append_answers(core, {**prompt, **batch["image_inputs"]}, completions, pad_id=0)
@@ -66,7 +66,23 @@ def check_views(model: Any, records: Sequence[Any] | None = None) -> str:
     diff = max(abs(float(getattr(once, name)) - float(getattr(four, name))) for name in once.names())
     if diff > ATOL * 10:
         raise ConformanceError(f"the one-pass MVCL-MI loss differs from four separate forwards by {diff:.2e}")
-    return f"loss {float(once.total):.3f}, vs four forwards {diff:.0e}"
+
+    # What training sees is what evaluation scores: the ss view's answer tokens (the benchmark's
+    # prompt in the image's language) get the log-probs `score` gives the same answer.
+    from xtvqa_data import EvalItem
+
+    worst, compared = 0.0, 0
+    for b, record in enumerate(records):
+        target = batch["labels"][b, first:]
+        ids = [int(t) for t in target[target != IGNORE_INDEX]][:-1]  # without the end of turn
+        scored = model.score([EvalItem(record, record.image_lang)], [""], target_ids=[ids])[0]
+        trained = torch.log_softmax(logits["ss"][b].float(), -1)
+        trained = trained[torch.arange(len(ids)), torch.as_tensor(ids)].detach().cpu().numpy()
+        worst = max(worst, float(abs(trained - scored.logprobs).max(initial=0.0)))
+        compared += len(ids)
+    if worst > ATOL:
+        raise ConformanceError(f"training's log-probs of an answer differ from the benchmark's by {worst:.2e}")
+    return f"loss {float(once.total):.3f}, vs four forwards {diff:.0e}, vs score {worst:.0e} ({compared} tokens)"
 
 
 def check_training(model: Any, records: Sequence[Any] | None = None) -> str:

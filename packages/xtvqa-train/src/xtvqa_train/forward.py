@@ -40,7 +40,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from xtvqa_models.image_features import encode_images, encoder_keys
 from xtvqa_models.teacher_forcing import append_answers
 
-from xtvqa_train.collator import TEXT_KEYS
+from xtvqa_train.collator import token_aligned_keys
 from xtvqa_train.loss import IGNORE_INDEX, VIEWS
 
 
@@ -109,7 +109,7 @@ def view_logits(
     keep = width - first + 1  # logit positions first-1 .. T-1
 
     core = core_model(model)
-    prompt = {k: batch[k][:, :first] for k in TEXT_KEYS if k in batch}
+    prompt = {k: batch[k][:, :first] for k in token_aligned_keys(batch)}
     attended = batch["attention_mask"][:, first:].bool()
     completions = [row[m].tolist() for row, m in zip(batch["input_ids"][:, first:], attended, strict=True)]
     prompt.update({k: repeat_views(v, n_views) for k, v in image_inputs.items()})

@@ -33,9 +33,6 @@ REFUSED_STAGES: dict[tuple[str, str], str] = {
     ("llava_onevision", "template"): "generation prompt is not a prefix",
     ("llava_onevision", "views"): "generation prompt is not a prefix",
     ("llava_onevision", "training"): "generation prompt is not a prefix",
-    # Mllama's cross-attention mask has a row per prompt token: the four views need their own.
-    ("mllama", "views"): "not implemented yet",
-    ("mllama", "training"): "not implemented yet",
 }
 
 
