@@ -55,3 +55,18 @@ def test_stage(family_models, items, family, stage):
             MODEL_STAGES[stage](model, items)
         return
     MODEL_STAGES[stage](model, items)
+
+
+def test_a_model_outside_the_families_is_refused_in_one_line(tmp_path):
+    """A text-only model, or an encoder-decoder VLM, is refused before its weights are read."""
+    from transformers import LlamaConfig, LlamaForCausalLM, Pix2StructConfig
+    from xtvqa_models import load_model
+    from xtvqa_models.backends.hf import check_architecture
+
+    LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                 num_attention_heads=2)).save_pretrained(tmp_path)
+    with pytest.raises(ValueError, match=r"is a 'llama' model, which transformers does not load as an image-text-to-text") as err:
+        load_model(f"hf:{tmp_path}")
+    assert "\n" not in str(err.value)
+    with pytest.raises(ValueError, match=r"encoder-decoder \('pix2struct'\)"):
+        check_architecture("x", Pix2StructConfig())

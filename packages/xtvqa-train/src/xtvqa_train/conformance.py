@@ -174,6 +174,11 @@ def run_matrix(families: Sequence[str], *, device: str = "cpu",
     return table
 
 
+def _shorten(note: str, limit: int = 240) -> str:
+    line = note.splitlines()[0] if note else ""
+    return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
 def matrix_markdown(table: dict[str, dict[str, tuple[str, str]]]) -> str:
     """The family x stage table, then one line per refusal or failure."""
     stages = ("load", *STAGES)
@@ -181,8 +186,8 @@ def matrix_markdown(table: dict[str, dict[str, tuple[str, str]]]) -> str:
     notes = []
     for family, row in table.items():
         lines.append(f"| {family} | " + " | ".join(row.get(stage, ("-", ""))[0] for stage in stages) + " |")
-        notes += [f"- {family}, {stage}: {note.splitlines()[0][:300]}" for stage in stages
-                  if (cell := row.get(stage)) and cell[0] != "ok" for note in [cell[1]]]
+        notes += [f"- {family}, {stage}: {_shorten(cell[1])}" for stage in stages
+                  if (cell := row.get(stage)) and cell[0] != "ok"]
     return "\n".join([*lines, *([""] if notes else []), *notes])
 
 

@@ -51,6 +51,21 @@ def resolve_dtype(dtype: str | torch.dtype) -> str | torch.dtype:
     return resolved
 
 
+def check_architecture(model: str, config: Any) -> None:
+    """Refuse, before any weight is read, a model the toolkit cannot run: one transformers does
+    not load as image-text-to-text, or an encoder-decoder (teacher forcing and batching here
+    assume one decoder reading the prompt and the answer)."""
+    from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING
+
+    model_type = getattr(config, "model_type", type(config).__name__)
+    if type(config) not in MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING and not getattr(config, "auto_map", None):
+        raise ValueError(f"hf: {model!r} is a {model_type!r} model, which transformers does not load as an "
+                         "image-text-to-text model (AutoModelForImageTextToText): pass a vision-language model")
+    if getattr(config, "is_encoder_decoder", False):
+        raise ValueError(f"hf: {model!r} is an encoder-decoder ({model_type!r}); the toolkit runs decoder-only "
+                         "vision-language models (prompt and answer in one decoder)")
+
+
 def _batches(n: int, batch_size: int) -> range:
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
@@ -78,7 +93,7 @@ class HFModel(VisionLanguageModel):
         attn_implementation: str | None = None,
         prompt: PromptConfig | None = None,
     ):
-        from transformers import AutoModelForImageTextToText, AutoProcessor
+        from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
 
         self.spec = f"hf:{model}"
         self.model_id = model
@@ -86,9 +101,11 @@ class HFModel(VisionLanguageModel):
         self.prompt = prompt or PromptConfig.from_model_dir(model) or PromptConfig()
         common = {"revision": revision, "trust_remote_code": bool(trust_remote_code)}
         try:
+            config = AutoConfig.from_pretrained(model, **common)
+            check_architecture(model, config)
             self.processor = AutoProcessor.from_pretrained(model, **common)
             self.model = AutoModelForImageTextToText.from_pretrained(
-                model, dtype=resolve_dtype(dtype), device_map=device_map,
+                model, config=config, dtype=resolve_dtype(dtype), device_map=device_map,
                 attn_implementation=attn_implementation, **common,
             )
         except OSError as err:
