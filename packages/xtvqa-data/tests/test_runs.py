@@ -249,3 +249,24 @@ def test_git_state_of_a_repository(tmp_path):
     (tmp_path / "a.txt").write_text("2")
     assert git_state(tmp_path)["dirty"] is True
     assert Path(tmp_path).exists()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_atomic_writes_get_the_mode_open_gives(tmp_path, umask):
+    """results.json, table.md and config.json get the mode a plain open() gives them under the
+    process's umask (like predictions.jsonl and the figures), not mkstemp's 0600."""
+    import os
+
+    from xtvqa_data.runs.meta import atomic_write_json, atomic_write_text
+
+    old = os.umask(umask)
+    try:
+        text = atomic_write_text(tmp_path / "table.md", "x")
+        data = atomic_write_json(tmp_path / "results.json", {"a": 1})
+        with open(tmp_path / "plain.txt", "w") as handle:
+            handle.write("x")
+    finally:
+        os.umask(old)
+    expected = (tmp_path / "plain.txt").stat().st_mode & 0o777
+    assert expected == 0o666 & ~umask
+    assert text.stat().st_mode & 0o777 == expected and data.stat().st_mode & 0o777 == expected

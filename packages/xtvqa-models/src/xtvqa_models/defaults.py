@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+
 TINY_FAMILY = "qwen2-vl"
 TINY_SEED = 0
 
@@ -74,7 +75,10 @@ def tiny_default_model_dir() -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     # Build beside the target and rename: concurrent processes (accelerate launch) never see a
     # half-written folder, and the loser of the race discards its copy.
+    from xtvqa_data.runs.meta import current_umask
+
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    staging.chmod(0o777 & ~current_umask())  # a folder as mkdir makes it (mkdtemp gives 0700)
     try:
         build_tiny_model(TINY_FAMILY, staging, seed=TINY_SEED, overwrite=True)
         os.replace(staging, target)
