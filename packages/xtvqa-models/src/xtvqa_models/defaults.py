@@ -15,7 +15,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-
 TINY_FAMILY = "qwen2-vl"
 TINY_SEED = 0
 
