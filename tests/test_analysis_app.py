@@ -57,7 +57,8 @@ def test_analysis_is_deterministic_and_resumable(tiny_model, small_data, tmp_pat
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--noise", "gausian:80"], "gaussian"),
+    (["--noise", "gausian:80"], "Invalid value for '--noise'"),
+    (["--noise", "gaussian:999"], "--noise': gaussian noise: sigma must be in 0-255"),
     (["--draws", "0"], "draws"),
     (["--model", "openai:gpt-4o", "--base-url", "http://127.0.0.1:9"], "cannot score"),
 ])

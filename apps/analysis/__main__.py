@@ -25,9 +25,19 @@ from xtvqa_models.cli import (
 REPO = Path(__file__).resolve().parents[1].parent
 
 
+def noise_option(value: str) -> str:
+    """--noise checked when parsed, so its error names the option."""
+    from xtvqa_infotheory import parse_noise
+
+    try:
+        return str(parse_noise(value))
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @common_options(default_data=REPO / "data" / "sample", default_langs="en,zh,fr,de,es,ja,ko,ru", multiple_models=False)
-@click.option("--noise", default="gaussian:80", show_default=True,
+@click.option("--noise", default="gaussian:80", show_default=True, callback=lambda _c, _p, value: noise_option(value),
               help="gaussian:<sigma 0-255> on the image, or diffusion:<step 0-999> (VCD) on the pixel tensor.")
 @click.option("--draws", type=click.IntRange(min=1), default=4, show_default=True, help="Noised images per item (K).")
 @click.option("--answer", type=click.Choice(["greedy", "gold"]), default="greedy", show_default=True,

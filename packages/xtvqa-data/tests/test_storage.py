@@ -254,3 +254,27 @@ def test_loaded_images_are_valid_pil(tmp_path, make_record):
     again = save([loaded], tmp_path / "again")
     table = pq.read_table(next((again / "data").glob("*.parquet")))
     assert table.column("image").to_pylist()[0]["bytes"] == buf.getvalue()
+
+
+def test_a_missing_local_folder_is_refused_at_once_with_the_near_name(tmp_path, monkeypatch):
+    """`data/sampel` (a typo beside data/sample) is a local path, not a hub id: one line, no hub
+    lookup; a plain `org/name` still goes to the hub, and a far-off name gets no suggestion."""
+    import time
+
+    import xtvqa_data.storage as storage
+
+    (tmp_path / "data" / "sample").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    asked = []
+    monkeypatch.setattr(storage.datasets, "load_dataset", lambda *a, **k: asked.append(a) or (_ for _ in ()).throw(OSError("hub")))
+    started = time.perf_counter()
+    with pytest.raises(StorageError, match=r"no dataset folder data/sampel \(data/ is a folder here, so this names a local path\); did you mean data/sample\?"):
+        load("data/sampel")
+    with pytest.raises(StorageError, match=r"no dataset folder ./nowhere$"):
+        load("./nowhere")
+    with pytest.raises(StorageError, match=r"no dataset folder data/zzzzzz \(data/ is a folder here"):
+        load("data/zzzzzz")
+    assert time.perf_counter() - started < 1.0 and asked == []
+    with pytest.raises(OSError, match="hub"):
+        load("lmms-lab/DocVQA")
+    assert asked == [("lmms-lab/DocVQA",)]

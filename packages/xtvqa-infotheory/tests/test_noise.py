@@ -213,7 +213,8 @@ def test_spec_applies_the_noise():
 @pytest.mark.parametrize(
     ("spec", "match"),
     [("gausian:80", "did you mean 'gaussian'"), ("blur:3", "unknown noise kind"),
-     ("gaussian:abc", "not a number"), ("gaussian:-1", "sigma"), ("diffusion:1000", "step"),
+     ("gaussian:abc", "not a number"), ("gaussian:-1", "sigma"), ("gaussian:999", "0-255"),
+     ("gaussian:255.5", "0-255"), ("diffusion:1000", "step"),
      ("diffusion:2.5", "integer"), ("", "non-empty")],
 )
 def test_parse_noise_errors(spec, match):

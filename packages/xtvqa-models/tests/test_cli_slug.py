@@ -53,3 +53,13 @@ def test_plain_paths_keep_their_last_part():
     assert slug("/tmp/runs/no-kl") == "no-kl"
     assert slug("data/models/ablation/") == "ablation"
     assert slug("/") == "model"
+
+
+def test_parse_langs_takes_any_case_and_refuses_unknown_codes():
+    import click
+    import pytest
+    from xtvqa_models.cli import parse_langs
+
+    assert parse_langs("EN, zh,Fr,en") == ("en", "zh", "fr")
+    with pytest.raises(click.BadParameter, match="unknown language code 'xx'"):
+        parse_langs("en,XX")

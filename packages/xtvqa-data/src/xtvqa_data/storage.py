@@ -14,6 +14,7 @@ per language would be sparse); meta is a list of `{key, value}`.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import shutil
@@ -283,6 +284,25 @@ def _unreadable_shard(path: Path) -> str | None:
     return None
 
 
+def _refuse_missing_folder(text: str) -> None:
+    """A name that can only be a local path (absolute, ./ or ../, or in a folder that exists here,
+    like `data/sampel`) and does not exist is a typo, not a hub id: say so at once instead of
+    asking the Hub (which retries for half a minute offline)."""
+    path = Path(text).expanduser()
+    if path.exists():
+        return
+    local_only = path.is_absolute() or text.startswith((".", "~")) or len(path.parts) > 2
+    parent = path.parent
+    if not (local_only or (len(path.parts) == 2 and parent.is_dir())):
+        return  # "org/name": a hub dataset id
+    near = []
+    if parent.is_dir():
+        near = difflib.get_close_matches(path.name, [p.name for p in parent.iterdir()], n=1)
+    hint = f"; did you mean {parent / near[0]}?" if near else ""
+    why = f" ({parent}/ is a folder here, so this names a local path)" if parent.is_dir() and not local_only else ""
+    raise StorageError(f"no dataset folder {text}{why}{hint}")
+
+
 def load(
     path_or_hub_id: str | os.PathLike[str],
     split: str | None = None,
@@ -300,6 +320,7 @@ def load(
             "datasets.load_dataset(id, split=..., streaming=True) and build Records per row"
         )
     local = Path(path_or_hub_id)
+    _refuse_missing_folder(os.fspath(path_or_hub_id))
     try:
         if local.exists():
             by_split = _local_shards(local)

@@ -37,8 +37,8 @@ class NoiseSpec:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"noise kind must be one of {sorted(KINDS)}, got {self.kind!r}")
-        if self.kind == "gaussian" and not (math.isfinite(self.level) and self.level >= 0):
-            raise ValueError(f"gaussian noise: sigma must be finite and >= 0, got {self.level!r}")
+        if self.kind == "gaussian" and not (math.isfinite(self.level) and 0 <= self.level <= 255):
+            raise ValueError(f"gaussian noise: sigma must be in 0-255 (pixel units), got {self.level!r}")
         if self.kind == "diffusion":
             if self.level != int(self.level):
                 raise ValueError(f"diffusion noise: step must be an integer, got {self.level!r}")

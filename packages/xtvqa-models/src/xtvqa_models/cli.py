@@ -38,10 +38,10 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def parse_langs(value: str) -> tuple[str, ...]:
-    """'en, zh,fr' -> ('en', 'zh', 'fr'); every code checked against ISO 639-1."""
+    """'en, zh,FR' -> ('en', 'zh', 'fr'); every code checked against ISO 639-1 (any case)."""
     from xtvqa_data import RecordError, check_lang
 
-    langs = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    langs = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
     if not langs:
         raise click.BadParameter("give at least one language, e.g. en,zh,fr")
     for lang in langs:
