@@ -70,3 +70,26 @@ def test_a_model_outside_the_families_is_refused_in_one_line(tmp_path):
     assert "\n" not in str(err.value)
     with pytest.raises(ValueError, match=r"encoder-decoder \('pix2struct'\)"):
         check_architecture("x", Pix2StructConfig())
+
+
+def test_an_unreachable_hub_id_is_refused_at_once(monkeypatch, tmp_path):
+    """A hub id that is not cached, with no network, fails in one request and one line (not after
+    minutes of retries); a local-looking path that does not exist is refused without a request."""
+    import huggingface_hub
+    from xtvqa_models.backends import hf
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path))  # an empty cache
+    calls = []
+
+    def unreachable(self, repo_id, **kwargs):
+        calls.append(repo_id)
+        raise ConnectionError("Name or service not known")
+
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", unreachable)
+    with pytest.raises(OSError, match=r"'org/model' is not in the local Hugging Face cache and the Hub cannot be reached"):
+        hf.check_reachable("org/model")
+    assert calls == ["org/model"]
+    with pytest.raises(OSError, match="no model folder data/models/typo"):
+        hf.check_reachable("data/models/typo")
+    assert calls == ["org/model"]

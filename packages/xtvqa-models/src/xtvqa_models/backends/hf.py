@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,40 @@ def resolve_dtype(dtype: str | torch.dtype) -> str | torch.dtype:
     if not isinstance(resolved, torch.dtype) or not resolved.is_floating_point:
         raise ValueError(f"hf: unknown dtype {dtype!r}; use 'auto', 'float32', 'bfloat16' or 'float16'")
     return resolved
+
+
+def check_reachable(model: str, revision: str | None = None) -> None:
+    """Fail at once, in one line, where loading `model` could only fail after minutes of retries:
+    a local path that does not exist (a name with more than two parts, or starting with / . ~),
+    or a hub id that is neither in the local cache nor reachable (one request, no retries)."""
+    import os
+
+    from huggingface_hub import HfApi, try_to_load_from_cache
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    path = Path(model).expanduser()
+    if path.exists():
+        return
+    if path.is_absolute() or model.startswith((".", "~")) or len(path.parts) > 2:
+        raise OSError(f"hf: no model folder {model}")
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return  # transformers says what is missing from the cache
+    if isinstance(try_to_load_from_cache(model, "config.json", revision=revision), str):
+        return
+    try:
+        HfApi().model_info(model, revision=revision, timeout=10)
+    except (RepositoryNotFoundError, RevisionNotFoundError) as err:
+        raise OSError(f"hf: {model!r} is neither a local folder nor a model on the Hub ({type(err).__name__})") from err
+    except GatedRepoError:
+        return  # transformers explains gated access and tokens
+    except Exception as err:
+        raise OSError(f"hf: {model!r} is not in the local Hugging Face cache and the Hub cannot be reached "
+                      f"({type(err).__name__}: {err}); download it where there is a network, or set "
+                      "HF_HOME to a cache that holds it") from err
 
 
 def check_architecture(model: str, config: Any) -> None:
@@ -100,6 +135,7 @@ class HFModel(VisionLanguageModel):
         # An explicit prompt wins; else the model folder's own xtvqa_prompt.json; else the default.
         self.prompt = prompt or PromptConfig.from_model_dir(model) or PromptConfig()
         common = {"revision": revision, "trust_remote_code": bool(trust_remote_code)}
+        check_reachable(model, revision)
         try:
             config = AutoConfig.from_pretrained(model, **common)
             check_architecture(model, config)
