@@ -12,7 +12,8 @@ import threading
 import time
 
 import pytest
-from xtvqa_providers import (
+from xtvqa_providers.concurrent import map_concurrently
+from xtvqa_providers.retry import (
     Failure,
     FatalAPIError,
     ItemError,
@@ -21,26 +22,18 @@ from xtvqa_providers import (
     TransientAPIError,
     Verdict,
     is_transient,
-    map_concurrently,
     retry_after_seconds,
     with_retries,
 )
 
 
-class Transient(Exception):
-    pass
-
-
-class Fatal(Exception):
-    pass
-
-
 def classify(exc: BaseException) -> Failure | None:
-    if isinstance(exc, Transient):
-        return Failure(Verdict.RETRY, retry_after=0.0)
-    if isinstance(exc, Fatal):
-        return Failure(Verdict.FATAL, hint="Fix it.")
-    return None
+    """A client's judgement: PermissionError stands for a 401, the rest are bugs."""
+    return Failure(Verdict.FATAL, hint="Fix it.") if isinstance(exc, PermissionError) else None
+
+
+def busy() -> TransientAPIError:  # needs no judging: retried, here without a delay
+    return TransientAPIError("busy", retry_after=0.0)
 
 
 def test_backoff_doubles_with_equal_jitter_and_is_capped():
@@ -61,12 +54,12 @@ def test_with_retries_stops_after_max_retries():
 
     def send() -> str:
         calls.append(1)
-        raise Transient("busy")
+        raise busy()
 
     out = with_retries(send, policy=RetryPolicy(2, 0.0, 0.0), classify=classify,
                        scrub=str, label="item", on_retry=lambda: retries.append(1))
     assert len(calls) == 3 and len(retries) == 2
-    assert out == Outcome(error="Transient: busy", attempts=3, gave_up=True)
+    assert out == Outcome(error="TransientAPIError: busy", attempts=3, gave_up=True)
 
 
 def test_item_error_is_recorded_without_retry_and_unknown_errors_propagate():
@@ -100,8 +93,8 @@ def test_transient_error_waits_the_servers_delay_and_fatal_sets_stop():
     assert out.value == "ok" and out.attempts == 2 and delays == [2.5]
 
     stop = threading.Event()
-    with pytest.raises(FatalAPIError, match=r"^x: Fatal: 401 key sk-\*\*\*\. Fix it\.$") as info:
-        with_retries(lambda: (_ for _ in ()).throw(Fatal("401 key sk-secret")), policy=RetryPolicy(),
+    with pytest.raises(FatalAPIError, match=r"^x: PermissionError: 401 key sk-\*\*\*\. Fix it\.$") as info:
+        with_retries(lambda: (_ for _ in ()).throw(PermissionError("401 key sk-secret")), policy=RetryPolicy(),
                      classify=classify, scrub=lambda t: t.replace("secret", "***"), label="x", stop=stop)
     assert stop.is_set() and info.value.__cause__ is None
 
@@ -110,10 +103,11 @@ def test_a_stopped_run_cancels_the_backoff():
     stop = threading.Event()
     threading.Timer(0.05, stop.set).start()
     start = time.monotonic()
-    out = with_retries(lambda: (_ for _ in ()).throw(Transient("busy")),
+    out = with_retries(lambda: (_ for _ in ()).throw(ConnectionResetError("reset")),
                        policy=RetryPolicy(5, 30.0, 30.0),
                        classify=lambda exc: Failure(Verdict.RETRY), scrub=str, label="x", stop=stop)
-    assert time.monotonic() - start < 5 and out.error == "Cancelled: run stopped (Transient: busy)"
+    assert time.monotonic() - start < 5
+    assert out.error == "Cancelled: run stopped (ConnectionResetError: reset)" and out.gave_up
 
 
 def test_retry_after_forms():
@@ -162,11 +156,11 @@ def test_fatal_error_stops_the_items_not_started():
 
     def run(i: int) -> str:
         sent.append(i)
-        return with_retries(lambda: (_ for _ in ()).throw(Fatal("401 bad key")),
+        return with_retries(lambda: (_ for _ in ()).throw(PermissionError("401 bad key")),
                             policy=RetryPolicy(), classify=classify, scrub=str,
                             label=f"item {i}", stop=stop).error
 
     stop = threading.Event()
-    with pytest.raises(FatalAPIError, match=r"item 0: Fatal: 401 bad key\. Fix it\."):
+    with pytest.raises(FatalAPIError, match=r"item 0: PermissionError: 401 bad key\. Fix it\."):
         map_concurrently(run, list(range(50)), max_concurrency=1, stop=stop)
     assert sent == [0] and stop.is_set()
