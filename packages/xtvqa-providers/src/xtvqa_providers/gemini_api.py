@@ -75,9 +75,6 @@ class GeminiAPI:
                                    http_options=http_options)
         self.host = host_of(base_url) if base_url else GEMINI_HOST
 
-    def __repr__(self) -> str:
-        return f"GeminiAPI(model={self.model!r}, host={self.host!r})"
-
     def image_part(self, image: Image.Image, image_format: str = "PNG") -> Any:
         """`image` as inline bytes (`Part.from_bytes`)."""
         data, mime = encode_image(image, image_format)

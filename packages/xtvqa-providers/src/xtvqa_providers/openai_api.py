@@ -59,9 +59,6 @@ class OpenAIAPI:
                                       timeout=timeout, max_retries=0)
         self.host = host_of(str(self.client.base_url))
 
-    def __repr__(self) -> str:
-        return f"OpenAIAPI(model={self.model!r}, host={self.host!r})"
-
     def classify(self, exc: BaseException) -> Failure | None:
         openai = self.sdk
         if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError

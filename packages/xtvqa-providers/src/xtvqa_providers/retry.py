@@ -162,10 +162,6 @@ class Outcome(Generic[T]):
     attempts: int = 1
     gave_up: bool = False  # the error was transient: retries ran out, or the run stopped
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
 
 def _judge(exc: Exception, classify: Callable[[BaseException], Failure | None]) -> Failure | None:
     if isinstance(exc, ItemError):
