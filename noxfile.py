@@ -17,6 +17,7 @@ nox.options.error_on_missing_interpreters = True
 PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "data": ("xtvqa-data", ()),
     "infotheory": ("xtvqa-infotheory", ()),
+    "providers": ("xtvqa-providers", ("openai", "gemini")),
     "models": ("xtvqa-models", ("openai", "gemini")),
     "train": ("xtvqa-train", ()),
     "build": ("xtvqa-build", ("openai", "gemini")),

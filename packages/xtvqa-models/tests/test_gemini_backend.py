@@ -15,9 +15,9 @@ import sys
 
 import pytest
 from _fake_api_server import FakeAPIServer, Reply, Script, decode_png, make_items, question_id
-from xtvqa_models.backends._concurrent import FatalAPIError
 from xtvqa_models.backends.gemini import GeminiModel
 from xtvqa_models.prompts import PromptConfig
+from xtvqa_providers import FatalAPIError
 
 KEY = "AIzaTestKey-5e8d2c7b1a9f3e6d4c0b"
 MODEL = "gemini-fake"

@@ -13,9 +13,9 @@ import sys
 
 import pytest
 from _fake_api_server import FakeAPIServer, Reply, Script, decode_png, make_items, question_id
-from xtvqa_models.backends._concurrent import FatalAPIError
 from xtvqa_models.backends.openai_compat import OpenAIModel
 from xtvqa_models.prompts import PromptConfig
+from xtvqa_providers import FatalAPIError
 
 KEY = "sk-test-7f3a9c1e5b2d8f4a6c0e"
 MODEL = "fake-vlm"

@@ -7,13 +7,16 @@ provider lives here, once:
 - replies validated against a pydantic model; a malformed reply (prose, invalid JSON, missing
   fields, a confidence outside 1-10) is asked again up to `format_retries` times with the reason
   appended to the prompt, then quarantined with the raw text and the reason;
-- 429 / 5xx / timeouts retried with capped exponential backoff and jitter, never forever;
+- 429 / 5xx / timeouts retried with capped exponential backoff and jitter, never forever, and a
+  bad key or an unknown model stopping the run (the provider layer, `xtvqa_providers`, shared
+  with the benchmark's API backends: SDK clients, retries, key scrubbing, image encoding);
 - every raw reply cached on disk (`cache.ResponseCache`) before it is validated, keyed by the
   request and the format-retry attempt, so a rerun replays the same conversation for free;
 - token usage counted per stage from the providers' usage fields;
 - bounded concurrency in `map` (threads: the SDK clients are synchronous and thread-safe).
 
-Backends (`llm_openai.OpenAIClient`, `llm_gemini.GeminiClient`) implement only `_send`.
+Backends (`llm_openai.OpenAIClient`, `llm_gemini.GeminiClient`) implement only `_send`, and
+set `_api`: their provider's client from `xtvqa_providers`, which judges their errors.
 """
 
 from __future__ import annotations
@@ -21,18 +24,27 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import random
 import re
 import threading
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from PIL import Image
 from pydantic import BaseModel, ValidationError
+from xtvqa_providers import (
+    Failure,
+    FatalAPIError,
+    ItemError,
+    RetryPolicy,
+    map_concurrently,
+    with_retries,
+)
+
+# Re-exported: translators and users import them from here.
+from xtvqa_providers import TransientAPIError as TransientAPIError
+from xtvqa_providers import is_transient as is_transient
 
 from xtvqa_build.cache import NullCache, ResponseCache, cache_key
 
@@ -46,63 +58,13 @@ class LLMReply:
     completion_tokens: int = 0
 
 
-class TransientAPIError(RuntimeError):
-    """A failure worth retrying (429, 5xx, timeout, dropped connection)."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
+# A failure no retry can fix (bad key, unknown model, no key in the environment): abort the
+# whole run. The provider layer's `FatalAPIError` under the name this package has always used.
+LLMConfigError = FatalAPIError
 
 
-def retry_after_seconds(headers: object) -> float | None:
-    """The Retry-After header in seconds (None when absent or an HTTP date)."""
-    value = headers.get("retry-after") if hasattr(headers, "get") else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-# HTTP statuses worth retrying later (besides every 5xx): the backends map these to
-# `TransientAPIError` (README: Retries). 409 is Google's ABORTED, retryable as AIP-194 says.
-TRANSIENT_HTTP_STATUS = frozenset({408, 409, 429})
-
-
-def is_transient_status(code: int | None) -> bool:
-    """Whether an HTTP status is worth retrying: 408, 409, 429 or any 5xx."""
-    return code is not None and (code in TRANSIENT_HTTP_STATUS or code >= 500)
-# Transport-level failures of the HTTP / RPC libraries the backends use, by class name (so that
-# none of them has to be imported here): httpx timeouts and dropped connections, google-api-core's
-# exhausted retries.
-_TRANSIENT_NAMES = frozenset({"TimeoutException", "ConnectError", "RemoteProtocolError", "RetryError"})
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Whether a failure may go away on its own, so that a later run should try again.
-
-    True for `TransientAPIError`, timeouts and dropped connections (`TimeoutError`,
-    `ConnectionError`, httpx's), and any exception carrying an HTTP status (`code` or
-    `status_code`, as google-api-core's `ServiceUnavailable` / `TooManyRequests` and the SDKs'
-    status errors do) of 408, 409, 429 or 5xx. Everything else (bad input, a rejected request,
-    a model error) is permanent: retrying the same request gives the same failure.
-    """
-    if isinstance(exc, (TransientAPIError, TimeoutError, ConnectionError)):
-        return True
-    if _TRANSIENT_NAMES & {cls.__name__ for cls in type(exc).__mro__}:
-        return True
-    for attr in ("status_code", "code"):
-        code = getattr(exc, attr, None)
-        if isinstance(code, int) and not isinstance(code, bool):  # HTTPStatus is an int too
-            return is_transient_status(code)
-    return False
-
-
-class RequestRejected(RuntimeError):
+class RequestRejected(ItemError):
     """The provider rejected this one request (400: context too long, safety block, ...)."""
-
-
-class LLMConfigError(RuntimeError):
-    """A failure no retry can fix (bad key, unknown model): abort the whole run."""
 
 
 @dataclass
@@ -210,6 +172,9 @@ class LLMClient(ABC):
     """Base class: caching, validation, retries, usage; backends implement `_send`."""
 
     provider: ClassVar[str]
+    # The provider layer's client (`xtvqa_providers` `OpenAIAPI` / `GeminiAPI`), set by backends:
+    # the SDK client, its key scrubber and the judgement of its errors.
+    _api: Any = None
 
     def __init__(
         self,
@@ -224,7 +189,7 @@ class LLMClient(ABC):
         max_backoff_s: float = 30.0,
         timeout_s: float = 120.0,
         concurrency: int = 8,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ):
         if max_retries < 0 or format_retries < 0 or concurrency < 1:
             raise ValueError("max_retries and format_retries must be >= 0 and concurrency >= 1")
@@ -239,7 +204,7 @@ class LLMClient(ABC):
         self.timeout_s = timeout_s
         self.concurrency = concurrency
         self.usage = UsageMeter()
-        self._sleep = sleep
+        self._sleep = sleep  # None: wait on the run's stop event (tests pass a recorder)
 
     @property
     def spec(self) -> str:
@@ -247,8 +212,12 @@ class LLMClient(ABC):
 
     @abstractmethod
     def _send(self, prompt: str, images: Sequence[Image.Image], json_schema: dict[str, Any]) -> LLMReply:
-        """One request to the provider. Raise `TransientAPIError`, `RequestRejected` or
-        `LLMConfigError`; never retry here."""
+        """One request to the provider; never retry here. Its SDK's exceptions are judged by
+        `_classify`; `TransientAPIError`, `RequestRejected` and `LLMConfigError` need no judging."""
+
+    def _classify(self, exc: BaseException) -> Failure | None:
+        """Retry, reject or stop for an exception of `_send` (None: a bug, raised as it is)."""
+        return self._api.classify(exc) if self._api is not None else None
 
     def cache_params(self) -> dict[str, Any]:
         """Everything besides the prompt that changes the answer (never credentials)."""
@@ -264,6 +233,10 @@ class LLMClient(ABC):
         Raises `LLMFailure` (with a `Quarantine`) when every attempt was malformed or the API
         kept failing; `LLMConfigError` when no retry can help.
         """
+        return self._complete_json(prompt, schema, images, stage, threading.Event())
+
+    def _complete_json(self, prompt: str, schema: type[BaseModel], images: Sequence[Image.Image] | None,
+                       stage: str, stop: threading.Event) -> dict[str, Any]:
         images = list(images or [])
         digests = [image_digest(img) for img in images]
         json_schema = schema.model_json_schema()
@@ -277,7 +250,8 @@ class LLMClient(ABC):
                     f"object only, matching this JSON schema: {json.dumps(json_schema, ensure_ascii=False)}"
                 )
                 self.usage.add(stage, format_retries=1)
-            text = self._cached_send(attempt_prompt, images, digests, json_schema, schema.__name__, stage, attempt)
+            text = self._cached_send(attempt_prompt, images, digests, json_schema, schema.__name__, stage,
+                                     attempt, stop)
             try:
                 return parse_json_reply(text, schema)
             except ValueError as exc:
@@ -288,7 +262,7 @@ class LLMClient(ABC):
 
     def _cached_send(
         self, prompt: str, images: list[Image.Image], digests: list[str], json_schema: dict[str, Any],
-        schema_name: str, stage: str, attempt: int,
+        schema_name: str, stage: str, attempt: int, stop: threading.Event,
     ) -> str:
         # The attempt number is part of the key: two re-asks with the same reason have the same
         # prompt, and the second must reach the model rather than replay the first's reply.
@@ -299,44 +273,42 @@ class LLMClient(ABC):
         if hit is not None:
             self.usage.add(stage, cached=1)
             return hit["text"]
-        reply = self._send_with_retries(prompt, images, json_schema, stage)
+        reply = self._send_with_retries(prompt, images, json_schema, stage, stop)
         self.cache.put(key, {"text": reply.text, "prompt_tokens": reply.prompt_tokens,
                              "completion_tokens": reply.completion_tokens},
                        backend=self.provider, model=self.model)
         return reply.text
 
     def _send_with_retries(
-        self, prompt: str, images: list[Image.Image], json_schema: dict[str, Any], stage: str
+        self, prompt: str, images: list[Image.Image], json_schema: dict[str, Any], stage: str,
+        stop: threading.Event,
     ) -> LLMReply:
-        for attempt in range(self.max_retries + 1):
-            try:
-                reply = self._send(prompt, images, json_schema)
-            except TransientAPIError as exc:
-                if attempt == self.max_retries:
-                    self.usage.add(stage, quarantined=1)
-                    raise LLMFailure(Quarantine(
-                        "api_error", f"{exc} (gave up after {self.max_retries + 1} tries)")) from exc
-                # Capped exponential backoff with full jitter (AWS architecture blog), or the
-                # server's Retry-After when it sent one.
-                delay = min(self.max_backoff_s, self.backoff_s * 2**attempt) * random.uniform(0.5, 1.0)
-                if exc.retry_after is not None:
-                    delay = min(self.max_backoff_s, max(delay, exc.retry_after))
-                self.usage.add(stage, retries=1)
-                self._sleep(delay)
-                continue
-            except RequestRejected as exc:
-                self.usage.add(stage, quarantined=1)
-                raise LLMFailure(Quarantine("rejected", str(exc))) from exc
-            self.usage.add(stage, calls=1, prompt_tokens=reply.prompt_tokens,
-                           completion_tokens=reply.completion_tokens)
-            return reply
-        raise AssertionError("unreachable")
+        outcome = with_retries(
+            lambda: self._send(prompt, images, json_schema),
+            policy=RetryPolicy(self.max_retries, self.backoff_s, self.max_backoff_s),
+            classify=self._classify, scrub=self._api.scrub if self._api is not None else str,
+            label=self.spec, stop=stop,
+            sleep=self._sleep, on_retry=lambda: self.usage.add(stage, retries=1),
+        )
+        if outcome.error is not None:
+            self.usage.add(stage, quarantined=1)
+            if outcome.gave_up:
+                raise LLMFailure(Quarantine(
+                    "api_error", f"{outcome.error} (gave up after {outcome.attempts} tries)"))
+            raise LLMFailure(Quarantine("rejected", outcome.error))
+        reply = outcome.value
+        self.usage.add(stage, calls=1, prompt_tokens=reply.prompt_tokens,
+                       completion_tokens=reply.completion_tokens)
+        return reply
 
     def try_complete_json(self, request: LLMRequest) -> LLMResult:
         """`complete_json` that returns the quarantine instead of raising it."""
+        return self._try_complete_json(request, threading.Event())
+
+    def _try_complete_json(self, request: LLMRequest, stop: threading.Event) -> LLMResult:
         try:
-            return LLMResult(value=self.complete_json(
-                request.prompt, request.schema, images=request.images, stage=request.stage))
+            return LLMResult(value=self._complete_json(
+                request.prompt, request.schema, request.images, request.stage, stop))
         except LLMFailure as exc:
             return LLMResult(error=exc.quarantine)
 
@@ -348,19 +320,10 @@ class LLMClient(ABC):
         """Run `requests` with at most `concurrency` in flight; results in request order.
 
         `on_done(index, result)` is called from the caller's thread as each finishes (progress
-        bars, appending to a JSONL file). An `LLMConfigError` cancels the rest and is raised.
+        bars, appending to a JSONL file). An `LLMConfigError` cancels the rest (requests waiting
+        to retry included) and is raised.
         """
-        workers = concurrency or self.concurrency
-        results: list[LLMResult | None] = [None] * len(requests)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="llm") as pool:
-            futures = {pool.submit(self.try_complete_json, req): i for i, req in enumerate(requests)}
-            try:
-                for future in as_completed(futures):
-                    index = futures[future]
-                    results[index] = future.result()
-                    if on_done is not None:
-                        on_done(index, results[index])
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-        return [r for r in results if r is not None]
+        stop = threading.Event()
+        return map_concurrently(lambda request: self._try_complete_json(request, stop), requests,
+                                max_concurrency=concurrency or self.concurrency, stop=stop,
+                                on_done=on_done, thread_name_prefix="llm")

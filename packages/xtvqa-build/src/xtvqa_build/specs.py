@@ -8,9 +8,10 @@ command: `--llm openai:gpt-4o-mini --base-url http://127.0.0.1:8000/v1`.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from typing import Any
+
+from xtvqa_providers import specs
 
 LLM_BACKENDS: dict[str, str] = {
     "openai": "xtvqa_build.llm_openai:OpenAIClient",
@@ -27,15 +28,8 @@ TRANSLATOR_BACKENDS: dict[str, str] = {
 
 def parse_spec(spec: str, known: dict[str, str], *, what: str = "backend") -> tuple[str, str]:
     """Split `provider:model` at the first colon (model names such as ollama's `qwen2.5:7b`
-    keep theirs) and check the provider, suggesting close names."""
-    provider, sep, model = spec.partition(":")
-    if not sep or not provider or not model:
-        raise ValueError(f"{what} spec {spec!r} must look like provider:model, e.g. {next(iter(known))}:<model>")
-    if provider not in known:
-        close = difflib.get_close_matches(provider, list(known), n=2)
-        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-        raise ValueError(f"unknown {what} provider {provider!r}{hint}; known: {', '.join(sorted(known))}")
-    return provider, model
+    keep theirs) and check the provider, suggesting close names (`xtvqa_providers.parse_spec`)."""
+    return specs.parse_spec(spec, known, what=what, suggest="provider")
 
 
 def _load_class(target: str) -> Any:

@@ -28,6 +28,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+from xtvqa_providers.specs import split_spec
 
 console = Console(stderr=True)
 
@@ -56,10 +57,6 @@ def _langs_callback(_ctx: click.Context, _param: click.Parameter, value: str) ->
     return parse_langs(value)
 
 
-# "provider:" at the start of a spec; two letters at least, so "C:\runs" stays a plain path.
-_SPEC_PREFIX = re.compile(r"([A-Za-z][A-Za-z0-9]+):(.*)", re.DOTALL)
-
-
 def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_.")
 
@@ -74,18 +71,17 @@ def slug(spec: str) -> str:
     `hf:Qwen/Qwen2-VL-2B-Instruct` -> `hf-Qwen2-VL-2B-Instruct-<hash>`, and the same spec on
     `vllm:` or another org's model of that name gets another folder, the same spec the same one
     in every run (a `--resume` finds it). A name kept whole is `provider-` + exactly the name,
-    so two specs cannot share it either (provider names hold no `-`).
+    so two specs cannot share it either (a provider with a `-` always gets the hash).
 
     A plain path with no provider prefix (`apps/train --out` names its run folder with it) keeps
     its last part alone, as before: there the name only tells apart runs of the same second.
     """
-    text = spec.strip()
-    match = _SPEC_PREFIX.fullmatch(text)
-    if match is None:  # a plain path
-        return _safe(text.rstrip("/").split("/")[-1])[:60] or "model"
-    provider, name = match.group(1).lower(), match.group(2).strip()
+    parts = split_spec(spec)
+    if parts is None:  # a plain path
+        return _safe(spec.strip().rstrip("/").split("/")[-1])[:60] or "model"
+    provider, name = parts
     readable = f"{provider}-{_safe(name.rstrip('/').split('/')[-1]) or 'model'}"
-    if readable == f"{provider}-{name.lower()}" and len(readable) <= 60:
+    if "-" not in provider and readable == f"{provider}-{name.lower()}" and len(readable) <= 60:
         return readable
     digest = hashlib.sha1(f"{provider}:{name}".encode()).hexdigest()[:8]
     return f"{readable[:51]}-{digest}"

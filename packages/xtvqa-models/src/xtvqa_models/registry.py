@@ -7,12 +7,13 @@ for the backend asked for. The dict below is the whole registry: no import-time 
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import inspect
 import re
 from pathlib import Path
 from typing import Any
+
+from xtvqa_providers import specs
 
 from xtvqa_models.base import VisionLanguageModel
 
@@ -40,22 +41,7 @@ _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
 
 def parse_spec(spec: str) -> tuple[str, str]:
     """Split `"provider:name"`; raise ValueError with a suggestion for a malformed spec."""
-    if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"model spec must be a non-empty string like 'hf:Qwen/Qwen2-VL-2B-Instruct', got {spec!r}")
-    provider, sep, name = spec.strip().partition(":")
-    if not sep:
-        raise ValueError(
-            f"model spec {spec!r} has no provider prefix; write 'provider:name', e.g. "
-            f"'hf:{spec}' (providers: {', '.join(BACKENDS)})"
-        )
-    provider = provider.lower()
-    if provider not in BACKENDS:
-        close = difflib.get_close_matches(provider, list(BACKENDS), n=2, cutoff=0.5)
-        hint = f"; did you mean {' or '.join(repr(f'{c}:{name}') for c in close)}?" if close else ""
-        raise ValueError(f"unknown model provider {provider!r} in spec {spec!r} (known: {', '.join(BACKENDS)}){hint}")
-    if not name.strip():
-        raise ValueError(f"model spec {spec!r} names no model after '{provider}:'")
-    return provider, name.strip()
+    return specs.parse_spec(spec, BACKENDS, what="model")
 
 
 def _looks_like_path(name: str) -> bool:

@@ -1,78 +1,26 @@
 """`gemini:<model>`: Google's Gemini models through the google-genai SDK.
 
-google-genai is Google's current Python SDK; the older google-generativeai package has ended
-support (no new models or features), so it is not used here. Each item is one
-`client.models.generate_content(model, contents=[image part, prompt text], config)` call, the
-image sent inline as PNG bytes (`Part.from_bytes`). Generation only: `score` stays unsupported.
+Each item is one `client.models.generate_content(model, contents=[image part, prompt text],
+config)` call, the image sent inline as PNG bytes (`Part.from_bytes`). Generation only: `score` stays unsupported.
 
-Concurrency, retries and failure recording live in `_concurrent` (shared with `openai:`). The SDK
-retries only when given `HttpRetryOptions`; we give none, so our policy is the only one (it also
-honours the `RetryInfo.retryDelay` that Gemini puts in a 429's error details).
+The client, keys, image encoding, retries and concurrency come from `xtvqa_providers` (shared
+with `openai:` and with xtvqa-build's LLM clients). The SDK's own retries are off, so that policy
+is the only one (it also honours the `RetryInfo.retryDelay` that Gemini puts in a 429's error
+details).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from xtvqa_data import EvalItem
+from xtvqa_providers import ItemError
+from xtvqa_providers.gemini_api import GeminiAPI
 
 from ..base import Generation, VisionLanguageModel
 from ..prompts import PromptConfig
-from ._api_common import (
-    NO_KEY_PLACEHOLDER,
-    SecretScrubber,
-    encode_image,
-    host_of,
-    init_api_fields,
-    read_api_key,
-    retry_after_seconds,
-)
-from ._concurrent import (
-    Failure,
-    ItemError,
-    Verdict,
-    generate_concurrently,
-    is_retryable_status,
-)
-
-GEMINI_HOST = "generativelanguage.googleapis.com"
-
-
-def _import_genai() -> tuple[Any, Any, Any]:
-    try:
-        from google import genai
-        from google.genai import errors, types
-    except ImportError as exc:
-        raise ImportError(
-            "the gemini: backend needs the google-genai SDK: pip install 'xtvqa-models[gemini]' "
-            "(in this workspace: uv sync --extra gemini)"
-        ) from exc
-    return genai, types, errors
-
-
-def _transient_transport_errors() -> tuple[type[BaseException], ...]:
-    """Timeouts and connection failures of whichever httpx the SDK uses (httpx or httpx2)."""
-    classes: list[type[BaseException]] = []
-    for name in ("httpx", "httpx2"):
-        try:
-            module = __import__(name)
-        except ImportError:
-            continue
-        classes += [module.TimeoutException, module.TransportError]
-    return tuple(classes)
-
-
-def _retry_info_delay(details: Any) -> float | None:
-    """`retryDelay` ("13s", "0.5s") of a google.rpc.RetryInfo in a Gemini error body."""
-    error = details.get("error", details) if isinstance(details, dict) else {}
-    for detail in error.get("details", []) if isinstance(error, dict) else []:
-        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
-            match = re.fullmatch(r"\s*([0-9.]+)s\s*", str(detail.get("retryDelay", "")))
-            if match:
-                return float(match.group(1))
-    return None
+from ._api import generate_concurrently, init_api_fields
 
 
 class GeminiModel(VisionLanguageModel):
@@ -101,27 +49,15 @@ class GeminiModel(VisionLanguageModel):
         retry_base_delay: float = 1.0,
         retry_max_delay: float = 60.0,
     ):
-        genai, types, errors = _import_genai()
         init_api_fields(self, "gemini", model, example="gemini-2.5-flash", prompt=prompt, temperature=temperature,
                         image_format=image_format, seed=seed, max_concurrency=max_concurrency, timeout=timeout,
                         max_retries=max_retries, retry_base_delay=retry_base_delay, retry_max_delay=retry_max_delay)
-        key = read_api_key([api_key_env, "GOOGLE_API_KEY"])
-        if key is None and base_url is None:
-            raise ValueError(
-                f"no API key for gemini:{model}: set ${api_key_env} (or $GOOGLE_API_KEY) in the "
-                "environment"
-            )
         self.thinking_budget = thinking_budget
-        self._types = types
-        self._errors = errors
-        self._transport_errors = _transient_transport_errors()
-        self._scrub = SecretScrubber(key)
-        # HttpOptions.timeout is in milliseconds; no retry_options: retries are ours.
-        http_options = types.HttpOptions(base_url=base_url, api_version=api_version,
-                                         timeout=int(timeout * 1000))
-        self._client = genai.Client(api_key=key or NO_KEY_PLACEHOLDER, vertexai=False,
-                                    http_options=http_options)
-        self.host = host_of(base_url) if base_url else GEMINI_HOST
+        self._api = GeminiAPI(model, api_key_env=(api_key_env, "GOOGLE_API_KEY"), base_url=base_url,
+                              api_version=api_version, timeout=timeout, package="xtvqa-models")
+        self._types = self._api.types
+        self._client = self._api.client
+        self.host = self._api.host
         self.model_id = f"{model}@{self.host}"
 
     def __repr__(self) -> str:
@@ -149,8 +85,8 @@ class GeminiModel(VisionLanguageModel):
             send=lambda contents: self._send(contents, config),
             max_concurrency=self.max_concurrency,
             policy=self.retry_policy,
-            classify=self._classify,
-            scrub=self._scrub,
+            classify=self._api.classify,
+            scrub=self._api.scrub,
             label=lambda item: f"gemini:{self.model} item {item.key}",
         )
 
@@ -166,8 +102,7 @@ class GeminiModel(VisionLanguageModel):
         return types.GenerateContentConfig(**options)
 
     def _contents(self, item: EvalItem) -> list[Any]:
-        data, mime = encode_image(item.image, self.image_format)
-        return [self._types.Part.from_bytes(data=data, mime_type=mime), self.prompt.text(item)]
+        return [self._api.image_part(item.image, self.image_format), self.prompt.text(item)]
 
     def _send(self, contents: list[Any], config: Any) -> Generation:
         response = self._client.models.generate_content(
@@ -186,25 +121,6 @@ class GeminiModel(VisionLanguageModel):
             n_tokens=usage.candidates_token_count if usage is not None else None,
             meta={"finish_reason": str(getattr(finish, "value", finish))},
         )
-
-    def _classify(self, exc: BaseException) -> Failure | None:
-        if isinstance(exc, self._transport_errors):
-            return Failure(Verdict.RETRY)
-        if not isinstance(exc, self._errors.APIError):
-            return None
-        code = exc.code or 0
-        if code in (401, 403) or (code == 400 and "API_KEY_INVALID" in str(exc.details)):
-            # Gemini answers a bad key with 400 INVALID_ARGUMENT, reason API_KEY_INVALID.
-            return Failure(Verdict.FATAL, hint=f"Check the API key and its access to {self.model!r}.")
-        if code == 404:
-            return Failure(Verdict.FATAL, hint=f"Check the model name {self.model!r} "
-                                               "(list them with client.models.list()).")
-        if is_retryable_status(code):
-            headers = getattr(exc.response, "headers", None)
-            delay = retry_after_seconds(headers)
-            return Failure(Verdict.RETRY, delay if delay is not None
-                           else _retry_info_delay(exc.details))
-        return Failure(Verdict.FAIL_ITEM)
 
     def close(self) -> None:
         self._client.close()

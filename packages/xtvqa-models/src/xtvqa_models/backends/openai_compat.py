@@ -6,50 +6,23 @@ One backend for GPT-4o on api.openai.com and for a local vLLM, ollama or llama.c
 accept, followed by the prompt text from `PromptConfig`. Generation only: the API returns no
 full-vocabulary distributions, so `score` stays unsupported (base class).
 
-Concurrency, retries and failure recording live in `_concurrent` (shared with `gemini:`); the
-SDK's own retries are switched off (`max_retries=0`) so that policy is the only one.
+The client, keys, image encoding, retries and concurrency come from `xtvqa_providers` (shared
+with `gemini:` and with xtvqa-build's LLM clients); the SDK's own retries are switched off
+(`max_retries=0`) so that policy is the only one.
 """
 
 from __future__ import annotations
 
-import base64
-import os
 from collections.abc import Sequence
 from typing import Any
 
 from xtvqa_data import EvalItem
+from xtvqa_providers import ItemError
+from xtvqa_providers.openai_api import OPENAI_HOST, OpenAIAPI, image_part
 
 from ..base import Generation, VisionLanguageModel
 from ..prompts import PromptConfig
-from ._api_common import (
-    NO_KEY_PLACEHOLDER,
-    SecretScrubber,
-    encode_image,
-    host_of,
-    init_api_fields,
-    read_api_key,
-    retry_after_seconds,
-)
-from ._concurrent import (
-    Failure,
-    ItemError,
-    Verdict,
-    generate_concurrently,
-    is_retryable_status,
-)
-
-OPENAI_HOST = "api.openai.com"
-
-
-def _import_openai() -> Any:
-    try:
-        import openai
-    except ImportError as exc:
-        raise ImportError(
-            "the openai: backend needs the OpenAI SDK: pip install 'xtvqa-models[openai]' "
-            "(in this workspace: uv sync --extra openai)"
-        ) from exc
-    return openai
+from ._api import generate_concurrently, init_api_fields
 
 
 class OpenAIModel(VisionLanguageModel):
@@ -80,25 +53,14 @@ class OpenAIModel(VisionLanguageModel):
         retry_base_delay: float = 1.0,
         retry_max_delay: float = 60.0,
     ):
-        openai = _import_openai()
         init_api_fields(self, "openai", model, example="gpt-4o", prompt=prompt, temperature=temperature,
                         image_format=image_format, seed=seed, max_concurrency=max_concurrency, timeout=timeout,
                         max_retries=max_retries, retry_base_delay=retry_base_delay, retry_max_delay=retry_max_delay)
-        base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
-        key = read_api_key([api_key_env])
-        if key is None and base_url is None:
-            raise ValueError(
-                f"no API key for openai:{model}: set ${api_key_env} in the environment, or pass "
-                "--base-url for a local OpenAI-compatible server that needs no key"
-            )
         self.image_detail = image_detail
-        self._openai = openai
-        self._scrub = SecretScrubber(key)
-        # Retries are ours (_concurrent), hence max_retries=0 here.
-        self._client = openai.OpenAI(
-            api_key=key or NO_KEY_PLACEHOLDER, base_url=base_url, timeout=timeout, max_retries=0
-        )
-        self.host = host_of(str(self._client.base_url))
+        self._api = OpenAIAPI(model, api_key_env=api_key_env, base_url=base_url, timeout=timeout,
+                              package="xtvqa-models")
+        self._client = self._api.client
+        self.host = self._api.host
         self.model_id = f"{model}@{self.host}"
         self.max_tokens_field = max_tokens_field or (
             "max_completion_tokens" if self.host == OPENAI_HOST else "max_tokens"
@@ -129,17 +91,13 @@ class OpenAIModel(VisionLanguageModel):
             send=lambda messages: self._send(messages, max_new_tokens),
             max_concurrency=self.max_concurrency,
             policy=self.retry_policy,
-            classify=self._classify,
-            scrub=self._scrub,
+            classify=self._api.classify,
+            scrub=self._api.scrub,
             label=lambda item: f"openai:{self.model} item {item.key}",
         )
 
     def _messages(self, item: EvalItem) -> list[dict[str, Any]]:
-        data, mime = encode_image(item.image, self.image_format)
-        image_url: dict[str, str] = {"url": f"data:{mime};base64,{base64.b64encode(data).decode()}"}
-        if self.image_detail:
-            image_url["detail"] = self.image_detail
-        content = [{"type": "image_url", "image_url": image_url},
+        content = [image_part(item.image, self.image_format, self.image_detail),
                    {"type": "text", "text": self.prompt.text(item)}]
         return [{"role": "user", "content": content}]
 
@@ -166,27 +124,6 @@ class OpenAIModel(VisionLanguageModel):
             n_tokens=usage.completion_tokens if usage is not None else None,
             meta={"finish_reason": str(choice.finish_reason)},
         )
-
-    def _classify(self, exc: BaseException) -> Failure | None:
-        openai = self._openai
-        if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
-            return Failure(Verdict.RETRY)
-        if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-            return Failure(Verdict.FATAL, hint=f"Check the API key and its access to {self.model!r} "
-                                               f"at {self.host}.")
-        if isinstance(exc, openai.NotFoundError):
-            return Failure(Verdict.FATAL, hint=f"Check the model name {self.model!r} and the base "
-                                               "URL (OpenAI-compatible servers serve under /v1).")
-        if isinstance(exc, openai.APIStatusError):
-            status = exc.status_code
-            if status == 429 and exc.code == "insufficient_quota":  # billing, not a rate limit
-                return Failure(Verdict.FATAL, hint="The account has no quota left.")
-            if is_retryable_status(status):
-                return Failure(Verdict.RETRY, retry_after_seconds(exc.response.headers))
-            return Failure(Verdict.FAIL_ITEM)  # 400, 413, 422: this request is bad
-        if isinstance(exc, openai.OpenAIError):  # e.g. an unparseable response
-            return Failure(Verdict.FAIL_ITEM)
-        return None
 
     def close(self) -> None:
         self._client.close()
