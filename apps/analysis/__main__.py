@@ -89,7 +89,7 @@ def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resu
         with progress_bar("analysis") as on_progress:
             rows = run_analysis(vlm, dataset, run_dir, settings, resume=resume, data_id=str(data), ocr=lazy_ocr,
                                 on_progress=on_progress)
-    except (FileExistsError, ValueError) as error:
+    except (FileExistsError, FileNotFoundError, ValueError) as error:
         raise fail(error) from None
     finally:
         vlm.close()

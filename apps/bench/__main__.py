@@ -85,7 +85,7 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
             with progress_bar(slug(spec), enabled=is_main) as on_progress:
                 results = run_benchmark(model, dataset, run_dir, settings, resume=resume, data_id=str(data),
                                         ocr=lazy_ocr, translator=translate, on_progress=on_progress)
-        except (FileExistsError, ValueError) as error:
+        except (FileExistsError, FileNotFoundError, ValueError) as error:
             raise fail(error) from None
         finally:
             model.close()

@@ -196,8 +196,14 @@ def test_run_folder_start_and_config(tmp_path):
         writer.write(rows(1)[0])
     with pytest.raises(FileExistsError, match="--resume"):
         RunFolder.start(path, resume=False)
-    assert RunFolder.start(path, resume=True).done_keys() == {"r0:en"}
+    with pytest.raises(FileNotFoundError, match=r"nothing to resume in .*config.json is missing"):
+        RunFolder.start(path, resume=True)  # no run was bound to it: a mistyped --out, say
+    with pytest.raises(FileNotFoundError, match="nothing to resume"):
+        RunFolder.start(tmp_path / "typo", resume=True)
+    assert not (tmp_path / "typo").exists()
     config = {"model": "hf:tiny", "langs": ["en", "zh"], "seed": 0}
+    folder.bind_config(config, resume=False)
+    assert RunFolder.start(path, resume=True).done_keys() == {"r0:en"}
     folder.bind_config(config, resume=False)
     folder.bind_config(config, resume=True)
     with pytest.raises(ValueError, match=r"model: 'hf:tiny' -> 'hf:other'"):

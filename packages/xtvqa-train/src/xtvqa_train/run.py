@@ -99,6 +99,7 @@ def benchmark(model_path: str, records, out_dir: Path, settings: TrainSettings, 
     from xtvqa_models.evaluate import BenchSettings, run_benchmark
 
     langs = tuple(check_lang(lang.strip(), field_name="eval_langs") for lang in settings.eval_langs.split(",") if lang.strip())
+    resume = resume and (out_dir / "config.json").is_file()  # a resumed training run whose bench never began
     device = process_info().device
     model = load_model(f"hf:{model_path}", **({"device": device} if device else {}))
     try:

@@ -42,7 +42,13 @@ class RunFolder:
 
     @classmethod
     def start(cls, path: str | os.PathLike[str], *, resume: bool, guarded: tuple[str, ...] = (PREDICTIONS,)) -> RunFolder:
-        """Open `path` for a run; without `resume`, refuse a folder that already has output."""
+        """Open `path` for a run; without `resume`, refuse a folder that already has output; with
+        it, refuse a folder that holds no run (a mistyped --out would start a fresh one)."""
+        if resume and not (Path(path) / CONFIG).is_file():  # before the folder is made
+            raise FileNotFoundError(
+                f"nothing to resume in {path}: it holds no run ({CONFIG} is missing); check --out, "
+                "or drop --resume to start a run there"
+            )
         folder = cls(path)
         if not resume:
             for name in guarded:
