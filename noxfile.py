@@ -21,6 +21,7 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "models": ("xtvqa-models", ("openai", "gemini")),
     "train": ("xtvqa-train", ()),
     "build": ("xtvqa-build", ("openai", "gemini")),
+    "apps": ("xtvqa-apps", ()),
 }
 nox.options.sessions = ["lint", *PACKAGES, "integration"]
 

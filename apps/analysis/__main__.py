@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from xtvqa_models.cli import (
+from xtvqa_apps.kit import (
     backend_options,
     common_options,
     console,
@@ -20,7 +20,9 @@ from xtvqa_models.cli import (
     fail,
     lazy_ocr,
     progress_bar,
+    settings_option,
 )
+from xtvqa_models.settings import AnalysisSettings
 
 REPO = Path(__file__).resolve().parents[1].parent
 
@@ -36,15 +38,11 @@ def noise_option(value: str) -> str:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@common_options(default_data=REPO / "data" / "sample", default_langs="en,zh,fr,de,es,ja,ko,ru", multiple_models=False)
-@click.option("--noise", default="gaussian:80", show_default=True, callback=lambda _c, _p, value: noise_option(value),
-              help="gaussian:<sigma 0-255> on the image, or diffusion:<step 0-999> (VCD) on the pixel tensor.")
-@click.option("--draws", type=click.IntRange(min=1), default=4, show_default=True, help="Noised images per item (K).")
-@click.option("--answer", type=click.Choice(["greedy", "gold"]), default="greedy", show_default=True,
-              help="Score the model's greedy answer or the gold answer.")
-@click.option("--ocr-source", type=click.Choice(["auto", "engine", "dataset"]), default="auto", show_default=True,
-              help="For models that read OCR tokens: OCR the clean and noised images with rapidocr (engine; auto), "
-                   "or keep the dataset's tokens so the noise reaches pixels only (dataset).")
+@common_options(AnalysisSettings, default_data=REPO / "data" / "sample", multiple_models=False)
+@settings_option(AnalysisSettings, "noise", callback=lambda _c, _p, value: noise_option(value))
+@settings_option(AnalysisSettings, "draws", type=click.IntRange(min=1))
+@settings_option(AnalysisSettings, "answer", type=click.Choice(["greedy", "gold"]))
+@settings_option(AnalysisSettings, "ocr_source", type=click.Choice(["auto", "engine", "dataset"]))
 def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resume, seed, ocr_tokens,
          noise, draws, answer, ocr_source, **backend_params) -> None:
     """Entropy, mutual information and PMI between a model's answer and the image, per language.

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from xtvqa_data.metrics import CONVENTIONS, DEFAULT_CONVENTION
-from xtvqa_models.cli import (
+from xtvqa_apps.kit import (
     backend_options,
     common_options,
     console,
@@ -21,22 +20,22 @@ from xtvqa_models.cli import (
     fail,
     lazy_ocr,
     progress_bar,
-    slug,
+    settings_option,
     translator_function,
 )
+from xtvqa_data.metrics import CONVENTIONS
+from xtvqa_models.settings import BenchSettings
+from xtvqa_providers.specs import slug
 
 REPO = Path(__file__).resolve().parents[1].parent
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@common_options(default_data=REPO / "data" / "sample", default_langs="en,zh,fr", multiple_models=True)
+@common_options(BenchSettings, default_data=REPO / "data" / "sample", multiple_models=True)
 @click.option("--translator", default=None, metavar="SPEC",
               help="Also score a cross-lingual prediction translated into the image's language: "
                    "gemini:<model>, openai:<model>, google-cloud:<project>, hf:<Marian/NLLB path or id>.")
-@click.option("--metric-convention", type=click.Choice(CONVENTIONS), default=DEFAULT_CONVENTION, show_default=True,
-              help="Score as the published definitions (paper) or as lmms-eval's / VLMEvalKit's metric code "
-                   "does (relaxed accuracy, ANLS, VQA accuracy, exact match); results.json then gives the "
-                   "paper scores beside them under 'comparison'.")
+@settings_option(BenchSettings, "metric_convention", type=click.Choice(CONVENTIONS))
 def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, resume, seed, ocr_tokens,
          translator, metric_convention, **backend_params) -> None:
     """Benchmark models on cross-lingual text-rich VQA: score per question language and the drop

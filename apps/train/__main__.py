@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
-from xtvqa_models.cli import console, fail, progress_bar
+from xtvqa_apps.kit import console, fail, progress_bar
 from xtvqa_models.distributed import process_info
 from xtvqa_train.cli import settings_options
 from xtvqa_train.recipes import check_recipe_settings

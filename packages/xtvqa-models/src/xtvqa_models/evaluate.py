@@ -16,13 +16,13 @@ import dataclasses
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 from xtvqa_data import EvalItem, Record, check_langs_present, iter_items
-from xtvqa_data.metrics import DEFAULT_CONVENTION, check_convention, default_metric, score_item
+from xtvqa_data.metrics import DEFAULT_CONVENTION, default_metric, score_item
 from xtvqa_data.report import aggregate, convention_comparison, plot_scores, render_table_markdown
 from xtvqa_data.runs import (
     JsonlWriter,
@@ -38,31 +38,10 @@ from xtvqa_data.runs.folder import RESULTS, TABLE
 
 from xtvqa_models.base import Generation, VisionLanguageModel
 from xtvqa_models.distributed import process_info
+from xtvqa_models.settings import BenchSettings
 
 OcrFn = Callable[[Image.Image], Sequence[str]]
 TranslateFn = Callable[[str, str, str], str]
-
-
-@dataclass(frozen=True)
-class BenchSettings:
-    """Everything that decides a benchmark's numbers besides the model and the data."""
-
-    langs: tuple[str, ...] = ("en", "zh", "fr")
-    limit: int | None = None
-    batch_size: int = 8
-    max_new_tokens: int = 32
-    seed: int = 0
-    ocr_tokens: bool = False
-    metric_convention: str = DEFAULT_CONVENTION  # "paper", "lmms-eval", "vlmevalkit" (xtvqa_data.metrics)
-
-    def __post_init__(self) -> None:
-        check_convention(self.metric_convention)
-        if not self.langs:
-            raise ValueError("langs is empty: give at least one question language")
-        if self.limit is not None and self.limit < 1:
-            raise ValueError(f"limit must be >= 1, got {self.limit}")
-        if self.batch_size < 1 or self.max_new_tokens < 1:
-            raise ValueError("batch_size and max_new_tokens must be >= 1")
 
 
 def select_records(records: Sequence[Record], limit: int | None) -> list[Record]:

@@ -227,7 +227,7 @@ def _tiny_mvcl(settings: TrainSettings, progress: Progress) -> Path:
     the run folder goes under runs/train/, the model is copied to data/models/xtvqa-tiny-ocr-mvcl."""
     import shutil
 
-    from xtvqa_models.cli import slug
+    from xtvqa_providers.specs import slug
 
     from xtvqa_train.run import default_run_dir, train
 

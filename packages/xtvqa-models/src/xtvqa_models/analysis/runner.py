@@ -18,7 +18,6 @@ import hashlib
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,33 +31,10 @@ from xtvqa_infotheory import mutual_information, parse_noise, pointwise_mutual_i
 from xtvqa_models.base import TokenScores, VisionLanguageModel
 from xtvqa_models.chat import rgb_image
 from xtvqa_models.evaluate import apply_ocr_setting, build_items, run_config, select_records
+from xtvqa_models.settings import AnalysisSettings
 
 OcrFn = Callable[[Image.Image], Sequence[str]]
 MI_FILE = "mi.jsonl"
-ALL_LANGS = ("en", "zh", "fr", "de", "es", "ja", "ko", "ru")
-
-
-@dataclass(frozen=True)
-class AnalysisSettings:
-    langs: tuple[str, ...] = ALL_LANGS
-    limit: int | None = None
-    batch_size: int = 8
-    max_new_tokens: int = 32
-    seed: int = 0
-    noise: str = "gaussian:80"
-    draws: int = 4
-    answer: str = "greedy"  # or "gold"
-    ocr_tokens: bool = False
-    ocr_source: str = "auto"  # for models that read OCR tokens: "engine", "dataset" or "auto" (= engine)
-
-    def __post_init__(self) -> None:
-        if self.ocr_source not in ("auto", "engine", "dataset"):
-            raise ValueError(f"ocr_source must be 'auto', 'engine' or 'dataset', got {self.ocr_source!r}")
-        if self.answer not in ("greedy", "gold"):
-            raise ValueError(f"answer must be 'greedy' or 'gold', got {self.answer!r}")
-        if self.draws < 1:
-            raise ValueError(f"draws must be >= 1, got {self.draws}")
-        parse_noise(self.noise)  # raises on a bad spec
 
 
 def draw_seed(seed: int, record_id: str, draw: int) -> int:

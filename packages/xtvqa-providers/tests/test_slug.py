@@ -1,12 +1,12 @@
-"""`cli.slug`: the run sub-folder of each model in `apps/bench --model A --model B`.
+"""`slug`: the run sub-folder of each model in `apps/bench --model A --model B`.
 
-Run: uv run pytest -q packages/xtvqa-models/tests/test_cli_slug.py
+Run: uv run nox -s providers -- -k slug
 """
 
 import re
 
 import pytest
-from xtvqa_models.cli import slug
+from xtvqa_providers.specs import slug
 
 SPECS = [
     "hf:Qwen/Qwen2-VL-2B-Instruct",
@@ -53,13 +53,3 @@ def test_plain_paths_keep_their_last_part():
     assert slug("/tmp/runs/no-kl") == "no-kl"
     assert slug("data/models/ablation/") == "ablation"
     assert slug("/") == "model"
-
-
-def test_parse_langs_takes_any_case_and_refuses_unknown_codes():
-    import click
-    import pytest
-    from xtvqa_models.cli import parse_langs
-
-    assert parse_langs("EN, zh,Fr,en") == ("en", "zh", "fr")
-    with pytest.raises(click.BadParameter, match="unknown language code 'xx'"):
-        parse_langs("en,XX")

@@ -1,15 +1,17 @@
-"""Click options and progress display shared by the apps (bench, analysis, train), declared once.
+"""The apps' kit: the click options bench and analysis share, progress bars, run folders, and the
+wiring of data, OCR and translators, declared once.
 
 Each app is parse -> call library -> print; the options that several apps take (model, data,
-languages, run folder) live here so they cannot drift apart between apps.
+languages, run folder) live here so they cannot drift apart between apps, and each option that
+sets a field of the run's settings dataclass (`BenchSettings`, `AnalysisSettings`) takes its
+default and help from that field (`settings_option`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import hashlib
 import os
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,7 +30,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
-from xtvqa_providers.specs import split_spec
 
 console = Console(stderr=True)
 
@@ -57,42 +58,28 @@ def _langs_callback(_ctx: click.Context, _param: click.Parameter, value: str) ->
     return parse_langs(value)
 
 
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_.")
-
-
-def slug(spec: str) -> str:
-    """A folder-safe, readable name for a model spec, unique per spec (a run's sub-folder).
-
-    `provider:name` -> `<provider>-<last part of name>`, e.g. `openai:gpt-4o` -> `openai-gpt-4o`.
-    When that readable part would lose or alter anything (the name has a `/`, capitals that a
-    case-insensitive filesystem folds, characters that are not folder-safe, or it is over 60
-    characters), `-` + 8 hex of the SHA-1 of `provider:name` is appended: so
-    `hf:Qwen/Qwen2-VL-2B-Instruct` -> `hf-Qwen2-VL-2B-Instruct-<hash>`, and the same spec on
-    `vllm:` or another org's model of that name gets another folder, the same spec the same one
-    in every run (a `--resume` finds it). A name kept whole is `provider-` + exactly the name,
-    so two specs cannot share it either (a provider with a `-` always gets the hash).
-
-    A plain path with no provider prefix (`apps/train --out` names its run folder with it) keeps
-    its last part alone, as before: there the name only tells apart runs of the same second.
-    """
-    parts = split_spec(spec)
-    if parts is None:  # a plain path
-        return _safe(spec.strip().rstrip("/").split("/")[-1])[:60] or "model"
-    provider, name = parts
-    readable = f"{provider}-{_safe(name.rstrip('/').split('/')[-1]) or 'model'}"
-    if "-" not in provider and readable == f"{provider}-{name.lower()}" and len(readable) <= 60:
-        return readable
-    digest = hashlib.sha1(f"{provider}:{name}".encode()).hexdigest()[:8]
-    return f"{readable[:51]}-{digest}"
-
-
 def default_run_dir(repo: Path, app: str) -> Path:
     return repo / "runs" / app / time.strftime("%Y%m%d-%H%M%S")
 
 
-def common_options(*, default_data: Path, default_langs: str, multiple_models: bool) -> Callable:
-    """The options bench and analysis share, in one place."""
+def settings_option(settings: type, name: str, *decls: str, **kwargs: Any) -> Callable:
+    """A click option for the field `name` of the settings dataclass `settings`, with the field's
+    default and help (its `metadata["help"]`): one declaration per setting. A tuple default (the
+    languages) is shown comma-separated; a bool field is a flag."""
+    field = {f.name: f for f in dataclasses.fields(settings)}[name]
+    default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+    if isinstance(default, tuple):
+        default = ",".join(default)
+    options: dict[str, Any] = {"help": field.metadata.get("help"), "show_default": default is not None}
+    if isinstance(default, bool):
+        options.update(is_flag=True, show_default=False)
+    options.update(kwargs)
+    return click.option(*(decls or (f"--{name.replace('_', '-')}",)), name, default=default, **options)
+
+
+def common_options(settings: type, *, default_data: Path, multiple_models: bool) -> Callable:
+    """The options bench and analysis share, in one place; those that set a field of the app's
+    `settings` dataclass take their default and help from it."""
 
     def decorate(func: Callable) -> Callable:
         options = [
@@ -104,18 +91,15 @@ def common_options(*, default_data: Path, default_langs: str, multiple_models: b
             click.option("--data", default=str(default_data), show_default=True, metavar="PATH|HUB_ID",
                          help="Dataset folder written by xtvqa_data.save, or a hub id."),
             click.option("--split", default=None, help="Split to use (default: every split)."),
-            click.option("--langs", default=default_langs, show_default=True, callback=_langs_callback,
-                         help="Question languages, comma-separated ISO 639-1 codes."),
-            click.option("--limit", type=click.IntRange(min=1), default=None,
-                         help="Only the first N records (each asked in every language)."),
-            click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True),
-            click.option("--max-new-tokens", type=click.IntRange(min=1), default=32, show_default=True),
+            settings_option(settings, "langs", callback=_langs_callback),
+            settings_option(settings, "limit", type=click.IntRange(min=1)),
+            settings_option(settings, "batch_size", type=click.IntRange(min=1)),
+            settings_option(settings, "max_new_tokens", type=click.IntRange(min=1)),
             click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
                          help="Run folder (default: runs/<app>/<time>)."),
             click.option("--resume", is_flag=True, help="Finish the interrupted run in --out; every item exactly once."),
-            click.option("--seed", type=int, default=0, show_default=True),
-            click.option("--ocr-tokens", is_flag=True,
-                         help="Put the image's OCR tokens in the prompt (the dataset's own, else rapidocr)."),
+            settings_option(settings, "seed", type=int),
+            settings_option(settings, "ocr_tokens"),
             click.option("--dtype", default="auto", show_default=True, help="hf: torch dtype (auto, bfloat16, float32)."),
             click.option("--device-map", default=None, help="hf: device map (auto, cuda:0, cpu)."),
             click.option("--trust-remote-code", is_flag=True, help="hf: allow the model repository's own code."),

@@ -1,0 +1,51 @@
+"""The apps' kit: language parsing, and options that take their default and help from the
+settings dataclass field they set.
+
+Run: uv run nox -s apps
+"""
+
+import click
+import pytest
+from click.testing import CliRunner
+from xtvqa_apps.kit import common_options, parse_langs, settings_option
+from xtvqa_models.settings import AnalysisSettings, BenchSettings
+
+
+def test_parse_langs_takes_any_case_and_refuses_unknown_codes():
+    assert parse_langs("EN, zh,Fr,en") == ("en", "zh", "fr")
+    with pytest.raises(click.BadParameter, match="unknown language code 'xx'"):
+        parse_langs("en,XX")
+
+
+@pytest.mark.parametrize("settings", [BenchSettings, AnalysisSettings])
+def test_options_take_default_and_help_from_the_settings_fields(settings, tmp_path):
+    seen = {}
+
+    @click.command()
+    @common_options(settings, default_data=tmp_path, multiple_models=False)
+    def main(**kwargs):
+        seen.update(kwargs)
+
+    runner = CliRunner()
+    assert runner.invoke(main, []).exit_code == 0
+    defaults = settings()
+    for name in ("langs", "limit", "batch_size", "max_new_tokens", "seed", "ocr_tokens"):
+        assert seen[name] == getattr(defaults, name), name
+    help_text = " ".join(runner.invoke(main, ["--help"]).output.split())
+    import dataclasses
+
+    for field in dataclasses.fields(settings):
+        if field.name in seen:
+            assert " ".join(field.metadata["help"].split())[:40] in help_text, field.name
+
+
+def test_settings_option_names_the_option_after_the_field():
+    @click.command()
+    @settings_option(AnalysisSettings, "draws", type=click.IntRange(min=1))
+    def main(draws):
+        click.echo(draws)
+
+    runner = CliRunner()
+    assert runner.invoke(main, []).output.strip() == "4"
+    bad = runner.invoke(main, ["--draws", "0"])
+    assert bad.exit_code != 0 and "'--draws'" in bad.output
