@@ -7,6 +7,9 @@ so what is tested is what users get. Run all: `uv run nox`; one: `uv run nox -s 
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "uv"
@@ -71,7 +74,11 @@ def integration(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff over the whole repository (the locked ruff of the root dev group)."""
+    """ruff over the whole repository, and the import layers (import-linter's contracts in
+    pyproject.toml), with the locked tools of the root dev group. The contracts read the packages'
+    source only, so their folders go on PYTHONPATH instead of installing the packages."""
     _sync(session, "--only-group", "dev")
     session.run("ruff", "check", ".")
+    sources = sorted(str(p) for p in Path("packages").glob("*/src"))
+    session.run("lint-imports", env={"PYTHONPATH": os.pathsep.join(sources)})
 
