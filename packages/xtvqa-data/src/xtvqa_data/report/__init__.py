@@ -6,7 +6,8 @@ absolute and relative cross-lingual drops (see `aggregate`'s docstring for the d
 bootstrap intervals are in the results and in `drop_interval_rows` / `render_rich_drop_intervals`;
 `compare_runs(before, after, ...)` compares two runs on the same records (narrowing, source change,
 paired intervals); `compare_folders` does it for two bench run folders, `change_line` says it;
-`convention_comparison` puts paper scores beside a harness convention's (results.json `comparison`).
+`convention_comparison` puts paper scores beside a harness convention's (results.json `comparison`);
+`plot_drops` draws drops.png, the headline.
 """
 
 from xtvqa_data.report.aggregate import (
@@ -18,7 +19,7 @@ from xtvqa_data.report.aggregate import (
 )
 from xtvqa_data.report.compare import change_line, compare_folders, compare_runs, cross_cells
 from xtvqa_data.report.conventions import comparison_markdown, convention_comparison
-from xtvqa_data.report.plot import plot_scores
+from xtvqa_data.report.plot import plot_drops, plot_scores
 from xtvqa_data.report.render import (
     drop_interval_rows,
     render_rich_drop_intervals,
@@ -40,6 +41,7 @@ __all__ = [
     "convention_comparison",
     "cross_cells",
     "drop_interval_rows",
+    "plot_drops",
     "plot_scores",
     "render_rich_drop_intervals",
     "render_rich_table",
