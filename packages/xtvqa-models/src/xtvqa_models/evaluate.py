@@ -3,7 +3,8 @@
 A run folder holds `predictions.jsonl` (one line per item, appended and fsynced as it goes, so
 `resume=True` after a kill -9 finishes the run with every item exactly once), `results.json`
 (scores, drops, config, model id and revision, package versions, git commit, seed, timings),
-`table.md`, `drops.png` (the drops with their intervals) and `scores.png`. Under `accelerate launch` every rank evaluates a strided shard into
+`table.md`, `drops.png` (the drops with their intervals), `scores.png` and `report.html` (tables,
+figures and every item with its image). Under `accelerate launch` every rank evaluates a strided shard into
 `predictions.rank<r>.jsonl`; rank 0 merges them in item order into `predictions.jsonl`.
 
 `limit` counts records, not items: each selected record is asked in every requested language,
@@ -29,6 +30,7 @@ from xtvqa_data.report import (
     plot_drops,
     plot_scores,
     render_table_markdown,
+    write_report,
 )
 from xtvqa_data.runs import (
     JsonlWriter,
@@ -244,6 +246,7 @@ def run_benchmark(
     folder.write_text(TABLE, render_table_markdown(results))
     plot_drops(results, folder.file("drops.png"))
     plot_scores(results, folder.figure_path)
+    write_report(folder.path, selected)
     return results
 
 

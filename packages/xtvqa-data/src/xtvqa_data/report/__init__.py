@@ -7,7 +7,7 @@ bootstrap intervals are in the results and in `drop_interval_rows` / `render_ric
 `compare_runs(before, after, ...)` compares two runs on the same records (narrowing, source change,
 paired intervals); `compare_folders` does it for two bench run folders, `change_line` says it;
 `convention_comparison` puts paper scores beside a harness convention's (results.json `comparison`);
-`plot_drops` draws drops.png, the headline.
+`plot_drops` draws drops.png, the headline; `write_report` writes a run folder's report.html.
 """
 
 from xtvqa_data.report.aggregate import (
@@ -19,6 +19,7 @@ from xtvqa_data.report.aggregate import (
 )
 from xtvqa_data.report.compare import change_line, compare_folders, compare_runs, cross_cells
 from xtvqa_data.report.conventions import comparison_markdown, convention_comparison
+from xtvqa_data.report.html import REPORT, markdown_html, write_report
 from xtvqa_data.report.plot import plot_drops, plot_scores
 from xtvqa_data.report.render import (
     drop_interval_rows,
@@ -32,6 +33,7 @@ from xtvqa_data.report.render import (
 __all__ = [
     "DROP_CI_LEVEL",
     "DROP_CI_RESAMPLES",
+    "REPORT",
     "UNTYPED",
     "aggregate",
     "change_line",
@@ -41,6 +43,7 @@ __all__ = [
     "convention_comparison",
     "cross_cells",
     "drop_interval_rows",
+    "markdown_html",
     "plot_drops",
     "plot_scores",
     "render_rich_drop_intervals",
@@ -49,4 +52,5 @@ __all__ = [
     "resample_counts",
     "table_rows",
     "with_interval",
+    "write_report",
 ]

@@ -53,8 +53,9 @@ def plot_drops(results: Mapping[str, Any], path: str | os.PathLike[str]) -> Path
             axes.annotate(f"{value:.1f}", (x, high if value >= 0 else low), xytext=(0, 3 if value >= 0 else -3),
                           textcoords="offset points", ha="center", va="bottom" if value >= 0 else "top", fontsize=7)
             extent += [low, high]
-    span = max(extent) - min(extent) or 1.0
-    axes.set_ylim(min(0.0, min(extent) - 0.08 * span), max(extent) + 0.1 * span)  # room for the labels
+    span = max(max(extent) - min(extent), 10.0)  # at least 10 points tall: no zoom into a run of zeros
+    low, high = min(0.0, min(extent) - 0.08 * span), max(extent) + 0.1 * span  # room for the labels
+    axes.set_ylim(low, max(high, low + span))
     axes.axhline(0, color="0.2", linewidth=0.8)
     axes.set_xticks(range(len(rows)), [label for label, *_ in rows])
     axes.set_xlim(-0.5, len(rows) - 0.5)  # the last row's "ref" stays inside

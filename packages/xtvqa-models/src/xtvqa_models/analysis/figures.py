@@ -77,10 +77,13 @@ def plot_entropy_densities(rows: Sequence[dict[str, Any]], path: str | Path, *, 
     handles = [Line2D([], [], color=colour, linestyle=style, label=f"{label}, {condition}")
                for label, colour in (("correct", CORRECT), ("incorrect", INCORRECT))
                for condition, style in (("clean image H(Y|V,Q)", "-"), ("noised image H(Y|V_eps,Q)", "--"))]
-    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False)
-    fig.supxlabel("entropy per answer token (nats)", y=0.06, fontsize=10)
+    ncol = 4 if cols >= 4 else 2  # the legend no wider than the panels
+    height = fig.get_figheight()
+    legend = 0.25 * math.ceil(len(handles) / ncol) / height  # its share of the figure's height
+    fig.legend(handles=handles, loc="lower center", ncol=ncol, fontsize=8, frameon=False)
     fig.supylabel("density", fontsize=10)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, legend + 0.3 / height, 1, 1))
+    fig.supxlabel("entropy per answer token (nats)", y=legend + 0.05 / height, fontsize=10)  # after: tight_layout would pad it
     return _save(fig, path)
 
 
@@ -102,7 +105,7 @@ def plot_accuracy_mi(summary: dict[str, Any], path: str | Path) -> Path:
         colour = "#c0392b" if name in summary["by_lang"] else "#5b2c6f"
         top.errorbar([x], [mi["mean"]], yerr=[[mi["mean"] - mi["low"]], [mi["high"] - mi["mean"]]],
                      color=colour, marker="o", capsize=3)
-        top.annotate(f"{mi['mean']:.2f}", (x, mi["mean"]), xytext=(5, 0), textcoords="offset points",
+        top.annotate(f"{mi['mean']:.3f}", (x, mi["mean"]), xytext=(5, 0), textcoords="offset points",
                      va="center", fontsize=7)
         lows.append(mi["low"])
     top.set_ylim(bottom=min(lows) * 1.1 if min(lows) < 0 else 0.0)
@@ -119,7 +122,7 @@ def plot_accuracy_mi(summary: dict[str, Any], path: str | Path) -> Path:
     for bar, value in zip(bars, acc, strict=True):
         bottom.annotate(f"{value:.0f}", (bar.get_x() + bar.get_width() / 2, value), xytext=(0, 2),
                         textcoords="offset points", ha="center", va="bottom", fontsize=7)
-    bottom.set_ylim(0, max(acc, default=0.0) * 1.25 + 1)
+    bottom.set_ylim(0, max(10.0, max(acc, default=0.0) * 1.25))
     bottom.set_ylabel("accuracy (%)", fontsize=8)
     bottom.set_xticks(xs, labels, fontsize=8)
     bottom.set_xlabel("question language; source = question in the image's language")
