@@ -47,8 +47,9 @@ def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resu
          noise, draws, answer, ocr_source, **backend_params) -> None:
     """Entropy, mutual information and PMI between a model's answer and the image, per language.
 
-    Writes mi.jsonl (per item), summary.json, table.md, entropy_densities.png (Fig. 3) and
-    accuracy_mi.png (Fig. 4) into the run folder.
+    Writes mi.jsonl (per item), summary.json, table.md, accuracy_mi.png (Fig. 4: MI and accuracy
+    per language), entropy_densities.png (Fig. 3) and report.html (all of it, with every item's
+    image, questions and MI) into the run folder.
 
     \b
     Examples:
@@ -56,6 +57,7 @@ def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resu
       uv run apps/analysis --model hf:Qwen/Qwen2-VL-2B-Instruct --data lmms-lab/ChartQA --limit 100
       uv run apps/analysis --noise diffusion:500 --answer gold
     """
+    from xtvqa_data.report import write_report
     from xtvqa_data.runs import atomic_write_json
     from xtvqa_models import default_model_spec, load_model
     from xtvqa_models.analysis import (
@@ -96,6 +98,7 @@ def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resu
     (run_dir / "table.md").write_text(render_markdown(summary), encoding="utf-8")
     plot_entropy_densities(rows, run_dir / "entropy_densities.png")
     plot_accuracy_mi(summary, run_dir / "accuracy_mi.png")
+    write_report(run_dir, dataset)
     Console().print(render_rich(summary, title=f"{spec}: MI by question language ({settings.noise}, K={draws})"))
     console.print(f"run folder: {run_dir}")
 

@@ -42,10 +42,11 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
     against questions in the image's own language, per source, question type, language of the
     image's text, and overall.
 
-    Writes a run folder (predictions.jsonl, results.json, table.md, scores.png) and prints the table.
-    With several --model, one sub-folder per model, and each later model compared with the first on
-    the same items (mean cross-lingual drop, its narrowing and the source-language change, with
-    paired bootstrap intervals) in comparison.md.
+    Writes a run folder (predictions.jsonl, results.json, table.md, drops.png, scores.png and
+    report.html) and prints the table. With several --model, one sub-folder per model, and each
+    later model compared with the first on the same items (mean cross-lingual drop, its narrowing
+    and the source-language change, with paired bootstrap intervals) in comparison.md and
+    comparison.json, all models side by side in the root's report.html.
 
     \b
     Examples:
@@ -60,7 +61,9 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
         compare_folders,
         render_rich_drop_intervals,
         render_rich_table,
+        write_report,
     )
+    from xtvqa_data.runs import atomic_write_json
     from xtvqa_models import default_model_spec, load_model
     from xtvqa_models.distributed import process_info
     from xtvqa_models.evaluate import BenchSettings, run_benchmark
@@ -95,12 +98,16 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
                 Console().print(intervals)
             console.print(f"run folder: {run_dir}  ({results['n_items']} items, {results['n_errors']} errors)")
     if len(specs) > 1 and is_main:  # each later model against the first, on the same items
-        lines = []
+        lines, changes = [], []
         for spec in specs[1:]:
             change = compare_folders(root / slug(specs[0]), root / slug(spec))
+            changes.append({"model": spec, "against": specs[0], "change": change})
             lines.append(f"- {spec} against {specs[0]}: "
                          + ("no cross-lingual cell in common" if change is None else change_line(change)))
         (root / "comparison.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        atomic_write_json(root / "comparison.json", {"runs": [{"spec": s, "folder": slug(s)} for s in specs],
+                                                     "changes": changes})
+        write_report(root, dataset)
         click.echo("\n".join(lines))  # plain text: rich would read "[+0.0, +0.0]" as markup
 
 

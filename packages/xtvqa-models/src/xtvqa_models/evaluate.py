@@ -3,7 +3,8 @@
 A run folder holds `predictions.jsonl` (one line per item, appended and fsynced as it goes, so
 `resume=True` after a kill -9 finishes the run with every item exactly once), `results.json`
 (scores, drops, config, model id and revision, package versions, git commit, seed, timings),
-`table.md` and `scores.png`. Under `accelerate launch` every rank evaluates a strided shard into
+`table.md`, `drops.png` (the drops with their intervals), `scores.png` and `report.html` (tables,
+figures and every item with its image). Under `accelerate launch` every rank evaluates a strided shard into
 `predictions.rank<r>.jsonl`; rank 0 merges them in item order into `predictions.jsonl`.
 
 `limit` counts records, not items: each selected record is asked in every requested language,
@@ -23,7 +24,14 @@ from typing import Any
 from PIL import Image
 from xtvqa_data import EvalItem, Record, check_langs_present, iter_items
 from xtvqa_data.metrics import DEFAULT_CONVENTION, default_metric, score_item
-from xtvqa_data.report import aggregate, convention_comparison, plot_scores, render_table_markdown
+from xtvqa_data.report import (
+    aggregate,
+    convention_comparison,
+    plot_drops,
+    plot_scores,
+    render_table_markdown,
+    write_report,
+)
 from xtvqa_data.runs import (
     JsonlWriter,
     RunFolder,
@@ -142,7 +150,8 @@ def run_benchmark(
     _seed_torch(settings.seed)
     reads_ocr = apply_ocr_setting(model, settings.ocr_tokens)
 
-    items = build_items(select_records(records, settings.limit), settings.langs)
+    selected = select_records(records, settings.limit)
+    items = build_items(selected, settings.langs)
     folder = RunFolder.start(out_dir, resume=resume)  # refuses an earlier run's predictions
     proc.barrier()  # every rank has checked before any rank appends
     if proc.is_main:
@@ -214,7 +223,9 @@ def run_benchmark(
         results["comparison"] = convention_comparison(rows, settings.metric_convention)
     folder.write_json(RESULTS, results)
     folder.write_text(TABLE, render_table_markdown(results))
+    plot_drops(results, folder.file("drops.png"))
     plot_scores(results, folder.figure_path)
+    write_report(folder.path, selected)
     return results
 
 

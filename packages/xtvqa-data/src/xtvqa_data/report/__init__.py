@@ -6,7 +6,8 @@ absolute and relative cross-lingual drops (see `aggregate`'s docstring for the d
 bootstrap intervals are in the results and in `drop_interval_rows` / `render_rich_drop_intervals`;
 `compare_runs(before, after, ...)` compares two runs on the same records (narrowing, source change,
 paired intervals); `compare_folders` does it for two bench run folders, `change_line` says it;
-`convention_comparison` puts paper scores beside a harness convention's (results.json `comparison`).
+`convention_comparison` puts paper scores beside a harness convention's (results.json `comparison`);
+`plot_drops` draws drops.png, the headline; `write_report` writes a run folder's report.html.
 """
 
 from xtvqa_data.report.aggregate import (
@@ -18,7 +19,8 @@ from xtvqa_data.report.aggregate import (
 )
 from xtvqa_data.report.compare import change_line, compare_folders, compare_runs, cross_cells
 from xtvqa_data.report.conventions import comparison_markdown, convention_comparison
-from xtvqa_data.report.plot import plot_scores
+from xtvqa_data.report.html import REPORT, markdown_html, write_report
+from xtvqa_data.report.plot import plot_drops, plot_scores
 from xtvqa_data.report.render import (
     drop_interval_rows,
     render_rich_drop_intervals,
@@ -31,6 +33,7 @@ from xtvqa_data.report.render import (
 __all__ = [
     "DROP_CI_LEVEL",
     "DROP_CI_RESAMPLES",
+    "REPORT",
     "UNTYPED",
     "aggregate",
     "change_line",
@@ -40,6 +43,8 @@ __all__ = [
     "convention_comparison",
     "cross_cells",
     "drop_interval_rows",
+    "markdown_html",
+    "plot_drops",
     "plot_scores",
     "render_rich_drop_intervals",
     "render_rich_table",
@@ -47,4 +52,5 @@ __all__ = [
     "resample_counts",
     "table_rows",
     "with_interval",
+    "write_report",
 ]

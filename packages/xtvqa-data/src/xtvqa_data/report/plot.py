@@ -1,4 +1,6 @@
-"""scores.png: a grouped bar chart of score (x 100) by question language, per source and overall.
+"""The bench's two figures. drops.png, the headline: the cross-lingual drop per (language of the
+image's text x question language) and overall, each with its bootstrap interval. scores.png: score
+(x 100) by question language, per source and overall.
 
 Drawn with matplotlib's object API on an Agg canvas (no pyplot, no display, no global state),
 so it works on headless machines and inside threads.
@@ -13,6 +15,63 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+
+def _save(figure: Figure, path: str | os.PathLike[str]) -> Path:
+    figure.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format="png")
+    return path
+
+
+def plot_drops(results: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write drops.png: one group of bars per row of the drop-interval table (overall, then each
+    language of the image's text), a bar per question language with its interval as an error bar.
+    A cell without cross-lingual items (the row's own language) reads "ref", an undefined one "n/a"."""
+    langs = list(results["langs"])
+    rows = [("overall", results["overall_drops"], results.get("overall_drop_ci") or {}, results["n_cross"]["overall"])]
+    rows += [(f"{g} images", results["by_image_text_drops"][g], (results.get("by_image_text_drop_ci") or {}).get(g) or {},
+              results["n_cross"]["by_image_text"][g]) for g in results.get("by_image_text_drops", {})]
+    width = 0.8 / max(1, len(langs))
+    figure = Figure(figsize=(max(6.0, 1.5 + len(rows) * (0.6 + 0.45 * len(langs))), 4.2), dpi=150)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    colours = [f"C{k}" for k in range(len(langs))]  # the colour of each language in scores.png too
+    extent = [0.0]
+    for index, lang in enumerate(langs):
+        for group, (_, drops, ci, n_cross) in enumerate(rows):
+            x = group + (index - (len(langs) - 1) / 2) * width
+            value, interval = drops.get(lang), ci.get(lang)
+            if not n_cross.get(lang) or value is None:
+                axes.annotate("ref" if not n_cross.get(lang) else "n/a", (x, 0), xytext=(0, 3), textcoords="offset points",
+                              ha="center", va="bottom", fontsize=7, color="0.4")
+                continue
+            low, high = interval if interval is not None else (value, value)
+            axes.bar(x, value, width=width * 0.95, color=colours[index], label=lang)
+            axes.errorbar(x, value, yerr=[[value - low], [high - value]], color="0.15", capsize=3, linewidth=1)
+            axes.annotate(f"{value:.1f}", (x, high if value >= 0 else low), xytext=(0, 3 if value >= 0 else -3),
+                          textcoords="offset points", ha="center", va="bottom" if value >= 0 else "top", fontsize=7)
+            extent += [low, high]
+    span = max(max(extent) - min(extent), 10.0)  # at least 10 points tall: no zoom into a run of zeros
+    low, high = min(0.0, min(extent) - 0.08 * span), max(extent) + 0.1 * span  # room for the labels
+    axes.set_ylim(low, max(high, low + span))
+    axes.axhline(0, color="0.2", linewidth=0.8)
+    axes.set_xticks(range(len(rows)), [label for label, *_ in rows])
+    axes.set_xlim(-0.5, len(rows) - 0.5)  # the last row's "ref" stays inside
+    axes.set_xlabel("items: all, then by the language of the image's text")
+    axes.set_ylabel("drop (points below questions\nin the image's language)")
+    info = results.get("drop_ci")
+    note = (f"bars: drop; whiskers: {100 * info['level']:g} % bootstrap interval over records ({info['resamples']} resamples)"
+            if info else "no intervals computed")
+    axes.set_title(f"Cross-lingual drop by question language\n{note}", fontsize=9)
+    handles, labels = axes.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    axes.legend([unique[q] for q in langs if q in unique], [q for q in langs if q in unique], title="question\nlanguage",
+                fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes.grid(axis="y", alpha=0.3)
+    axes.set_axisbelow(True)
+    return _save(figure, path)
 
 
 def plot_scores(results: Mapping[str, Any], path: str | os.PathLike[str], *, title: str | None = None) -> Path:
@@ -40,8 +99,4 @@ def plot_scores(results: Mapping[str, Any], path: str | os.PathLike[str], *, tit
     axes.legend(title="question\nlanguage", fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     axes.grid(axis="y", alpha=0.3)
     axes.set_axisbelow(True)
-    figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png")
-    return path
+    return _save(figure, path)

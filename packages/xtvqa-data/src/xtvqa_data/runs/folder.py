@@ -7,6 +7,7 @@ Layout used by `apps/bench` (other apps add their own files beside these):
     config.json                the run's settings, checked again on `--resume`
     results.json               scores, drops, config, versions (`atomic_write_json`)
     table.md, scores.png       the Table-1 view and its bar chart
+    drops.png, report.html     the drops with their intervals; one page with all of it and every item
 
 `RunFolder.start(path, resume=...)` refuses to append to an earlier run's predictions unless
 asked to resume, and `bind_config` refuses to resume with different settings (a resumed run

@@ -82,7 +82,8 @@ def _correlation_line(summary: dict[str, Any]) -> str:
 
 
 def render_markdown(summary: dict[str, Any]) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    header = [name.replace("|", "\\|") for name in HEADER]  # a pipe inside a cell is escaped in Markdown
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(row) + " |" for row in _rows(summary)]
     lines += ["", "Entropies, MI and PMI in nats, summed over the answer's tokens; CIs: percentile bootstrap over items.",
               "", _correlation_line(summary), ""]
