@@ -4,6 +4,8 @@ settings dataclass field they set.
 Run: uv run nox -s apps
 """
 
+import dataclasses
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -32,8 +34,6 @@ def test_options_take_default_and_help_from_the_settings_fields(settings, tmp_pa
     for name in ("langs", "limit", "batch_size", "max_new_tokens", "seed", "ocr_tokens"):
         assert seen[name] == getattr(defaults, name), name
     help_text = " ".join(runner.invoke(main, ["--help"]).output.split())
-    import dataclasses
-
     for field in dataclasses.fields(settings):
         if field.name in seen:
             assert " ".join(field.metadata["help"].split())[:40] in help_text, field.name
@@ -49,3 +49,19 @@ def test_settings_option_names_the_option_after_the_field():
     assert runner.invoke(main, []).output.strip() == "4"
     bad = runner.invoke(main, ["--draws", "0"])
     assert bad.exit_code != 0 and "'--draws'" in bad.output
+
+
+def test_build_group_lists_its_commands_without_importing_them_and_loads_each():
+    import sys
+
+    from xtvqa_apps.build import COMMANDS, main
+
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0 and all(name in result.output for name in COMMANDS)
+    loaded = [module for module, _, _ in COMMANDS.values() if f"xtvqa_apps.build.{module}" in sys.modules]
+    assert loaded == [], f"--help imported {loaded}"
+    ctx = click.Context(main)
+    for name in COMMANDS:  # every entry names a real command of that name
+        command = main.get_command(ctx, name)
+        assert isinstance(command, click.Command) and command.name == name
+    assert main.get_command(ctx, "nope") is None

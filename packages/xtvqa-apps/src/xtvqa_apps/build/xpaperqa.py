@@ -149,4 +149,3 @@ def xpaperqa_zh(pdf_dir: Path, out: Path, **options) -> None:
                                    "rerun the same command to retry them (finished calls are cached)")
 
 
-COMMANDS = [xpaperqa_en, xpaperqa_zh]

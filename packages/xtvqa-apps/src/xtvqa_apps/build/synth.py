@@ -127,4 +127,3 @@ def _summary(console: Console, path: Path, counts, types, n: int, elapsed: float
                   f"{elapsed:.1f} s ({n / elapsed:.1f} images/s)")
 
 
-COMMANDS = [synth]

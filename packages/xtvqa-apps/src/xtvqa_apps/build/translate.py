@@ -121,4 +121,3 @@ def apply_review_command(data: Path, review: Path) -> None:
     Console().print(table)
 
 
-COMMANDS = [translate, apply_review_command]

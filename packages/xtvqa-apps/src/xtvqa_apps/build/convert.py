@@ -92,4 +92,3 @@ def _summary(source, conversion, out: Path, elapsed: float) -> None:
     Console().print(table)
 
 
-COMMANDS = [convert]
