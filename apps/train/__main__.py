@@ -1,8 +1,10 @@
 """`uv run apps/train`: MVCL-MI fine-tuning (paper eq. 10) of a vision-language model.
 
-Thin CLI: the options come from `xtvqa_train.cli.settings_options` (each option's help and type
-are those of the field it sets, so a flag and a --config key cannot drift apart), the work is
-`xtvqa_train.run.train`, and this file prints the tables.
+Thin CLI: the options come from `xtvqa_train.cli.settings_options` over `RecipeSettings`
+(`TrainSettings` and the recipes' own fields; each option's help and type are those of the
+field it sets, so a flag and a --config key cannot drift apart), the work is
+`xtvqa_train.run.train`, or the bundled model's recipe `run_recipe` when `--recipe` names one,
+and this file prints the tables.
 """
 
 from __future__ import annotations
@@ -17,15 +19,15 @@ from rich.table import Table
 from xtvqa_models.cli import console, fail, progress_bar
 from xtvqa_models.distributed import process_info
 from xtvqa_train.cli import settings_options
-from xtvqa_train.recipes import check_recipe_settings
-from xtvqa_train.settings import TrainSettings, load_settings_file, split_fields
+from xtvqa_train.recipes import RecipeSettings, check_recipe_settings
+from xtvqa_train.settings import load_settings_file, split_fields
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="YAML or JSON file of settings (TrainSettings fields, MVCLMIConfig fields or these option "
                    "names); options given here override it.")
-@settings_options
+@settings_options(settings_class=RecipeSettings)
 def main(config_file: str | None, **cli) -> None:
     """Fine-tune a vision-language model with MVCL-MI: cross-entropy on four views of each record
     (question in the image's language s or another language t, answer in s or t) plus KL terms
@@ -41,18 +43,21 @@ def main(config_file: str | None, **cli) -> None:
       uv run apps/train --config apps/train/configs/example.yaml --no-kl
       accelerate launch --config_file apps/train/configs/ddp.yaml apps/train --model hf:... --data ...
     """
+    # imported here, not above: `--help` needs neither torch nor TRL
+    from xtvqa_train.recipes import run_recipe
     from xtvqa_train.run import train
 
     given = {name: value for name, value in cli.items() if value is not None and value is not False}
     try:
-        settings = TrainSettings()
-        from_file = load_settings_file(config_file) if config_file else {}
+        settings = RecipeSettings()
+        from_file = load_settings_file(config_file, RecipeSettings) if config_file else {}
         settings = settings.merged(from_file).merged(given)
         if settings.recipe:  # what was set, not only what differs from a default, must be used
-            own, trainer = split_fields({**from_file, **given})
+            own, trainer = split_fields({**from_file, **given}, RecipeSettings)
             check_recipe_settings(settings.recipe, settings, own, trainer)
         main_process = process_info().is_main  # one progress bar and one table per run
-        out = train(settings, progress=functools.partial(progress_bar, enabled=main_process))
+        progress = functools.partial(progress_bar, enabled=main_process)
+        out = run_recipe(settings, progress) if settings.recipe else train(settings, progress=progress)
     except (NotImplementedError, ValueError, FileNotFoundError, FileExistsError, OSError) as error:
         raise fail(error) from None
     if main_process:

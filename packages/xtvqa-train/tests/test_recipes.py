@@ -465,14 +465,14 @@ def test_tiny_mvcl_runs_to_two_outputs_in_the_same_second_keep_their_own_run_fol
     import time
 
     from xtvqa_train import recipes
-    from xtvqa_train.settings import TrainSettings
+    from xtvqa_train.recipes import RecipeSettings
 
     monkeypatch.setenv("XTVQA_HOME", str(tmp_path))
     monkeypatch.setattr(recipes, "TinyMVCL", lambda: dataclasses.replace(
         TinyMVCL(), records=4, image_size=64, trainer={**TinyMVCL().trainer, "max_steps": 1, "per_device_train_batch_size": 2}))
     monkeypatch.setattr(time, "strftime", lambda _fmt, *_args: "20260101-000000")
     for name in ("no-kl", "no-cross-ce"):
-        recipes.run_recipe(TrainSettings(recipe="tiny-mvcl", model=f"hf:{tiny_qwen}", out=str(tmp_path / name),
+        recipes.run_recipe(RecipeSettings(recipe="tiny-mvcl", model=f"hf:{tiny_qwen}", out=str(tmp_path / name),
                                          evaluate=False, trainer={"use_kl": name != "no-kl", "cross_ce": name != "no-cross-ce"}))
     runs = sorted(p.name for p in (tmp_path / "runs" / "train").iterdir())
     assert runs == ["tiny-mvcl-20260101-000000-no-cross-ce", "tiny-mvcl-20260101-000000-no-kl"]
@@ -565,24 +565,23 @@ def test_encode_one_image_gives_the_processors_own_tensors(reader, records, monk
 
 def test_time_budget_and_records_cache_reach_the_tiny_base_recipe_and_nothing_else(tmp_path, monkeypatch):
     import xtvqa_train.tiny_base
-    from xtvqa_train.recipes import run_recipe
-    from xtvqa_train.settings import TrainSettings
+    from xtvqa_train.recipes import RecipeSettings, run_recipe
 
     seen = []
     monkeypatch.setattr(xtvqa_train.tiny_base, "train_tiny_base",
                         lambda recipe, out, progress, records_cache: seen.append((recipe, records_cache)))
-    run_recipe(TrainSettings(recipe="tiny-base", time_budget=300.0, out=str(tmp_path), records_cache="rc"))
+    run_recipe(RecipeSettings(recipe="tiny-base", time_budget=300.0, out=str(tmp_path), records_cache="rc"))
     recipe, cache = seen[0]
     assert recipe.time_budget_s == 300.0 and recipe.records in (TinyBase().records, TINY_BASE_CUDA.records)
     assert str(cache) == "rc" and recipe.max_steps is None
-    run_recipe(TrainSettings(recipe="tiny-base", out=str(tmp_path), trainer={"max_steps": 4758}))
+    run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), trainer={"max_steps": 4758}))
     assert seen[1][0].max_steps == 4758 and seen[1][0].time_budget_s is None  # --max-steps reaches it
-    run_recipe(TrainSettings(recipe="tiny-base", out=str(tmp_path), trainer={"max_steps": -1}))
+    run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), trainer={"max_steps": -1}))
     assert seen[2][0].max_steps is None  # the option's -1: every planned step
     for bad in ({"recipe": "tiny-mvcl", "time_budget": 300.0}, {"time_budget": 300.0},
                 {"recipe": "tiny-base", "time_budget": 0.0}, {"recipe": "tiny-mvcl", "records_cache": "rc"}):
         with pytest.raises(ValueError, match=r"time-budget|records-cache"):
-            TrainSettings(**bad)
+            RecipeSettings(**bad)
 
 
 def test_records_cache_gives_the_generated_records_back_and_never_a_wrong_set(tmp_path, monkeypatch):
@@ -644,7 +643,7 @@ def test_recipe_records_alone_fill_the_cache_a_training_run_then_loads(tmp_path)
 
 def _stub_tiny_mvcl_training(tmp_path, monkeypatch) -> list:
     """Stubs what `_tiny_mvcl` calls (run.train, the run folder, torch threads); returns the
-    TrainSettings the stub was called with."""
+    RecipeSettings the stub was called with."""
     import xtvqa_train.run
 
     seen = []
@@ -662,14 +661,13 @@ def _stub_tiny_mvcl_training(tmp_path, monkeypatch) -> list:
 
 
 def test_tiny_mvcl_names_every_option_it_does_not_use(tmp_path, monkeypatch):
-    from xtvqa_train.recipes import run_recipe
-    from xtvqa_train.settings import TrainSettings
+    from xtvqa_train.recipes import RecipeSettings, run_recipe
 
     seen = _stub_tiny_mvcl_training(tmp_path, monkeypatch)
     given = {"recipe": "tiny-mvcl", "model": "hf:m", "out": str(tmp_path / "out"), "data": "my-data", "lora": True,
              "lora_r": 8, "resume_from_checkpoint": "ck/checkpoint-200", "synth_records": 50}
     with pytest.raises(ValueError, match="recipe tiny-mvcl takes no") as error:
-        run_recipe(TrainSettings().merged(given))
+        run_recipe(RecipeSettings().merged(given))
     for name in ("data", "lora", "lora_r", "resume_from_checkpoint", "synth_records"):
         assert f"{name}=" in str(error.value)
     for name in ("model", "out", "recipe"):
@@ -677,15 +675,14 @@ def test_tiny_mvcl_names_every_option_it_does_not_use(tmp_path, monkeypatch):
     for dropped in ({"data_split": "test"}, {"lora_alpha": 16}, {"lora_target_modules": "q_proj"},
                     {"synth_image_size": 64}, {"synth_resize_to": 28}):
         with pytest.raises(ValueError, match=rf"takes no {next(iter(dropped))}="):
-            run_recipe(TrainSettings(recipe="tiny-mvcl", model="hf:m", **dropped))
+            run_recipe(RecipeSettings(recipe="tiny-mvcl", model="hf:m", **dropped))
     assert seen == []
 
 
 def test_check_recipe_settings_names_what_was_given_not_what_differs():
-    from xtvqa_train.recipes import check_recipe_settings
-    from xtvqa_train.settings import TrainSettings
+    from xtvqa_train.recipes import RecipeSettings, check_recipe_settings
 
-    settings = TrainSettings(recipe="tiny-base")  # every value at its default
+    settings = RecipeSettings(recipe="tiny-base")  # every value at its default
     check_recipe_settings("tiny-base", settings, ["out", "time_budget", "recipe"])  # taken: no error
     with pytest.raises(ValueError, match=r"takes no lora_r=64, trainer option alpha=None;"):
         check_recipe_settings("tiny-base", settings, ["lora_r", "out"], ["alpha"])
@@ -697,11 +694,10 @@ def test_check_recipe_settings_names_what_was_given_not_what_differs():
 
 
 def test_tiny_mvcl_passes_its_options_and_the_trainer_options_on(tmp_path, monkeypatch):
-    from xtvqa_train.recipes import run_recipe
-    from xtvqa_train.settings import TrainSettings
+    from xtvqa_train.recipes import RecipeSettings, run_recipe
 
     seen = _stub_tiny_mvcl_training(tmp_path, monkeypatch)
-    settings = TrainSettings(recipe="tiny-mvcl", model="hf:m", out=str(tmp_path / "out"), eval_records=5,
+    settings = RecipeSettings(recipe="tiny-mvcl", model="hf:m", out=str(tmp_path / "out"), eval_records=5,
                              eval_langs="en,zh", eval_data="my-eval", evaluate=False,
                              trainer={"alpha": 0.5, "use_kl": False, "max_steps": 3})
     run_recipe(settings)
@@ -715,8 +711,7 @@ def test_tiny_mvcl_passes_its_options_and_the_trainer_options_on(tmp_path, monke
 
 def test_tiny_base_names_every_option_it_does_not_use(tmp_path, monkeypatch):
     import xtvqa_train.tiny_base
-    from xtvqa_train.recipes import run_recipe
-    from xtvqa_train.settings import TrainSettings
+    from xtvqa_train.recipes import RecipeSettings, run_recipe
 
     seen = []
     monkeypatch.setattr(xtvqa_train.tiny_base, "train_tiny_base",
@@ -726,10 +721,29 @@ def test_tiny_base_names_every_option_it_does_not_use(tmp_path, monkeypatch):
                     {"model": "hf:m"}, {"data": "my-data"}):
         name = next(iter(dropped))
         with pytest.raises(ValueError, match=rf"recipe tiny-base takes no {name}=.*--out, --time-budget"):
-            run_recipe(TrainSettings(recipe="tiny-base", out=str(tmp_path), **dropped))
+            run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), **dropped))
     with pytest.raises(ValueError, match=r"takes no trainer option alpha=0\.5, trainer option learning_rate"):
-        run_recipe(TrainSettings(recipe="tiny-base", trainer={"alpha": 0.5, "learning_rate": 1e-3}))
+        run_recipe(RecipeSettings(recipe="tiny-base", trainer={"alpha": 0.5, "learning_rate": 1e-3}))
     assert seen == []
-    run_recipe(TrainSettings(recipe="tiny-base", out=str(tmp_path), time_budget=60.0, records_cache="rc"))
+    run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), time_budget=60.0, records_cache="rc"))
     ((recipe, out, cache),) = seen
     assert recipe.time_budget_s == 60.0 and out == tmp_path and str(cache) == "rc"
+
+
+def test_recipe_settings_are_train_settings_with_the_recipes_fields(tmp_path):
+    from xtvqa_train.recipes import RecipeSettings
+    from xtvqa_train.settings import TrainSettings, load_settings_file
+
+    with pytest.raises(ValueError, match="unknown recipe"):
+        RecipeSettings(recipe="big")
+    with pytest.raises(ValueError, match="--time-budget takes positive seconds and only --recipe tiny-base"):
+        RecipeSettings(recipe="tiny-mvcl", time_budget=5)
+    with pytest.raises(ValueError, match="--records-cache takes only --recipe tiny-base"):
+        RecipeSettings(records_cache="x")
+    path = tmp_path / "run.yaml"
+    path.write_text("lr: 1e-6\nsynth_records: '12'\ntime_budget: '30'\nrecipe: tiny-base\n")
+    settings = RecipeSettings().merged(load_settings_file(path, RecipeSettings))
+    assert isinstance(settings, TrainSettings) and settings.recipe == "tiny-base"
+    assert settings.time_budget == 30.0 and settings.synth_records == 12 and settings.trainer == {"learning_rate": 1e-6}
+    with pytest.raises(ValueError, match="unknown training setting"):
+        TrainSettings().merged({"recipe": "tiny-base"})  # MVCL-MI's own settings know no recipe

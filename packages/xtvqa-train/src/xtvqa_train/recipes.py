@@ -9,6 +9,10 @@
 Every number that decides the weights is a field below, and every random draw comes from
 `seed`, so the two commands rebuild the same models. `--no-kl` / `--no-cross-ce` and the other
 trainer options apply on top of tiny-mvcl's settings (the paper's Table 4 ablations).
+
+`RecipeSettings` is `TrainSettings` with the recipe's own fields (`--recipe`, `--time-budget`,
+`--records-cache`): `uv run apps/train` reads its options and --config file as these, and hands
+them to `run_recipe` when a recipe is named, else to `run.train`.
 """
 
 from __future__ import annotations
@@ -18,13 +22,51 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, ClassVar
 
-from xtvqa_train.settings import TrainSettings
+from xtvqa_train.settings import CLI_OPTIONS, TrainSettings
 
 Progress = Callable[[str], AbstractContextManager[Callable[[int, int], None]]]
 
 BASE_NAME = "xtvqa-tiny-ocr"
 MVCL_NAME = "xtvqa-tiny-ocr-mvcl"
+RECIPES = ("tiny-base", "tiny-mvcl")
+
+
+@dataclass
+class RecipeSettings(TrainSettings):
+    """`TrainSettings` and the fields only a recipe takes; `recipe` None: a plain MVCL-MI run."""
+
+    recipe: str | None = field(
+        default=None, metadata={"help": f"A named recipe for the bundled model: {', '.join(RECIPES)}."}
+    )
+    time_budget: float | None = field(
+        default=None,
+        metadata={"help": "Recipe tiny-base only: stop training this many seconds after the recipe's start "
+                  "(generation included), the cosine schedule ending there, and save the model (for a GPU "
+                  "lent for a fixed time).", "type": float},
+    )
+    records_cache: str | None = field(
+        default=None,
+        metadata={"help": "Recipe tiny-base only: a folder that keeps its generated training records; a later "
+                  "run with the same settings loads them instead of rendering them again (about 3 minutes "
+                  "on 2 cores or on 15). Clear it after changing the generator."},
+    )
+
+    cli_options: ClassVar[dict[str, tuple[str, Any]]] = {
+        **CLI_OPTIONS, "recipe": ("recipe", None), "time_budget": ("time_budget", None),
+        "records_cache": ("records_cache", None),
+    }
+
+    def __post_init__(self) -> None:
+        if self.recipe is not None and self.recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {self.recipe!r}; known: {', '.join(RECIPES)}")
+        if self.time_budget is not None and (self.recipe != "tiny-base" or self.time_budget <= 0):
+            raise ValueError(f"--time-budget takes positive seconds and only --recipe tiny-base, got "
+                             f"{self.time_budget} with recipe {self.recipe}")
+        if self.records_cache is not None and self.recipe != "tiny-base":
+            raise ValueError(f"--records-cache takes only --recipe tiny-base, got recipe {self.recipe}")
+        super().__post_init__()
 
 
 # Question kinds answered by copying one string found next to (or named by) the question's
@@ -166,7 +208,7 @@ def models_dir() -> Path:
     return root / "data" / "models"
 
 
-# What each recipe takes of the settings (TrainSettings fields; "trainer": the trainer options),
+# What each recipe takes of the settings (RecipeSettings fields; "trainer": the trainer options),
 # and how its error message says so; any other setting given is an error, never dropped.
 RECIPE_TAKES: dict[str, tuple[tuple[str, ...], str]] = {
     "tiny-base": (("out", "time_budget", "trainer.max_steps", "records_cache"),
@@ -179,9 +221,9 @@ RECIPE_TAKES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def check_recipe_settings(recipe: str, settings: TrainSettings, own: Iterable[str],
+def check_recipe_settings(recipe: str, settings: RecipeSettings, own: Iterable[str],
                           trainer: Iterable[str] = ()) -> None:
-    """Raise ValueError naming every setting in `own` (TrainSettings field names) and every
+    """Raise ValueError naming every setting in `own` (RecipeSettings field names) and every
     trainer option in `trainer` that `recipe` would not use (RECIPE_TAKES), with its value in
     `settings`. The app passes the names its command line and --config file set, so that an
     option given at its default value (`--lora-r 64`) is refused too, not silently dropped."""
@@ -197,15 +239,15 @@ def check_recipe_settings(recipe: str, settings: TrainSettings, own: Iterable[st
         raise ValueError(f"recipe {recipe} takes no {', '.join(unused)}; it takes only {what}")
 
 
-def run_recipe(settings: TrainSettings, progress: Progress | None = None) -> Path:
+def run_recipe(settings: RecipeSettings, progress: Progress | None = None) -> Path:
     """Run `settings.recipe`; returns the folder holding the model (and its run summary)."""
     progress = progress or (lambda _label: nullcontext(lambda _done, _total: None))
     if settings.recipe in RECIPE_TAKES:
-        # settings differing from TrainSettings' defaults; the app also names those given at their
+        # settings differing from RecipeSettings' defaults; the app also names those given at their
         # default value (check_recipe_settings with what the command line and --config set)
-        default = TrainSettings()
+        default = RecipeSettings()
         check_recipe_settings(settings.recipe, settings,
-                              [f.name for f in fields(TrainSettings)
+                              [f.name for f in fields(RecipeSettings)
                                if f.name not in ("recipe", "trainer") and getattr(settings, f.name) != getattr(default, f.name)],
                               settings.trainer)
     if settings.recipe == "tiny-base":
@@ -222,7 +264,7 @@ def run_recipe(settings: TrainSettings, progress: Progress | None = None) -> Pat
     raise ValueError(f"unknown recipe {settings.recipe!r}")
 
 
-def _tiny_mvcl(settings: TrainSettings, progress: Progress) -> Path:
+def _tiny_mvcl(settings: RecipeSettings, progress: Progress) -> Path:
     """`run.train` on the bundled base model with TinyMVCL's settings (CLI trainer options on top);
     the run folder goes under runs/train/, the model is copied to data/models/xtvqa-tiny-ocr-mvcl."""
     import shutil
@@ -240,7 +282,7 @@ def _tiny_mvcl(settings: TrainSettings, progress: Progress) -> Path:
     # (--no-kl, --no-cross-ce to two folders) must not share one (they did, by timestamp alone).
     stem = f"tiny-mvcl-{time.strftime('%Y%m%d-%H%M%S')}" + (f"-{slug(str(target))}" if settings.out else "")
     run_dir = default_run_dir().with_name(stem)
-    own = TrainSettings(model=settings.model or f"hf:{base}", synth_records=recipe.records,
+    own = RecipeSettings(model=settings.model or f"hf:{base}", synth_records=recipe.records,
                         synth_image_size=recipe.image_size, synth_resize_to=recipe.resize_to,
                         eval_records=settings.eval_records,
                         eval_langs=settings.eval_langs, eval_data=settings.eval_data, evaluate=settings.evaluate,
