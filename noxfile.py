@@ -19,6 +19,8 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "infotheory": ("xtvqa-infotheory", ()),
     "models": ("xtvqa-models", ("openai", "gemini")),
     "train": ("xtvqa-train", ()),
+    # the bundled model's code, and the tests of the repository's experiments/ scripts (its probes)
+    "reader": ("xtvqa-reader", ()),
     "build": ("xtvqa-build", ("openai", "gemini")),
 }
 nox.options.sessions = ["lint", *PACKAGES, "integration"]

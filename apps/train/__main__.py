@@ -1,10 +1,10 @@
 """`uv run apps/train`: MVCL-MI fine-tuning (paper eq. 10) of a vision-language model.
 
-Thin CLI: the options come from `xtvqa_train.cli.settings_options` over `RecipeSettings`
-(`TrainSettings` and the recipes' own fields; each option's help and type are those of the
-field it sets, so a flag and a --config key cannot drift apart), the work is
-`xtvqa_train.run.train`, or the bundled model's recipe `run_recipe` when `--recipe` names one,
-and this file prints the tables.
+Thin CLI: the options come from `xtvqa_train.cli.settings_options` over
+`xtvqa_reader.recipes.RecipeSettings` (`TrainSettings` and the bundled model's recipes' own
+fields; each option's help and type are those of the field it sets, so a flag and a --config key
+cannot drift apart), the work is `xtvqa_train.run.train`, or `xtvqa_reader.run.run_recipe` when
+`--recipe` names one of the bundled model's recipes, and this file prints the tables.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.table import Table
 from xtvqa_models.cli import console, fail, progress_bar
 from xtvqa_models.distributed import process_info
+from xtvqa_reader.recipes import RecipeSettings, check_recipe_settings
 from xtvqa_train.cli import settings_options
-from xtvqa_train.recipes import RecipeSettings, check_recipe_settings
 from xtvqa_train.settings import load_settings_file, split_fields
 
 
@@ -43,8 +43,6 @@ def main(config_file: str | None, **cli) -> None:
       uv run apps/train --config apps/train/configs/example.yaml --no-kl
       accelerate launch --config_file apps/train/configs/ddp.yaml apps/train --model hf:... --data ...
     """
-    # imported here, not above: `--help` needs neither torch nor TRL
-    from xtvqa_train.recipes import run_recipe
     from xtvqa_train.run import train
 
     given = {name: value for name, value in cli.items() if value is not None and value is not False}
@@ -57,7 +55,12 @@ def main(config_file: str | None, **cli) -> None:
             check_recipe_settings(settings.recipe, settings, own, trainer)
         main_process = process_info().is_main  # one progress bar and one table per run
         progress = functools.partial(progress_bar, enabled=main_process)
-        out = run_recipe(settings, progress) if settings.recipe else train(settings, progress=progress)
+        if settings.recipe:
+            from xtvqa_reader.run import run_recipe  # torch and transformers: only for a recipe
+
+            out = run_recipe(settings, progress)
+        else:
+            out = train(settings, progress=progress)
     except (NotImplementedError, ValueError, FileNotFoundError, FileExistsError, OSError) as error:
         raise fail(error) from None
     if main_process:
@@ -69,7 +72,7 @@ def _print(out: Path) -> None:
     from xtvqa_train.report import gap_table
 
     if (out / "recipe_summary.json").is_file():  # --recipe tiny-base: a pre-training, no MVCL-MI parts
-        from xtvqa_train.tiny_base import summary_table
+        from xtvqa_reader.tiny_base import summary_table
 
         Console().print(summary_table(out))
         return
