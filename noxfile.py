@@ -23,6 +23,8 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "providers": ("xtvqa-providers", ("openai", "gemini")),
     "models": ("xtvqa-models", ("openai", "gemini")),
     "train": ("xtvqa-train", ()),
+    # the bundled model's code, and the tests of the repository's experiments/ scripts (its probes)
+    "reader": ("xtvqa-reader", ()),
     "build": ("xtvqa-build", ("openai", "gemini")),
     "apps": ("xtvqa-apps", ()),
 }

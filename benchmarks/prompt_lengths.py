@@ -21,9 +21,9 @@ from pathlib import Path
 from xtvqa_data import EvalItem
 from xtvqa_data.synth import generate
 from xtvqa_models.chat import render_prompt
-from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
-from xtvqa_train.pretrain import token_counts
-from xtvqa_train.tiny_base import lookup_records
+from xtvqa_reader.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
+from xtvqa_reader.pretrain import token_counts
+from xtvqa_reader.tiny_base import lookup_records
 
 
 def main() -> None:

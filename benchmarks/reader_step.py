@@ -25,16 +25,16 @@ import torch
 from xtvqa_data import EvalItem
 from xtvqa_data.synth import generate
 from xtvqa_models.chat import render_prompt
-from xtvqa_train import pretrain
-from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
-from xtvqa_train.pretrain import (
+from xtvqa_reader import pretrain
+from xtvqa_reader.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
+from xtvqa_reader.pretrain import (
     AnswerDataset,
     LanguageMix,
     answer_loss,
     collate_answers,
     encode_one_image,
 )
-from xtvqa_train.vision_attention import use_batched_vision_attention
+from xtvqa_reader.vision_attention import use_batched_vision_attention
 
 
 def step_fn(model, optimizer):

@@ -30,14 +30,14 @@ import torch
 from transformers import AutoModelForImageTextToText, AutoProcessor
 from xtvqa_data.synth import generate
 from xtvqa_models.prompts import PromptConfig
-from xtvqa_train.pretrain import (
+from xtvqa_reader.pretrain import (
     IGNORE_INDEX,
     AnswerDataset,
     LanguageMix,
     answer_exact_rate,
     collate_answers,
 )
-from xtvqa_train.tiny_base import _held_out, echo_records, lookup_records
+from xtvqa_reader.tiny_base import echo_records, held_out_batches, lookup_records
 
 
 def read_on(model, processor, dataset: AnswerDataset, records: list, batch_size: int = 32) -> tuple[float, float]:
@@ -113,7 +113,7 @@ def main() -> None:
     for name, (drawn, records) in sets.items():
         with torch.no_grad():
             rates = {side: answer_exact_rate(model, batch)
-                     for side, batch in _held_out(records, dataset(records), pad).items()}
+                     for side, batch in held_out_batches(records, dataset(records), pad).items()}
         print(f"{name} (seed {drawn}, {args.records} records): teacher-forced exact "
               + ", ".join(f"{side} {rate:.3f}" for side, rate in rates.items()), flush=True)
     pool = [r for r in echo_records(sets["held out"][1], 4 * args.records, 3)

@@ -27,13 +27,13 @@ import argparse
 import torch
 from reader_lookup import train_probe  # the lookup probe's training (this folder is on sys.path)
 from xtvqa_data.synth import SynthConfig, generate
-from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader, mimetic_init
-from xtvqa_train.pretrain import (
+from xtvqa_reader.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader, mimetic_init
+from xtvqa_reader.pretrain import (
     AnswerDataset,
     LanguageMix,
     collate_answers,
 )
-from xtvqa_train.tiny_base import echo_records
+from xtvqa_reader.tiny_base import echo_records
 
 LOOKUP_KINDS = ("tt_time", "tt_platform", "tt_dest", "dir_distance", "menu_price", "doc_qty", "doc_amount",
                 "chart_value", "pie_share", "line_value")

@@ -24,7 +24,7 @@ one line each). --heads, --kv-heads, --hidden, --layers change the decoder's sha
 adds a last phase of N question-answer samples, the generator's own questions about
 --qa-records records (seed 1000) in the recipe's language mix (`TinyBase.source_share`,
 `english_weight`): the recipe's all-kinds phase in small, to see whether lookups first lift
-it; it adds held-out "qa source" and "qa cross" batches (`tiny_base._held_out`, 96 records).
+it; it adds held-out "qa source" and "qa cross" batches (`tiny_base.held_out_batches`, 96 records).
 --qa-lookups S makes a share S of those N samples lookups (mixed in, fresh draws). --init
 MODEL starts from a saved reader (the bundled model, say) with its own processor and prompt
 instead of a fresh one; --held-out N sets the held-out records a batch (96 by default); --save
@@ -111,7 +111,7 @@ at 3,000: the same curve within noise, so the number of lines searched is not wh
 lookup slow to learn either. (Those runs took the answer's side from the line after the one
 asked about where it equalled the answer; now from the question: 1 and 3 of their 40,000 and
 80,000 windows differ.)
-packages/xtvqa-train/README.md has the table.
+packages/xtvqa-reader/README.md has the table.
 
 Run: uv run python experiments/reader_lookup.py [--echo 12000] [--restate] [--queries 4] [--window 40000] [--qa 64000] [--minutes 12]
 """
@@ -128,14 +128,14 @@ from transformers import AutoModelForImageTextToText, AutoProcessor, TrainingArg
 from xtvqa_data import EvalItem, Record
 from xtvqa_data.synth import generate
 from xtvqa_models.prompts import PromptConfig
-from xtvqa_train.ocr_reader import (
+from xtvqa_reader.ocr_reader import (
     READER_PROMPT,
     ReaderSize,
     build_ocr_reader,
     mimetic_init,
     save_reader,
 )
-from xtvqa_train.pretrain import (
+from xtvqa_reader.pretrain import (
     AnswerCETrainer,
     AnswerDataset,
     HeldOutCallback,
@@ -143,13 +143,13 @@ from xtvqa_train.pretrain import (
     Phases,
     collate_answers,
 )
-from xtvqa_train.recipes import TinyBase
-from xtvqa_train.tiny_base import (
+from xtvqa_reader.recipes import TinyBase
+from xtvqa_reader.tiny_base import (
     LOOKUP,
     TimeBudget,
-    _held_out,
     askable,
     echo_records,
+    held_out_batches,
     lookup_records,
 )
 
@@ -367,7 +367,7 @@ def main() -> None:
                            mix=LanguageMix(TinyBase.source_share, TinyBase.english_weight), epochs=1, seed=2,
                            prompt=prompt, image_size=28)
         phases.append(qa)
-        held_out |= {f"qa {side}": batch for side, batch in _held_out(held[: args.held_out], qa, pad).items()}
+        held_out |= {f"qa {side}": batch for side, batch in held_out_batches(held[: args.held_out], qa, pad).items()}
     train_probe(model, pad, phases, held_out, minutes=args.minutes, lr=args.lr, batch_size=args.batch_size)
     if args.save is not None:
         model.eval()

@@ -45,8 +45,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from xtvqa_train.recipes import TinyBase
-from xtvqa_train.tiny_base import train_tiny_base
+from xtvqa_reader.recipes import TinyBase
+from xtvqa_reader.tiny_base import train_tiny_base
 
 STARTED = time.time()
 

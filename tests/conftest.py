@@ -3,7 +3,6 @@ both built locally (no hub), once per test session."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -12,17 +11,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def load_experiment(name: str):
-    """The module `experiments/<name>.py` (the experiments are scripts, not a package; their folder
-    goes on sys.path, as running one puts it, for those that import another)."""
-    if str(REPO / "experiments") not in sys.path:
-        sys.path.insert(0, str(REPO / "experiments"))
-    spec = importlib.util.spec_from_file_location(name, REPO / "experiments" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")

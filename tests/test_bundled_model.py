@@ -62,13 +62,3 @@ def test_the_bundled_model_reads_ocr_lines_whole():
     prompt = PromptConfig.from_model_dir(MODEL)
     assert prompt.use_ocr_tokens and prompt.ocr_separator == "\n" and prompt.ocr_granularity == "line"
     assert prompt.ocr_strings(["IC 9538", "Hot chocolate"]) == ["IC 9538", "Hot chocolate"]
-
-
-def test_the_model_card_is_the_one_its_recipe_summary_writes(tmp_path):
-    # The card is written by the recipe from recipe_summary.json; a change to the card's template
-    # or to TinyBase (a field added later) must leave the committed model's card as it is.
-    from xtvqa_train.model_card import write_card
-
-    summary = json.loads((MODEL / "recipe_summary.json").read_text())
-    written = write_card(tmp_path, summary, MODEL.name).read_text(encoding="utf-8")
-    assert written == (MODEL / "README.md").read_text(encoding="utf-8")

@@ -1,8 +1,10 @@
 """`uv run apps/train`: MVCL-MI fine-tuning (paper eq. 10) of a vision-language model.
 
-Thin CLI: the options come from `xtvqa_train.cli.settings_options` (each option's help and type
-are those of the field it sets, so a flag and a --config key cannot drift apart), the work is
-`xtvqa_train.run.train`, and this file prints the tables.
+Thin CLI: the options come from `xtvqa_train.cli.settings_options` over
+`xtvqa_reader.recipes.RecipeSettings` (`TrainSettings` and the bundled model's recipes' own
+fields; each option's help and type are those of the field it sets, so a flag and a --config key
+cannot drift apart), the work is `xtvqa_train.run.train`, or `xtvqa_reader.run.run_recipe` when
+`--recipe` names one of the bundled model's recipes, and this file prints the tables.
 """
 
 from __future__ import annotations
@@ -16,16 +18,16 @@ from rich.console import Console
 from rich.table import Table
 from xtvqa_apps.kit import console, fail, progress_bar
 from xtvqa_models.distributed import process_info
+from xtvqa_reader.recipes import RecipeSettings, check_recipe_settings
 from xtvqa_train.cli import settings_options
-from xtvqa_train.recipes import check_recipe_settings
-from xtvqa_train.settings import TrainSettings, load_settings_file, split_fields
+from xtvqa_train.settings import load_settings_file, split_fields
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="YAML or JSON file of settings (TrainSettings fields, MVCLMIConfig fields or these option "
                    "names); options given here override it.")
-@settings_options
+@settings_options(settings_class=RecipeSettings)
 def main(config_file: str | None, **cli) -> None:
     """Fine-tune a vision-language model with MVCL-MI: cross-entropy on four views of each record
     (question in the image's language s or another language t, answer in s or t) plus KL terms
@@ -45,14 +47,20 @@ def main(config_file: str | None, **cli) -> None:
 
     given = {name: value for name, value in cli.items() if value is not None and value is not False}
     try:
-        settings = TrainSettings()
-        from_file = load_settings_file(config_file) if config_file else {}
+        settings = RecipeSettings()
+        from_file = load_settings_file(config_file, RecipeSettings) if config_file else {}
         settings = settings.merged(from_file).merged(given)
         if settings.recipe:  # what was set, not only what differs from a default, must be used
-            own, trainer = split_fields({**from_file, **given})
+            own, trainer = split_fields({**from_file, **given}, RecipeSettings)
             check_recipe_settings(settings.recipe, settings, own, trainer)
         main_process = process_info().is_main  # one progress bar and one table per run
-        out = train(settings, progress=functools.partial(progress_bar, enabled=main_process))
+        progress = functools.partial(progress_bar, enabled=main_process)
+        if settings.recipe:
+            from xtvqa_reader.run import run_recipe  # torch and transformers: only for a recipe
+
+            out = run_recipe(settings, progress)
+        else:
+            out = train(settings, progress=progress)
     except (NotImplementedError, ValueError, FileNotFoundError, FileExistsError, OSError) as error:
         raise fail(error) from None
     if main_process:
@@ -64,7 +72,7 @@ def _print(out: Path) -> None:
     from xtvqa_train.report import gap_table
 
     if (out / "recipe_summary.json").is_file():  # --recipe tiny-base: a pre-training, no MVCL-MI parts
-        from xtvqa_train.tiny_base import summary_table
+        from xtvqa_reader.tiny_base import summary_table
 
         Console().print(summary_table(out))
         return

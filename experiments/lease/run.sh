@@ -29,7 +29,7 @@ else
   export PYTHONPATH="/tmp/site:${src%:}"
   py=(python3)
   # fail in a second, not after minutes, where a carried wheel does not fit the machine's packages
-  python3 -c "import datasets, pymupdf, transformers, trl, xtvqa_train
+  python3 -c "import datasets, pymupdf, transformers, trl, xtvqa_train, xtvqa_reader
 print('packages:', *(f'{m.__name__} {m.__version__}' for m in (datasets, pymupdf, transformers, trl)))"
 fi
 export PYTHONUNBUFFERED=1

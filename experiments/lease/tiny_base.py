@@ -1,7 +1,7 @@
 """The tiny-base recipe on a lent GPU in two calls: render the records, then train on them.
 
 A lent machine's minutes are few (15 in all, 10 a call) and a third of one call went to rendering
-the 120,000 training records (packages/xtvqa-train/README.md, "How a lease's minutes go"). So the
+the 120,000 training records (packages/xtvqa-reader/README.md, "How a lease's minutes go"). So the
 recipe runs as two calls on the same warm machine: `fill` renders the records into a cache folder
 (`tiny_base.recipe_records`, `records_cache_folder`) that stays on the machine between calls, and
 `train` loads them and spends its whole budget preparing and training
@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import fields, replace
 from pathlib import Path
 
-from xtvqa_train.recipes import TINY_BASE_CUDA, TinyBase
+from xtvqa_reader.recipes import TINY_BASE_CUDA, TinyBase
 
 # Sizes for a run of a minute on a CPU: every phase present (a lookup phase too when --set asks
 # for one), so the smoke run takes the same code paths as the lease.
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--records-cache", type=Path, default=None)
     for command in (fill, train):
         command.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                             help="a field of xtvqa_train.recipes.TinyBase over TINY_BASE_CUDA (repeatable)")
+                             help="a field of xtvqa_reader.recipes.TinyBase over TINY_BASE_CUDA (repeatable)")
         command.add_argument("--smoke", action="store_true", help="tiny sizes: a minute on a CPU")
     args = parser.parse_args(argv)
     try:
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     if args.command == "fill":
-        from xtvqa_train.tiny_base import recipe_records
+        from xtvqa_reader.tiny_base import recipe_records
 
         started = time.perf_counter()
         records, copy_records = recipe_records(lease_recipe(sets, smoke=args.smoke), printed, records_cache=args.cache)
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.budget <= 0:
         parser.error(f"--budget must be > 0 seconds, got {args.budget}")
-    from xtvqa_train.tiny_base import train_tiny_base
+    from xtvqa_reader.tiny_base import train_tiny_base
 
     out = train_tiny_base(lease_recipe(sets, smoke=args.smoke, budget=args.budget), args.out, printed,
                           records_cache=args.records_cache)

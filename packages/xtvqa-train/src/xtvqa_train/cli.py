@@ -1,6 +1,7 @@
 """Click options for `uv run apps/train`, built from the settings' own field declarations.
 
-Each option's help and type come from the field it sets (`settings.CLI_OPTIONS`), resolved
+Each option's help and type come from the field it sets (`settings.CLI_OPTIONS`, or a
+`TrainSettings` subclass's `cli_options`), resolved
 lazily: `--help` and parsing read MVCL-MI's fields without importing TRL, and only the few
 options that set a plain `TrainingArguments` field import transformers, when shown or used.
 Switches are flags (`--no-kl`, `--lora`), never `type=bool`; an option not given is None, so a
@@ -10,11 +11,12 @@ Switches are flags (`--no-kl`, `--lora`), never `type=bool`; an option not given
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import click
 
-from xtvqa_train.settings import CLI_OPTIONS, SWITCHES, coerce, field_of
+from xtvqa_train.settings import TrainSettings, coerce, field_of, switches
 
 
 class FieldValue(click.ParamType):
@@ -22,14 +24,14 @@ class FieldValue(click.ParamType):
 
     name = "value"
 
-    def __init__(self, target: str):
-        self.target = target
+    def __init__(self, target: str, settings_class: type[TrainSettings] = TrainSettings):
+        self.target, self.settings_class = target, settings_class
 
     def convert(self, value, param, ctx):
         if not isinstance(value, str):
             return value
         try:
-            return coerce(self.target, value)
+            return coerce(self.target, value, self.settings_class)
         except ValueError as error:
             self.fail(str(error), param, ctx)
 
@@ -37,17 +39,17 @@ class FieldValue(click.ParamType):
 class FieldOption(click.Option):
     """An option whose help text is its field's, looked up only when help is shown."""
 
-    def __init__(self, *args, target: str, **kwargs):
-        self.target = target
+    def __init__(self, *args, target: str, settings_class: type[TrainSettings] = TrainSettings, **kwargs):
+        self.target, self.settings_class = target, settings_class
         super().__init__(*args, **kwargs)
 
     def get_help_record(self, ctx):
         if self.help is None:
-            spec = field_of(self.target)
+            spec = field_of(self.target, self.settings_class)
             text = spec.metadata.get("help", "")
             name = self.target.rpartition(".")[2]
             if self.is_flag:
-                value = SWITCHES[self.name]
+                value = switches(self.settings_class)[self.name]
                 text = text if value is True else f"Sets {name}={value}. {text}"
             else:
                 default = None if spec.default is dataclasses.MISSING else spec.default
@@ -59,15 +61,21 @@ class FieldOption(click.Option):
         return super().get_help_record(ctx)
 
 
-def settings_options(function: Callable) -> Callable:
-    """Decorate a click command with one option per `CLI_OPTIONS` entry (in that order)."""
-    for name in reversed(CLI_OPTIONS):
-        target, switch = CLI_OPTIONS[name]
+def settings_options(function: Callable | None = None, *,
+                     settings_class: type[TrainSettings] = TrainSettings) -> Callable:
+    """Decorate a click command with one option per entry of `settings_class.cli_options` (in
+    that order): `@settings_options`, or `@settings_options(settings_class=...)` for a subclass."""
+    if function is None:
+        return functools.partial(settings_options, settings_class=settings_class)
+    options = settings_class.cli_options
+    for name in reversed(options):
+        target, switch = options[name]
         flag = "--" + name.replace("_", "-")
         if switch is not None:
-            option = click.option(flag, name, cls=FieldOption, target=target, is_flag=True, default=False)
+            option = click.option(flag, name, cls=FieldOption, target=target, settings_class=settings_class,
+                                  is_flag=True, default=False)
         else:
-            option = click.option(flag, name, cls=FieldOption, target=target, type=FieldValue(target),
-                                  default=None, metavar=name.upper())
+            option = click.option(flag, name, cls=FieldOption, target=target, settings_class=settings_class,
+                                  type=FieldValue(target, settings_class), default=None, metavar=name.upper())
         function = option(function)
     return function

@@ -141,10 +141,6 @@ def lora_config(settings: TrainSettings, model):
 
 def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path:
     """Run MVCL-MI fine-tuning as `settings` says; return the run folder (module docstring)."""
-    if settings.recipe is not None:  # issue 6: the bundled model's recipes (recipes.py)
-        from xtvqa_train.recipes import run_recipe
-
-        return run_recipe(settings, progress)
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from xtvqa_models import default_model_spec

@@ -10,6 +10,11 @@ option's name, e.g. `lr`, `epochs`); `uv run apps/train` builds its click option
 `CLI_OPTIONS` below, taking each option's help text from the field it sets, and a flag given on
 the command line overrides the file. A file's values are read as the type of the field they set
 (`file_value`): YAML 1.1 reads `1e-6` as a string, which must reach the trainer as a float.
+
+A subclass of `TrainSettings` adds its own fields and command-line options (its `cli_options`);
+every function below that reads fields or options takes the settings class (`settings_class`,
+`TrainSettings` by default), so a config file and the options of the subclass are read as its
+fields' types and checked against its fields.
 """
 
 from __future__ import annotations
@@ -23,9 +28,24 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-RECIPES = ("tiny-base", "tiny-mvcl")  # issue 6
+# CLI option name -> the field it sets ("trainer.<name>" for an MVCLMIConfig field) and, for a
+# switch, the value it stores. The help text is the field's own.
+CLI_OPTIONS: dict[str, tuple[str, Any]] = {
+    "model": ("model", None), "data": ("data", None), "eval_data": ("eval_data", None),
+    "eval_langs": ("eval_langs", None), "eval_records": ("eval_records", None),
+    "synth_records": ("synth_records", None),
+    "alpha": ("trainer.alpha", None), "beta": ("trainer.beta", None), "kl": ("trainer.kl", None),
+    "temperature": ("trainer.temperature", None),
+    "no_kl": ("trainer.use_kl", False), "no_cross_ce": ("trainer.cross_ce", False),
+    "no_answer_language_instruction": ("trainer.answer_language_instruction", False),
+    "lora": ("lora", True), "lora_r": ("lora_r", None), "lora_alpha": ("lora_alpha", None),
+    "epochs": ("trainer.num_train_epochs", None), "lr": ("trainer.learning_rate", None),
+    "max_steps": ("trainer.max_steps", None), "batch_size": ("trainer.per_device_train_batch_size", None),
+    "no_eval": ("evaluate", False), "out": ("out", None),
+    "resume_from_checkpoint": ("resume_from_checkpoint", None),
+}
 
 
 @dataclass
@@ -69,31 +89,12 @@ class TrainSettings:
     resume_from_checkpoint: str | None = field(
         default=None, metadata={"help": "A checkpoint-<step> folder of an earlier run to continue from."}
     )
-    recipe: str | None = field(
-        default=None, metadata={"help": f"A named recipe for the bundled model: {', '.join(RECIPES)}."}
-    )
-    time_budget: float | None = field(
-        default=None,
-        metadata={"help": "Recipe tiny-base only: stop training this many seconds after the recipe's start "
-                  "(generation included), the cosine schedule ending there, and save the model (for a GPU "
-                  "lent for a fixed time).", "type": float},
-    )
-    records_cache: str | None = field(
-        default=None,
-        metadata={"help": "Recipe tiny-base only: a folder that keeps its generated training records; a later "
-                  "run with the same settings loads them instead of rendering them again (about 3 minutes "
-                  "on 2 cores or on 15). Clear it after changing the generator."},
-    )
     trainer: dict[str, Any] = field(default_factory=dict, metadata={"help": "MVCLMIConfig fields."})
 
+    # The command-line options of these settings (a subclass with fields of its own extends it).
+    cli_options: ClassVar[Mapping[str, tuple[str, Any]]] = CLI_OPTIONS
+
     def __post_init__(self) -> None:
-        if self.recipe is not None and self.recipe not in RECIPES:
-            raise ValueError(f"unknown recipe {self.recipe!r}; known: {', '.join(RECIPES)}")
-        if self.time_budget is not None and (self.recipe != "tiny-base" or self.time_budget <= 0):
-            raise ValueError(f"--time-budget takes positive seconds and only --recipe tiny-base, got "
-                             f"{self.time_budget} with recipe {self.recipe}")
-        if self.records_cache is not None and self.recipe != "tiny-base":
-            raise ValueError(f"--records-cache takes only --recipe tiny-base, got recipe {self.recipe}")
         for name in ("synth_records", "synth_image_size", "eval_records", "lora_r", "lora_alpha"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -102,11 +103,11 @@ class TrainSettings:
                              f"got {self.synth_resize_to}")
         unknown = [k for k in self.trainer if k not in trainer_fields()]
         if unknown:
-            raise ValueError(_unknown(unknown))
+            raise ValueError(_unknown(unknown, type(self)))
 
     def merged(self, values: Mapping[str, Any]) -> TrainSettings:
         """A copy with `values` (settings fields, trainer fields or CLI names) applied on top."""
-        own, trainer = split_fields(values)
+        own, trainer = split_fields(values, type(self))
         return dataclasses.replace(self, **own, trainer={**self.trainer, **trainer})
 
 
@@ -117,48 +118,33 @@ def trainer_fields() -> dict[str, dataclasses.Field]:
     return {f.name: f for f in fields(MVCLMIConfig) if f.init}
 
 
-def own_fields() -> dict[str, dataclasses.Field]:
-    return {f.name: f for f in fields(TrainSettings) if f.name != "trainer"}
+def own_fields(settings_class: type[TrainSettings] = TrainSettings) -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in fields(settings_class) if f.name != "trainer"}
 
 
-# CLI option name -> the field it sets ("trainer.<name>" for an MVCLMIConfig field) and, for a
-# switch, the value it stores. The help text is the field's own.
-CLI_OPTIONS: dict[str, tuple[str, Any]] = {
-    "model": ("model", None), "data": ("data", None), "eval_data": ("eval_data", None),
-    "eval_langs": ("eval_langs", None), "eval_records": ("eval_records", None),
-    "synth_records": ("synth_records", None),
-    "alpha": ("trainer.alpha", None), "beta": ("trainer.beta", None), "kl": ("trainer.kl", None),
-    "temperature": ("trainer.temperature", None),
-    "no_kl": ("trainer.use_kl", False), "no_cross_ce": ("trainer.cross_ce", False),
-    "no_answer_language_instruction": ("trainer.answer_language_instruction", False),
-    "lora": ("lora", True), "lora_r": ("lora_r", None), "lora_alpha": ("lora_alpha", None),
-    "epochs": ("trainer.num_train_epochs", None), "lr": ("trainer.learning_rate", None),
-    "max_steps": ("trainer.max_steps", None), "batch_size": ("trainer.per_device_train_batch_size", None),
-    "no_eval": ("evaluate", False), "out": ("out", None),
-    "resume_from_checkpoint": ("resume_from_checkpoint", None), "recipe": ("recipe", None),
-    "time_budget": ("time_budget", None), "records_cache": ("records_cache", None),
-}
+def switches(settings_class: type[TrainSettings] = TrainSettings) -> dict[str, Any]:
+    """CLI switches: the value a given flag stores (`--no-kl` stores use_kl = False)."""
+    return {name: value for name, (_, value) in settings_class.cli_options.items() if value is not None}
 
 
-# CLI switches: the value a given flag stores (`--no-kl` stores use_kl = False).
-SWITCHES = {name: value for name, (_, value) in CLI_OPTIONS.items() if value is not None}
+SWITCHES = switches()
 
 
-def field_of(target: str) -> dataclasses.Field:
-    """The field a CLI option sets: a TrainSettings field, or "trainer.<name>" for MVCLMIConfig.
+def field_of(target: str, settings_class: type[TrainSettings] = TrainSettings) -> dataclasses.Field:
+    """The field a CLI option sets: a settings field, or "trainer.<name>" for MVCLMIConfig.
     MVCL-MI's own fields resolve without importing TRL (fields.py); the rest import it."""
     scope, _, name = target.rpartition(".")
     if scope != "trainer":
-        return own_fields()[name]
+        return own_fields(settings_class)[name]
     from xtvqa_train.fields import MVCLFields
 
     mvcl = {f.name: f for f in fields(MVCLFields)}
     return mvcl[name] if name in mvcl else trainer_fields()[name]
 
 
-def coerce(target: str, raw: str) -> Any:
+def coerce(target: str, raw: str, settings_class: type[TrainSettings] = TrainSettings) -> Any:
     """A CLI string as the type of the field's default (int, float or str), checked against choices."""
-    spec = field_of(target)
+    spec = field_of(target, settings_class)
     choices = spec.metadata.get("choices")
     if choices and raw not in choices:
         raise ValueError(f"{raw!r} is not one of {', '.join(choices)}")
@@ -170,14 +156,15 @@ def coerce(target: str, raw: str) -> Any:
     return type(default)(raw)  # int("8"), float("1e-5"); a malformed number raises ValueError
 
 
-def split_fields(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Sort a flat mapping into (TrainSettings fields, MVCLMIConfig fields); CLI names accepted."""
+def split_fields(values: Mapping[str, Any], settings_class: type[TrainSettings] = TrainSettings,
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Sort a flat mapping into (settings fields, MVCLMIConfig fields); CLI names accepted."""
     own, trainer, unknown = {}, {}, []
-    own_names, trainer_names = own_fields(), trainer_fields()
+    own_names, trainer_names, options = own_fields(settings_class), trainer_fields(), settings_class.cli_options
     for key, value in values.items():
         name = key.replace("-", "_")
-        if name in CLI_OPTIONS:
-            target, switch = CLI_OPTIONS[name]
+        if name in options:
+            target, switch = options[name]
             if isinstance(switch, bool):  # a switch: `no_kl: true` stores use_kl = False
                 value = switch if value else not switch
             scope, _, name = target.rpartition(".")
@@ -189,19 +176,19 @@ def split_fields(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, A
         else:
             unknown.append(key)
     if unknown:
-        raise ValueError(_unknown(unknown))
+        raise ValueError(_unknown(unknown, settings_class))
     return own, trainer
 
 
-def _unknown(keys: list[str]) -> str:
-    known = [*own_fields(), *trainer_fields(), *CLI_OPTIONS]
+def _unknown(keys: list[str], settings_class: type[TrainSettings]) -> str:
+    known = [*own_fields(settings_class), *trainer_fields(), *settings_class.cli_options]
     hints = [f"{k!r}" + (f" (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(k, known, 1)) else "")
              for k in keys]
     return f"unknown training setting(s) {', '.join(hints)}; see `uv run apps/train --help` and MVCLMIConfig"
 
 
-def load_settings_file(path: str | Path) -> dict[str, Any]:
-    """A flat mapping from a YAML (.yaml/.yml) or JSON file."""
+def load_settings_file(path: str | Path, settings_class: type[TrainSettings] = TrainSettings) -> dict[str, Any]:
+    """A flat mapping from a YAML (.yaml/.yml) or JSON file, read as `settings_class`'s fields."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"config file {str(path)!r} does not exist")
@@ -219,7 +206,7 @@ def load_settings_file(path: str | Path) -> dict[str, Any]:
     if bad := [key for key in data if not isinstance(key, str)]:
         raise ValueError(f"config file {str(path)!r}: setting names must be strings, got {bad}")
     try:
-        return {key: file_value(key, value) for key, value in data.items()}
+        return {key: file_value(key, value, settings_class) for key, value in data.items()}
     except ValueError as error:
         raise ValueError(f"config file {str(path)!r}: {error}") from None
 
@@ -229,44 +216,44 @@ _BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False,
 
 
 @functools.cache
-def _annotations(scope: str) -> dict[str, Any]:
-    """The resolved type annotations of TrainSettings ("") or MVCLMIConfig ("trainer")."""
+def _annotations(scope: str, settings_class: type[TrainSettings] = TrainSettings) -> dict[str, Any]:
+    """The resolved type annotations of `settings_class` ("") or MVCLMIConfig ("trainer")."""
     if scope == "trainer":
         from xtvqa_train.config import MVCLMIConfig
 
         return typing.get_type_hints(MVCLMIConfig)
-    return typing.get_type_hints(TrainSettings)
+    return typing.get_type_hints(settings_class)
 
 
-def declared_types(target: str) -> tuple[Any, ...]:
+def declared_types(target: str, settings_class: type[TrainSettings] = TrainSettings) -> tuple[Any, ...]:
     """The types a field's annotation allows (`int | None` -> (int, NoneType)); target as in CLI_OPTIONS."""
     scope, _, name = target.rpartition(".")
-    hint = _annotations(scope)[name]
+    hint = _annotations(scope, settings_class)[name]
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         return typing.get_args(hint)
     return (hint,)
 
 
-def file_value(key: str, value: Any) -> Any:
+def file_value(key: str, value: Any, settings_class: type[TrainSettings] = TrainSettings) -> Any:
     """A config file's `value` for setting `key` (a field or CLI name) as the field's declared type:
     strings become int, float or bool where the field is one (`1e-6` -> 1e-06, `'true'` -> True), an
     integral float an int for an int field. ValueError naming the setting, the value and the type
     when the value is none of the types the field allows. Unknown keys are left to `split_fields`."""
     name = key.replace("-", "_")
     choices = None
-    if name in SWITCHES:
+    if name in switches(settings_class):
         allowed: tuple[Any, ...] = (bool,)
     else:
-        if name in CLI_OPTIONS:
-            target = CLI_OPTIONS[name][0]
-        elif name in own_fields():
+        if name in settings_class.cli_options:
+            target = settings_class.cli_options[name][0]
+        elif name in own_fields(settings_class):
             target = name
         elif name in trainer_fields():
             target = f"trainer.{name}"
         else:
             return value
-        allowed = declared_types(target)
-        choices = field_of(target).metadata.get("choices")
+        allowed = declared_types(target, settings_class)
+        choices = field_of(target, settings_class).metadata.get("choices")
     return _as_declared(key, value, allowed, choices)
 
 

@@ -1,6 +1,6 @@
 """`uv run apps/train` end to end on a tiny model, and two CPU processes under `accelerate launch`.
 
-Run: uv run pytest packages/xtvqa-train/tests/test_app.py -q   (the launch test is marked slow)
+Run: uv run nox -s integration -- -k train_app   (the launch test is marked slow)
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-REPO = Path(__file__).resolve().parents[3]
+from conftest import REPO
+
 APP = REPO / "apps" / "train"
-pytestmark = pytest.mark.skipif(not (APP / "__main__.py").is_file(), reason="needs the repository's apps/train")
 
 
 def app_main():
@@ -51,12 +51,12 @@ def test_config_file_values_of_the_wrong_type_are_a_one_line_error(tmp_path):
     assert "Traceback" not in result.output and not isinstance(result.exception, TypeError)
 
 
-def test_a_short_run_trains_benchmarks_and_prints_the_gap_table(tmp_path, tiny_qwen, monkeypatch):
+def test_a_short_run_trains_benchmarks_and_prints_the_gap_table(tmp_path, tiny_model, monkeypatch):
     out = tmp_path / "run"
     config = tmp_path / "run.yaml"
     config.write_text("learning_rate: 1.0e-3\nwarmup_steps: 0\ngradient_checkpointing: false\n")
     monkeypatch.setenv("COLUMNS", "160")  # rich tables unwrapped
-    args = ["--model", f"hf:{tiny_qwen}", "--config", str(config), "--synth-records", "8", "--max-steps", "2",
+    args = ["--model", tiny_model, "--config", str(config), "--synth-records", "8", "--max-steps", "2",
             "--batch-size", "4", "--eval-langs", "en,zh", "--eval-records", "2", "--out", str(out), "--alpha", "0.5"]
     result = CliRunner().invoke(app_main(), args)
     assert result.exit_code == 0, result.output
@@ -88,7 +88,7 @@ def test_a_recipe_refuses_options_given_at_their_default_value(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_cpu_processes_under_accelerate_launch(tmp_path, tiny_qwen):
+def test_two_cpu_processes_under_accelerate_launch(tmp_path, tiny_model):
     accelerate = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or shutil.which("accelerate")
     if accelerate is None:
         pytest.skip("the accelerate CLI is not installed")
@@ -97,7 +97,7 @@ def test_two_cpu_processes_under_accelerate_launch(tmp_path, tiny_qwen):
     # and gloo (`--cpu` alone would start a single process).
     command = [accelerate, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
                "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29517",
-               str(APP), "--model", f"hf:{tiny_qwen}", "--no-eval", "--synth-records", "8",
+               str(APP), "--model", tiny_model, "--no-eval", "--synth-records", "8",
                "--batch-size", "2", "--max-steps", "2", "--out", str(out)]
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=REPO)

@@ -1,7 +1,7 @@
 """`experiments/answer_places.py`: where a source-language answer sits among the OCR lines, and the
 points a bench run loses at each kind of place (RESULTS.md's finding 1 quotes the tables).
 
-Run: uv run nox -s integration -- -k answer_places
+Run: uv run nox -s reader -- -k answer_places
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""`experiments/reader_lookup.py`'s lookup questions (the probes the train README's table
+"""`experiments/reader_lookup.py`'s lookup questions (the probes the reader README's table
 quotes): every line asked about must occur once in the record's OCR lines, and every answer
 line must be the line at the asked offset from it, in the order asked.
 
-Run: uv run nox -s integration -- -k reader_lookup
+Run: uv run nox -s reader -- -k reader_lookup
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Batched vision attention (`vision_attention`): the same numbers as transformers' SDPA path.
 
-Run: uv run pytest packages/xtvqa-train/tests/test_vision_attention.py -q
+Run: uv run pytest packages/xtvqa-reader/tests/test_vision_attention.py -q
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import pytest
 import torch
 from torch.nn import functional as F
 from xtvqa_data.synth import generate
-from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
-from xtvqa_train.pretrain import AnswerDataset, LanguageMix, answer_loss, collate_answers
-from xtvqa_train.vision_attention import (
+from xtvqa_reader.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
+from xtvqa_reader.pretrain import AnswerDataset, LanguageMix, answer_loss, collate_answers
+from xtvqa_reader.vision_attention import (
     NAME,
     uniform_varlen_attention,
     use_batched_vision_attention,
@@ -92,8 +92,8 @@ def test_reader_gives_the_same_loss_and_gradients_and_keeps_its_saved_config(tmp
 
 
 def test_same_size_images_get_the_models_own_features_and_other_sizes_none(monkeypatch):
-    from xtvqa_train import pretrain
-    from xtvqa_train.vision_attention import same_size_image_features
+    from xtvqa_reader import pretrain
+    from xtvqa_reader.vision_attention import same_size_image_features
 
     records = list(generate(8, seed=1000, split="train", resize_to=28))
     model, processor = build_ocr_reader("toy", records, size=ReaderSize(vocab_size=800, hidden_size=32, num_layers=1))

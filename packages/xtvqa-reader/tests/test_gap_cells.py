@@ -1,7 +1,7 @@
 """`experiments/gap_cells.py`, which RESULTS.md's cross-run tables come from: cells, intervals,
 the paired changes, and its refusals.
 
-Run: uv run nox -s integration -- -k gap_cells
+Run: uv run nox -s reader -- -k gap_cells
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 them): with a stand-in model that predicts every next token right except where a test says, the
 count must be exactly the rows the test spoiled.
 
-Run: uv run nox -s integration -- -k reader_checks
+Run: uv run nox -s reader -- -k reader_checks
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ def echo_setup():
     """A tiny reader's processor, 12 echo questions ("Repeat the lines from “X” on.") about
     generated records, and their dataset."""
     from xtvqa_data.synth import generate
-    from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
-    from xtvqa_train.pretrain import AnswerDataset, LanguageMix
-    from xtvqa_train.tiny_base import echo_records
+    from xtvqa_reader.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
+    from xtvqa_reader.pretrain import AnswerDataset, LanguageMix
+    from xtvqa_reader.tiny_base import echo_records
 
     records = list(generate(8, seed=3, split="train", resize_to=28))
     _, processor = build_ocr_reader("t", records, size=ReaderSize(vocab_size=600, hidden_size=32, num_layers=1))
@@ -105,8 +105,8 @@ class LastTokenOracle(torch.nn.Module):
 
 def test_lookup_rates_count_each_direction_apart(checks, echo_setup):
     from xtvqa_data.synth import generate
-    from xtvqa_train.ocr_reader import READER_PROMPT
-    from xtvqa_train.pretrain import AnswerDataset, LanguageMix
+    from xtvqa_reader.ocr_reader import READER_PROMPT
+    from xtvqa_reader.pretrain import AnswerDataset, LanguageMix
 
     processor = echo_setup[0]
     records = list(generate(8, seed=3, split="train", resize_to=28))

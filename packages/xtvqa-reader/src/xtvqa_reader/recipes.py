@@ -1,37 +1,79 @@
-"""The bundled default model's two recipes (issue 6), run as `uv run apps/train --recipe NAME`.
+"""The bundled default model's two recipes, run as `uv run apps/train --recipe NAME`: their settings.
 
     tiny-base   a tiny Qwen2-VL that reads OCR tokens, trained from scratch on the generator's
                 train split with an English-dominant question-language mix (`pretrain.py`);
                 written to data/models/xtvqa-tiny-ocr/, the toolkit's default model
-    tiny-mvcl   MVCL-MI fine-tuning of it (`run.train` with the recipe's settings, paper eq. 10);
-                written to data/models/xtvqa-tiny-ocr-mvcl/ (with --out: there instead)
+    tiny-mvcl   MVCL-MI fine-tuning of it (`xtvqa_train.run.train` with the recipe's settings,
+                paper eq. 10); written to data/models/xtvqa-tiny-ocr-mvcl/ (with --out: there instead)
 
 Every number that decides the weights is a field below, and every random draw comes from
 `seed`, so the two commands rebuild the same models. `--no-kl` / `--no-cross-ce` and the other
 trainer options apply on top of tiny-mvcl's settings (the paper's Table 4 ablations).
+
+`RecipeSettings` is `TrainSettings` with the recipe's own fields (`--recipe`, `--time-budget`,
+`--records-cache`): `uv run apps/train` reads its options and --config file as these, and hands
+them to `xtvqa_reader.run.run_recipe` when a recipe is named, else to `xtvqa_train.run.train`.
+This module imports neither torch nor TRL (the app's `--help` reads it).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, fields, replace
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, ClassVar
 
-from xtvqa_train.settings import TrainSettings
+from xtvqa_train.settings import CLI_OPTIONS, TrainSettings
 
 Progress = Callable[[str], AbstractContextManager[Callable[[int, int], None]]]
 
 BASE_NAME = "xtvqa-tiny-ocr"
 MVCL_NAME = "xtvqa-tiny-ocr-mvcl"
+RECIPES = ("tiny-base", "tiny-mvcl")
+
+
+@dataclass
+class RecipeSettings(TrainSettings):
+    """`TrainSettings` and the fields only a recipe takes; `recipe` None: a plain MVCL-MI run."""
+
+    recipe: str | None = field(
+        default=None, metadata={"help": f"A named recipe for the bundled model: {', '.join(RECIPES)}."}
+    )
+    time_budget: float | None = field(
+        default=None,
+        metadata={"help": "Recipe tiny-base only: stop training this many seconds after the recipe's start "
+                  "(generation included), the cosine schedule ending there, and save the model (for a GPU "
+                  "lent for a fixed time).", "type": float},
+    )
+    records_cache: str | None = field(
+        default=None,
+        metadata={"help": "Recipe tiny-base only: a folder that keeps its generated training records; a later "
+                  "run with the same settings loads them instead of rendering them again (about 3 minutes "
+                  "on 2 cores or on 15). Clear it after changing the generator."},
+    )
+
+    cli_options: ClassVar[dict[str, tuple[str, Any]]] = {
+        **CLI_OPTIONS, "recipe": ("recipe", None), "time_budget": ("time_budget", None),
+        "records_cache": ("records_cache", None),
+    }
+
+    def __post_init__(self) -> None:
+        if self.recipe is not None and self.recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {self.recipe!r}; known: {', '.join(RECIPES)}")
+        if self.time_budget is not None and (self.recipe != "tiny-base" or self.time_budget <= 0):
+            raise ValueError(f"--time-budget takes positive seconds and only --recipe tiny-base, got "
+                             f"{self.time_budget} with recipe {self.recipe}")
+        if self.records_cache is not None and self.recipe != "tiny-base":
+            raise ValueError(f"--records-cache takes only --recipe tiny-base, got recipe {self.recipe}")
+        super().__post_init__()
 
 
 # Question kinds answered by copying one string found next to (or named by) the question's
 # entity: the curriculum's first phase, before all 43 kinds. Why: a tiny model learns a copy
 # from a fixed place within a few hundred steps when it is alone (measured: cover_genre and
 # shop_name alone, 3 % to 72 % held-out exact in 400 steps of 32), not in the full mix. What it
-# gave: no measurable lift so far (packages/xtvqa-train/README.md, the bundled model's recipes):
+# gave: no measurable lift so far (packages/xtvqa-reader/README.md, the recipes):
 # most of these kinds need the entity found among the OCR lines first, which is the hard part.
 COPY_KINDS = (
     "chart_value", "pie_share", "line_value", "doc_qty", "doc_amount", "doc_total", "doc_number",
@@ -64,7 +106,7 @@ class TinyBase:
     # 32, 0.40-0.55 after 8,000-12,000), and the recipe's mixed phases never taught them (the bundled
     # model reads on after a named line 2.3 % of the time). 0 (none) in every model built so far:
     # what the phase does to the recipe's model is not measured yet. Taught to the bundled model
-    # on the CPU (reader_lookup.py --init, session 19), lookups at 0.41 left its questions' score
+    # on the CPU (reader_lookup.py --init), lookups at 0.41 left its questions' score
     # where it was: the skill does not carry into the question kinds by itself at that level.
     lookup_samples: int = 0
     # Lookups mixed into phase 2 (fresh draws, seed + 5), as this share of its samples (the same
@@ -114,7 +156,7 @@ class TinyBase:
 
 # tiny-base where CUDA is present: the same data and model, far more samples. On the CPU the
 # model does not learn to find the question's entity among the OCR lines within an hour
-# (packages/xtvqa-train/README.md); one GPU runs this many samples in minutes, while 14 processes
+# (packages/xtvqa-reader/README.md); one GPU runs this many samples in minutes, while 14 processes
 # prepare the batches (~10,000 samples/s on an H200 machine, above the ~5,300/s its step takes at
 # batch 128) and 15 render the records. Batches of 128, not 256: twice the optimizer steps for the
 # samples a lent machine's minutes allow (the committed build: 4,758 steps in 217 s). With
@@ -166,22 +208,22 @@ def models_dir() -> Path:
     return root / "data" / "models"
 
 
-# What each recipe takes of the settings (TrainSettings fields; "trainer": the trainer options),
+# What each recipe takes of the settings (RecipeSettings fields; "trainer": the trainer options),
 # and how its error message says so; any other setting given is an error, never dropped.
 RECIPE_TAKES: dict[str, tuple[tuple[str, ...], str]] = {
     "tiny-base": (("out", "time_budget", "trainer.max_steps", "records_cache"),
                   "--out, --time-budget, --max-steps and --records-cache; "
-                  "its other settings are the fields of xtvqa_train.recipes.TinyBase"),
+                  "its other settings are the fields of xtvqa_reader.recipes.TinyBase"),
     "tiny-mvcl": (("model", "eval_records", "eval_langs", "eval_data", "evaluate", "out", "trainer"),
                   "--model, --eval-records, --eval-langs, --eval-data, --no-eval, --out and the trainer "
                   "options (--alpha, --no-kl, --lr, ... or MVCLMIConfig fields in --config); its data and "
-                  "other settings are the fields of xtvqa_train.recipes.TinyMVCL"),
+                  "other settings are the fields of xtvqa_reader.recipes.TinyMVCL"),
 }
 
 
-def check_recipe_settings(recipe: str, settings: TrainSettings, own: Iterable[str],
+def check_recipe_settings(recipe: str, settings: RecipeSettings, own: Iterable[str],
                           trainer: Iterable[str] = ()) -> None:
-    """Raise ValueError naming every setting in `own` (TrainSettings field names) and every
+    """Raise ValueError naming every setting in `own` (RecipeSettings field names) and every
     trainer option in `trainer` that `recipe` would not use (RECIPE_TAKES), with its value in
     `settings`. The app passes the names its command line and --config file set, so that an
     option given at its default value (`--lora-r 64`) is refused too, not silently dropped."""
@@ -195,64 +237,3 @@ def check_recipe_settings(recipe: str, settings: TrainSettings, own: Iterable[st
                    if f"trainer.{name}" not in honoured]
     if unused:
         raise ValueError(f"recipe {recipe} takes no {', '.join(unused)}; it takes only {what}")
-
-
-def run_recipe(settings: TrainSettings, progress: Progress | None = None) -> Path:
-    """Run `settings.recipe`; returns the folder holding the model (and its run summary)."""
-    progress = progress or (lambda _label: nullcontext(lambda _done, _total: None))
-    if settings.recipe in RECIPE_TAKES:
-        # settings differing from TrainSettings' defaults; the app also names those given at their
-        # default value (check_recipe_settings with what the command line and --config set)
-        default = TrainSettings()
-        check_recipe_settings(settings.recipe, settings,
-                              [f.name for f in fields(TrainSettings)
-                               if f.name not in ("recipe", "trainer") and getattr(settings, f.name) != getattr(default, f.name)],
-                              settings.trainer)
-    if settings.recipe == "tiny-base":
-        out = Path(settings.out) if settings.out else models_dir() / BASE_NAME
-        from xtvqa_train.tiny_base import train_tiny_base
-
-        steps = settings.trainer.get("max_steps")
-        recipe = replace(tiny_base_settings(), time_budget_s=settings.time_budget,
-                         max_steps=None if steps == -1 else steps)  # -1: the option's "every step"
-        return train_tiny_base(recipe, out, progress,
-                               records_cache=Path(settings.records_cache) if settings.records_cache else None)
-    if settings.recipe == "tiny-mvcl":
-        return _tiny_mvcl(settings, progress)
-    raise ValueError(f"unknown recipe {settings.recipe!r}")
-
-
-def _tiny_mvcl(settings: TrainSettings, progress: Progress) -> Path:
-    """`run.train` on the bundled base model with TinyMVCL's settings (CLI trainer options on top);
-    the run folder goes under runs/train/, the model is copied to data/models/xtvqa-tiny-ocr-mvcl."""
-    import shutil
-
-    from xtvqa_providers.specs import slug
-
-    from xtvqa_train.run import default_run_dir, train
-
-    recipe = TinyMVCL()
-    base = models_dir() / BASE_NAME
-    if settings.model is None and not (base / "config.json").is_file():
-        raise FileNotFoundError(f"{base} does not exist: run `uv run apps/train --recipe tiny-base` first")
-    target = Path(settings.out) if settings.out else models_dir() / MVCL_NAME
-    # With --out the run folder is named after it too: two ablations started in the same second
-    # (--no-kl, --no-cross-ce to two folders) must not share one (they did, by timestamp alone).
-    stem = f"tiny-mvcl-{time.strftime('%Y%m%d-%H%M%S')}" + (f"-{slug(str(target))}" if settings.out else "")
-    run_dir = default_run_dir().with_name(stem)
-    own = TrainSettings(model=settings.model or f"hf:{base}", synth_records=recipe.records,
-                        synth_image_size=recipe.image_size, synth_resize_to=recipe.resize_to,
-                        eval_records=settings.eval_records,
-                        eval_langs=settings.eval_langs, eval_data=settings.eval_data, evaluate=settings.evaluate,
-                        out=str(run_dir), trainer={**recipe.trainer, **settings.trainer})
-    import torch
-
-    torch.set_num_threads(recipe.threads)
-    run = train(own, progress=progress)
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(run / "model", target)
-    for name in ("gap.md", "train_summary.json"):
-        if (run / name).is_file():
-            shutil.copy(run / name, target / name)
-    return run

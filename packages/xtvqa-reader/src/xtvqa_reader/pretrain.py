@@ -33,7 +33,7 @@ from xtvqa_models.chat import render_prompt
 from xtvqa_models.prompts import PromptConfig
 from xtvqa_models.teacher_forcing import continuation_ids
 
-from xtvqa_train.vision_attention import same_size_image_features
+from xtvqa_reader.vision_attention import same_size_image_features
 
 IGNORE_INDEX = -100
 

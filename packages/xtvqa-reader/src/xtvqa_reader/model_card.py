@@ -6,7 +6,15 @@ one reads the OCR tokens given in its prompt, never the pixels, and knows only s
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
+
+from xtvqa_reader.recipes import TINY_BASE_CUDA, TinyBase, mixed_in
+
+# Where the recipe's settings are defined, as the card names them; a recipe_summary.json without
+# "settings_module" was written when they were `xtvqa_train.recipes` (the bundled model's).
+SETTINGS_MODULE = "xtvqa_reader.recipes"
+EARLIER_SETTINGS_MODULE = "xtvqa_train.recipes"
 
 CARD = """---
 license: apache-2.0
@@ -47,7 +55,7 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
     {command}      # this model, on {device}
     uv run apps/train --recipe tiny-mvcl      # MVCL-MI fine-tuning of it -> xtvqa-tiny-ocr-mvcl
 
-Settings: `xtvqa_train.recipes.{profile}` (all of them in `recipe_summary.json`). Answer-only
+Settings: `{settings_module}.{profile}` (all of them in `recipe_summary.json`). Answer-only
 cross-entropy, AdamW lr {lr}, cosine schedule{schedule}, batch {batch}, {steps} steps, float32. A curriculum: first {echo:,} echo samples ("Repeat the lines from
 “X” on.", answered by the OCR lines from X on: every answer token a copy from the prompt),{lookups} then
 {copy_samples:,} samples asking only the kinds answered by copying one string
@@ -69,10 +77,6 @@ Benchmark and analysis numbers on data/sample: RESULTS.md.
 
 def _profile(settings: dict) -> str:
     """Which of the recipe's profiles `settings` are (the time budget and max_steps aside)."""
-    from dataclasses import asdict
-
-    from xtvqa_train.recipes import TINY_BASE_CUDA, TinyBase
-
     # a field added to TinyBase after a run was recorded is read as its default (every such
     # field's default is the behaviour before it existed: `lookup_samples` 0, no lookup phase)
     how_long = {"time_budget_s": None, "max_steps": None}  # how long it ran is not the profile
@@ -86,8 +90,6 @@ def _profile(settings: dict) -> str:
 
 def write_card(out: Path, summary: dict, name: str) -> Path:
     """README.md in `out` from a tiny-base `recipe_summary.json` mapping."""
-    from xtvqa_train.recipes import mixed_in
-
     s = summary["settings"]
     # summaries before 2026-11-27 lack the field: a budget then always shaped the schedule
     clock = summary.get("schedule_followed_the_clock", bool(s.get("time_budget_s")))
@@ -112,7 +114,7 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
         command="uv run apps/train --recipe tiny-base" + (
             f" --time-budget {s['time_budget_s']:.0f}" if s.get("time_budget_s") else "") + (
             f" --max-steps {s['max_steps']}" if s.get("max_steps") else ""),
-        profile=_profile(s),
+        profile=_profile(s), settings_module=summary.get("settings_module", EARLIER_SETTINGS_MODULE),
         schedule=" (ending at the time budget: `tiny_base.budget_cosine`)" if clock else "",
         stopped=(f" Training was stopped by its time budget ({s['time_budget_s']:.0f} s from the recipe's start) "
                  f"at step {summary['global_step']} of {summary['planned_steps']}."

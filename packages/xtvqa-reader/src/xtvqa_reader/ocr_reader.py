@@ -1,6 +1,6 @@
 """A tiny Qwen2-VL that reads OCR tokens, with a tokenizer trained on the generator's own text.
 
-The bundled default model (issue 6) cannot learn to read pixels within a CPU budget (measured in
+The bundled default model cannot learn to read pixels within a CPU budget (measured in
 shared/PROBES.md), so it reads the image's OCR tokens from its prompt, as the paper's starred
 models in Table 1 do. `xtvqa_models.tiny.build_tiny_model` gives the architecture (ViT with 2x2
 patch merging, M-RoPE decoder, chat template); this module swaps its small embedded tokenizer for

@@ -1,7 +1,7 @@
 """`experiments/question_kinds.py`: a bench run's scores by the records' question kind, and how
 many points of the source-language mean each kind costs.
 
-Run: uv run nox -s integration -- -k question_kinds
+Run: uv run nox -s reader -- -k question_kinds
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 two calls (render, then train): its `--set` parsing, the recipe it builds, and both steps end to
 end with the smoke sizes, the second loading the records the first rendered.
 
-Run: uv run nox -s integration -- -k lease
+Run: uv run nox -s reader -- -k lease
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def test_bad_sets_are_refused(lease, pair, message):
 
 
 def test_the_recipe_is_the_cuda_profile_with_the_sets(lease):
-    from xtvqa_train.recipes import TINY_BASE_CUDA
+    from xtvqa_reader.recipes import TINY_BASE_CUDA
 
     recipe = lease.lease_recipe({"lookup_samples": 300_000, "lookup_share": 0.25}, budget=500)
     assert (recipe.records, recipe.batch_size, recipe.echo_samples) == (

@@ -28,9 +28,9 @@ from transformers import TrainerCallback, TrainingArguments
 from xtvqa_data import Record, load, save
 from xtvqa_data.synth import SynthConfig, generate
 
-from xtvqa_train.model_card import write_card
-from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader, save_reader
-from xtvqa_train.pretrain import (
+from xtvqa_reader.model_card import SETTINGS_MODULE, write_card
+from xtvqa_reader.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader, save_reader
+from xtvqa_reader.pretrain import (
     AnswerCETrainer,
     AnswerDataset,
     HeldOutCallback,
@@ -38,8 +38,8 @@ from xtvqa_train.pretrain import (
     Phases,
     collate_answers,
 )
-from xtvqa_train.recipes import COPY_KINDS, Progress, TinyBase, mixed_in
-from xtvqa_train.vision_attention import use_batched_vision_attention
+from xtvqa_reader.recipes import COPY_KINDS, Progress, TinyBase, mixed_in
+from xtvqa_reader.vision_attention import use_batched_vision_attention
 
 
 def records_cache_folder(cache: Path, n: int, seed: int, image_size: int, config: SynthConfig) -> Path:
@@ -125,8 +125,12 @@ def lookup_records(pool: list[Record], n: int, seed: int, offsets: tuple[int, ..
     return out
 
 
-def _held_out(records: list, dataset: AnswerDataset, pad_id: int) -> dict:
-    """Source-language and cross-lingual (en for zh/fr images, zh for en images) batches."""
+def held_out_batches(records: list, dataset: AnswerDataset, pad_id: int) -> dict:
+    """The learning curve's held-out batches (`pretrain.HeldOutCallback`): `records` asked in
+    their image's language ("source") and across languages ("cross": en for zh and fr images, zh
+    for en images), encoded by `dataset` (its prompt and processor; the language mix unused) and
+    collated with 1-D positions as the recipe's training batches are (`collate_answers(...,
+    text_positions=True)`), each one batch of all the records, padded with `pad_id`."""
     cross = {"en": "zh", "zh": "en", "fr": "en"}
     return {
         "source": collate_answers([dataset.encode(r, r.image_lang) for r in records], pad_id, text_positions=True),
@@ -193,7 +197,7 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
         max_steps=recipe.max_steps if recipe.max_steps is not None else -1,
     )
     model.train()
-    held_out = _held_out(_records(recipe.held_out_records, recipe.seed + 1, size.image_size, progress,
+    held_out = held_out_batches(_records(recipe.held_out_records, recipe.seed + 1, size.image_size, progress,
                                   workers=recipe.generate_workers), phases[-1], pad_id)
     deadline = TimeBudget(recipe.time_budget_s, started)
     # one SDPA call for the batch's images instead of one per image (vision_attention: same numbers)
@@ -219,7 +223,8 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
     use_batched_vision_attention(model, enabled=False)  # the saved config names transformers' own
     save_reader(model, processor, out)
     summary = {
-        "recipe": "tiny-base", "settings": asdict(recipe), "parameters": model.num_parameters(),
+        "recipe": "tiny-base", "settings": asdict(recipe), "settings_module": SETTINGS_MODULE,
+        "parameters": model.num_parameters(),
         "vocab_size": len(processor.tokenizer), "global_step": trainer.state.global_step,
         "planned_steps": steps, "stopped_by_time_budget": deadline.stopped,
         "schedule_followed_the_clock": deadline.clock_led,

@@ -1,6 +1,6 @@
 """The bundled model's recipe code at toy size: language mix, answer-only loss, model folder.
 
-Run: uv run pytest packages/xtvqa-train/tests/test_recipes.py -q
+Run: uv run pytest packages/xtvqa-reader/tests/test_recipes.py -q
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from xtvqa_data import EvalItem
 from xtvqa_data.synth import generate
 from xtvqa_models.prompts import PromptConfig
 from xtvqa_models.tiny.tokenizer import train_bpe
-from xtvqa_train.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
-from xtvqa_train.pretrain import (
+from xtvqa_reader.ocr_reader import READER_PROMPT, ReaderSize, build_ocr_reader
+from xtvqa_reader.pretrain import (
     IGNORE_INDEX,
     AnswerCETrainer,
     AnswerDataset,
@@ -27,8 +27,12 @@ from xtvqa_train.pretrain import (
     collate_answers,
     token_counts,
 )
-from xtvqa_train.recipes import TINY_BASE_CUDA, TinyBase, TinyMVCL
-from xtvqa_train.tiny_base import train_tiny_base
+from xtvqa_reader.recipes import TINY_BASE_CUDA, TinyBase, TinyMVCL
+from xtvqa_reader.tiny_base import train_tiny_base
+
+from conftest import REPO
+
+BUNDLED = REPO / "data" / "models" / "xtvqa-tiny-ocr"
 
 TOY = ReaderSize(vocab_size=600, hidden_size=32, num_layers=1)
 
@@ -213,6 +217,9 @@ def test_toy_recipe_writes_a_loadable_ocr_reading_model(tmp_path):
     assert summary["global_step"] == 6 and summary["train_samples"] == 8 + 16 + 24
     assert summary["model_name"] == "model" and str(tmp_path) not in json.dumps(summary)  # no path of this machine
     assert json.loads((out / "xtvqa_prompt.json").read_text())["ocr_separator"] == "\n"
+    # the card names the module whose settings built it
+    assert summary["settings_module"] == "xtvqa_reader.recipes" and "`xtvqa_reader.recipes.TinyBase`" in (
+        out / "README.md").read_text()
     model = load_model(f"hf:{out}")
     assert model.prompt.use_ocr_tokens
     record = next(iter(generate(1, seed=0, split="test")))
@@ -223,7 +230,7 @@ def test_a_saved_reader_declares_the_prompt_it_is_given(reader, tmp_path):
     from dataclasses import replace
 
     from xtvqa_models.prompts import PromptConfig
-    from xtvqa_train.ocr_reader import save_reader
+    from xtvqa_reader.ocr_reader import save_reader
 
     model, processor = reader
     assert PromptConfig.from_model_dir(save_reader(model, processor, tmp_path / "own")) == READER_PROMPT
@@ -247,7 +254,7 @@ def test_max_steps_ends_the_recipe_and_its_schedule_there(tmp_path, monkeypatch)
     """`max_steps` (`apps/train --recipe tiny-base --max-steps N`): N steps, the cosine over them
     (the rate reaches 0 at the last step, unlike the planned schedule cut short); more steps
     than the data gives, or fewer than 1, are refused."""
-    import xtvqa_train.tiny_base as tiny_base
+    import xtvqa_reader.tiny_base as tiny_base
 
     small = dict(records=24, copy_records=8, copy_epochs=2, tokenizer_records=24, epochs=2, batch_size=8,
                  vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
@@ -276,14 +283,14 @@ def test_max_steps_ends_the_recipe_and_its_schedule_there(tmp_path, monkeypatch)
 
 
 def test_time_budget_must_be_positive():
-    from xtvqa_train.tiny_base import TimeBudget
+    from xtvqa_reader.tiny_base import TimeBudget
 
     with pytest.raises(ValueError, match="positive"):
         TimeBudget(0)
 
 
 def test_tiny_base_profile_follows_the_device():
-    from xtvqa_train.recipes import TINY_BASE_CUDA, tiny_base_settings
+    from xtvqa_reader.recipes import TINY_BASE_CUDA, tiny_base_settings
 
     assert tiny_base_settings(cuda=False) == TinyBase()
     assert tiny_base_settings(cuda=True) is TINY_BASE_CUDA
@@ -295,7 +302,7 @@ def test_tiny_base_profile_follows_the_device():
 
 
 def test_generator_corpus_holds_the_prompts_as_the_given_prompt_writes_them():
-    from xtvqa_train.ocr_reader import generator_corpus
+    from xtvqa_reader.ocr_reader import generator_corpus
 
     record = next(iter(generate(1, seed=3, split="train")))
     spaced = PromptConfig(use_ocr_tokens=True, ocr_separator=" | ")
@@ -311,9 +318,10 @@ def test_generator_corpus_holds_the_prompts_as_the_given_prompt_writes_them():
 def test_model_card_says_where_the_model_trained_and_whether_the_budget_stopped_it(tmp_path):
     from dataclasses import asdict, replace
 
-    from xtvqa_train.model_card import write_card
+    from xtvqa_reader.model_card import write_card
 
-    summary = {"settings": asdict(TinyBase(time_budget_s=456.0)), "parameters": 3_000_000, "vocab_size": 8192,
+    summary = {"settings": asdict(TinyBase(time_budget_s=456.0)), "settings_module": "xtvqa_reader.recipes",
+               "parameters": 3_000_000, "vocab_size": 8192,
                "train_samples": 333_056, "global_step": 1301, "planned_steps": 4844, "stopped_by_time_budget": True,
                "device": "NVIDIA H200", "generate_s": 160.9, "train_runtime_s": 268.0, "wall_time_s": 456.7,
                "log_history": [{"held_out": {"source": 0.15, "cross": 0.17, "step": 1301, "elapsed_s": 268.9}}]}
@@ -325,21 +333,21 @@ def test_model_card_says_where_the_model_trained_and_whether_the_budget_stopped_
     assert "followed the clock" in text and "`--max-steps 1301` alone" in text  # the reproducible form
     stepped = write_card(tmp_path, {**summary, "schedule_followed_the_clock": False}, "m").read_text()
     assert "followed the clock" not in stepped and "ending at the time budget" not in stepped
-    assert "`xtvqa_train.recipes.TinyBase()`" in text and "ending at the time budget" in text
+    assert "`xtvqa_reader.recipes.TinyBase()`" in text and "ending at the time budget" in text
     summary.update(stopped_by_time_budget=False)
     assert "stopped by its time budget" not in write_card(tmp_path, summary, "m").read_text()
     summary.update(settings=asdict(TINY_BASE_CUDA))
     text = write_card(tmp_path, summary, "m").read_text()
-    assert "`xtvqa_train.recipes.TINY_BASE_CUDA`" in text and "time budget" not in text
+    assert "`xtvqa_reader.recipes.TINY_BASE_CUDA`" in text and "time budget" not in text
     assert "uv run apps/train --recipe tiny-base      # this model" in text
     summary.update(settings=asdict(replace(TINY_BASE_CUDA, max_steps=1301)))
     text = write_card(tmp_path, summary, "m").read_text()
-    assert "`xtvqa_train.recipes.TINY_BASE_CUDA`" in text and "time budget" not in text
+    assert "`xtvqa_reader.recipes.TINY_BASE_CUDA`" in text and "time budget" not in text
     assert "uv run apps/train --recipe tiny-base --max-steps 1301      # this model" in text
 
 
 def test_echo_samples_ask_for_consecutive_ocr_lines_from_a_named_one(records):
-    from xtvqa_train.tiny_base import ECHO_ALL, echo_records
+    from xtvqa_reader.tiny_base import ECHO_ALL, echo_records
 
     echoes = echo_records(records, 40, seed=7)
     def texts(samples):
@@ -359,7 +367,7 @@ def test_echo_samples_ask_for_consecutive_ocr_lines_from_a_named_one(records):
 
 
 def test_lookups_ask_for_the_line_beside_a_named_one(records):
-    from xtvqa_train.tiny_base import LOOKUP, lookup_records
+    from xtvqa_reader.tiny_base import LOOKUP, lookup_records
 
     lookups = lookup_records(records, 60, seed=7)
     assert [(r.id, r.question) for r in lookup_records(records, 60, seed=7)] == [(r.id, r.question) for r in lookups]
@@ -389,7 +397,7 @@ def _train_recording_phases(tmp_path, monkeypatch, **settings):
     """A toy tiny-base run (`settings` on top) with a stand-in `AnswerDataset` that records each
     phase as (a Counter of its samples' kinds: echo, lookup or qa; its shuffling seed); returns
     (the phases, the model folder)."""
-    from xtvqa_train import tiny_base
+    from xtvqa_reader import tiny_base
 
     phases = []
 
@@ -429,7 +437,7 @@ def test_lookup_share_mixes_lookups_into_the_last_phase_only(tmp_path, monkeypat
 
 
 def test_mixed_in_makes_the_share_and_refuses_a_whole(records):
-    from xtvqa_train.recipes import mixed_in
+    from xtvqa_reader.recipes import mixed_in
 
     assert [mixed_in(24, s) for s in (0, 0.25, 0.5)] == [0, 8, 24]
     assert mixed_in(100_000, 0.25) / (100_000 + mixed_in(100_000, 0.25)) == pytest.approx(0.25, abs=1e-5)
@@ -444,18 +452,21 @@ def test_model_card_reads_a_setting_added_after_the_run_as_its_default(tmp_path)
     """A summary recorded before `lookup_samples` existed is still its profile, and says no lookups."""
     from dataclasses import asdict
 
-    from xtvqa_train.model_card import write_card
+    from xtvqa_reader.model_card import write_card
 
     settings = {k: v for k, v in asdict(TINY_BASE_CUDA).items() if k != "lookup_samples"}
     summary = {"settings": settings, "parameters": 3_000_000, "vocab_size": 8192, "train_samples": 609_024,
                "global_step": 4758, "planned_steps": 16719, "generate_s": 176.7, "train_runtime_s": 217.1,
                "wall_time_s": 455.2, "log_history": []}
     text = write_card(tmp_path, summary, "m").read_text()
+    # a summary without "settings_module" was written when the settings were xtvqa_train.recipes'
     assert "`xtvqa_train.recipes.TINY_BASE_CUDA`" in text and "lookups" not in text
     assert "samples (echo, then question-answer)" in text
     summary["settings"] = {**settings, "lookup_samples": 5}
     text = write_card(tmp_path, summary, "m").read_text()
     assert "`xtvqa_train.recipes.TinyBase`" in text and "then 5 lookups" in text
+    text = write_card(tmp_path, {**summary, "settings_module": "xtvqa_reader.recipes"}, "m").read_text()
+    assert "`xtvqa_reader.recipes.TinyBase`" in text
 
 
 def test_tiny_mvcl_runs_to_two_outputs_in_the_same_second_keep_their_own_run_folders(tmp_path, tiny_qwen, monkeypatch):
@@ -464,15 +475,15 @@ def test_tiny_mvcl_runs_to_two_outputs_in_the_same_second_keep_their_own_run_fol
     import dataclasses
     import time
 
-    from xtvqa_train import recipes
-    from xtvqa_train.settings import TrainSettings
+    from xtvqa_reader import run
+    from xtvqa_reader.recipes import RecipeSettings
 
     monkeypatch.setenv("XTVQA_HOME", str(tmp_path))
-    monkeypatch.setattr(recipes, "TinyMVCL", lambda: dataclasses.replace(
+    monkeypatch.setattr(run, "TinyMVCL", lambda: dataclasses.replace(
         TinyMVCL(), records=4, image_size=64, trainer={**TinyMVCL().trainer, "max_steps": 1, "per_device_train_batch_size": 2}))
     monkeypatch.setattr(time, "strftime", lambda _fmt, *_args: "20260101-000000")
     for name in ("no-kl", "no-cross-ce"):
-        recipes.run_recipe(TrainSettings(recipe="tiny-mvcl", model=f"hf:{tiny_qwen}", out=str(tmp_path / name),
+        run.run_recipe(RecipeSettings(recipe="tiny-mvcl", model=f"hf:{tiny_qwen}", out=str(tmp_path / name),
                                          evaluate=False, trainer={"use_kl": name != "no-kl", "cross_ce": name != "no-cross-ce"}))
     runs = sorted(p.name for p in (tmp_path / "runs" / "train").iterdir())
     assert runs == ["tiny-mvcl-20260101-000000-no-cross-ce", "tiny-mvcl-20260101-000000-no-kl"]
@@ -487,7 +498,7 @@ def test_mimetic_init_makes_a_token_attend_to_itself():
     stands out from its scores with other tokens; with value_out the heads' summed value-output
     map is close to value_out times the identity on average."""
     from xtvqa_models.tiny import build_tiny_model
-    from xtvqa_train.ocr_reader import mimetic_init
+    from xtvqa_reader.ocr_reader import mimetic_init
 
     torch.manual_seed(0)
     import tempfile
@@ -509,7 +520,7 @@ def test_mimetic_init_makes_a_token_attend_to_itself():
 
 def test_budget_cosine_is_transformers_cosine_without_a_budget_and_follows_the_clock_with_one():
     from transformers.optimization import _get_cosine_schedule_with_warmup_lr_lambda as hf_cosine
-    from xtvqa_train.tiny_base import TimeBudget, budget_cosine
+    from xtvqa_reader.tiny_base import TimeBudget, budget_cosine
 
     plain = budget_cosine(5, 100, TimeBudget(None))
     for step in range(0, 101, 7):
@@ -539,7 +550,7 @@ def test_budget_cosine_is_transformers_cosine_without_a_budget_and_follows_the_c
 
 def test_encode_one_image_gives_the_processors_own_tensors(reader, records, monkeypatch):
     from xtvqa_models.chat import render_prompt
-    from xtvqa_train.pretrain import encode_one_image
+    from xtvqa_reader.pretrain import encode_one_image
 
     _, processor = reader
     for record in records:
@@ -564,33 +575,33 @@ def test_encode_one_image_gives_the_processors_own_tensors(reader, records, monk
 
 
 def test_time_budget_and_records_cache_reach_the_tiny_base_recipe_and_nothing_else(tmp_path, monkeypatch):
-    import xtvqa_train.tiny_base
-    from xtvqa_train.recipes import run_recipe
-    from xtvqa_train.settings import TrainSettings
+    import xtvqa_reader.run
+    from xtvqa_reader.recipes import RecipeSettings
+    from xtvqa_reader.run import run_recipe
 
     seen = []
-    monkeypatch.setattr(xtvqa_train.tiny_base, "train_tiny_base",
+    monkeypatch.setattr(xtvqa_reader.run, "train_tiny_base",
                         lambda recipe, out, progress, records_cache: seen.append((recipe, records_cache)))
-    run_recipe(TrainSettings(recipe="tiny-base", time_budget=300.0, out=str(tmp_path), records_cache="rc"))
+    run_recipe(RecipeSettings(recipe="tiny-base", time_budget=300.0, out=str(tmp_path), records_cache="rc"))
     recipe, cache = seen[0]
     assert recipe.time_budget_s == 300.0 and recipe.records in (TinyBase().records, TINY_BASE_CUDA.records)
     assert str(cache) == "rc" and recipe.max_steps is None
-    run_recipe(TrainSettings(recipe="tiny-base", out=str(tmp_path), trainer={"max_steps": 4758}))
+    run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), trainer={"max_steps": 4758}))
     assert seen[1][0].max_steps == 4758 and seen[1][0].time_budget_s is None  # --max-steps reaches it
-    run_recipe(TrainSettings(recipe="tiny-base", out=str(tmp_path), trainer={"max_steps": -1}))
+    run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), trainer={"max_steps": -1}))
     assert seen[2][0].max_steps is None  # the option's -1: every planned step
     for bad in ({"recipe": "tiny-mvcl", "time_budget": 300.0}, {"time_budget": 300.0},
                 {"recipe": "tiny-base", "time_budget": 0.0}, {"recipe": "tiny-mvcl", "records_cache": "rc"}):
         with pytest.raises(ValueError, match=r"time-budget|records-cache"):
-            TrainSettings(**bad)
+            RecipeSettings(**bad)
 
 
 def test_records_cache_gives_the_generated_records_back_and_never_a_wrong_set(tmp_path, monkeypatch):
     import numpy as np
-    import xtvqa_train.tiny_base as tiny_base
+    import xtvqa_reader.tiny_base as tiny_base
     from xtvqa_data.synth import SynthConfig
-    from xtvqa_train.recipes import COPY_KINDS
-    from xtvqa_train.tiny_base import _records, records_cache_folder
+    from xtvqa_reader.recipes import COPY_KINDS
+    from xtvqa_reader.tiny_base import _records, records_cache_folder
 
     cache = tmp_path / "cache"
     first = _records(6, 1000, 28, _quiet, cache=cache)
@@ -631,7 +642,7 @@ def test_the_recipe_trains_the_same_from_cached_records_and_says_so(tmp_path):
 
 
 def test_recipe_records_alone_fill_the_cache_a_training_run_then_loads(tmp_path):
-    from xtvqa_train.tiny_base import recipe_records
+    from xtvqa_reader.tiny_base import recipe_records
 
     recipe = TinyBase(records=10, copy_records=4, copy_epochs=1, tokenizer_records=10, epochs=1, batch_size=8,
                       vocab_size=600, hidden_size=32, num_layers=1, threads=1, data_workers=0, generate_workers=1,
@@ -643,9 +654,9 @@ def test_recipe_records_alone_fill_the_cache_a_training_run_then_loads(tmp_path)
 
 
 def _stub_tiny_mvcl_training(tmp_path, monkeypatch) -> list:
-    """Stubs what `_tiny_mvcl` calls (run.train, the run folder, torch threads); returns the
-    TrainSettings the stub was called with."""
-    import xtvqa_train.run
+    """Stubs what `_tiny_mvcl` calls (xtvqa_train's run.train, the run folder, torch threads);
+    returns the RecipeSettings the stub was called with."""
+    import xtvqa_reader.run
 
     seen = []
 
@@ -655,21 +666,21 @@ def _stub_tiny_mvcl_training(tmp_path, monkeypatch) -> list:
         (run / "model").mkdir(parents=True, exist_ok=True)
         return run
 
-    monkeypatch.setattr(xtvqa_train.run, "train", fake_train)
-    monkeypatch.setattr(xtvqa_train.run, "default_run_dir", lambda: tmp_path / "runs" / "now")
+    monkeypatch.setattr(xtvqa_reader.run, "train", fake_train)
+    monkeypatch.setattr(xtvqa_reader.run, "default_run_dir", lambda: tmp_path / "runs" / "now")
     monkeypatch.setattr(torch, "set_num_threads", lambda _n: None)
     return seen
 
 
 def test_tiny_mvcl_names_every_option_it_does_not_use(tmp_path, monkeypatch):
-    from xtvqa_train.recipes import run_recipe
-    from xtvqa_train.settings import TrainSettings
+    from xtvqa_reader.recipes import RecipeSettings
+    from xtvqa_reader.run import run_recipe
 
     seen = _stub_tiny_mvcl_training(tmp_path, monkeypatch)
     given = {"recipe": "tiny-mvcl", "model": "hf:m", "out": str(tmp_path / "out"), "data": "my-data", "lora": True,
              "lora_r": 8, "resume_from_checkpoint": "ck/checkpoint-200", "synth_records": 50}
     with pytest.raises(ValueError, match="recipe tiny-mvcl takes no") as error:
-        run_recipe(TrainSettings().merged(given))
+        run_recipe(RecipeSettings().merged(given))
     for name in ("data", "lora", "lora_r", "resume_from_checkpoint", "synth_records"):
         assert f"{name}=" in str(error.value)
     for name in ("model", "out", "recipe"):
@@ -677,15 +688,14 @@ def test_tiny_mvcl_names_every_option_it_does_not_use(tmp_path, monkeypatch):
     for dropped in ({"data_split": "test"}, {"lora_alpha": 16}, {"lora_target_modules": "q_proj"},
                     {"synth_image_size": 64}, {"synth_resize_to": 28}):
         with pytest.raises(ValueError, match=rf"takes no {next(iter(dropped))}="):
-            run_recipe(TrainSettings(recipe="tiny-mvcl", model="hf:m", **dropped))
+            run_recipe(RecipeSettings(recipe="tiny-mvcl", model="hf:m", **dropped))
     assert seen == []
 
 
 def test_check_recipe_settings_names_what_was_given_not_what_differs():
-    from xtvqa_train.recipes import check_recipe_settings
-    from xtvqa_train.settings import TrainSettings
+    from xtvqa_reader.recipes import RecipeSettings, check_recipe_settings
 
-    settings = TrainSettings(recipe="tiny-base")  # every value at its default
+    settings = RecipeSettings(recipe="tiny-base")  # every value at its default
     check_recipe_settings("tiny-base", settings, ["out", "time_budget", "recipe"])  # taken: no error
     with pytest.raises(ValueError, match=r"takes no lora_r=64, trainer option alpha=None;"):
         check_recipe_settings("tiny-base", settings, ["lora_r", "out"], ["alpha"])
@@ -697,11 +707,11 @@ def test_check_recipe_settings_names_what_was_given_not_what_differs():
 
 
 def test_tiny_mvcl_passes_its_options_and_the_trainer_options_on(tmp_path, monkeypatch):
-    from xtvqa_train.recipes import run_recipe
-    from xtvqa_train.settings import TrainSettings
+    from xtvqa_reader.recipes import RecipeSettings
+    from xtvqa_reader.run import run_recipe
 
     seen = _stub_tiny_mvcl_training(tmp_path, monkeypatch)
-    settings = TrainSettings(recipe="tiny-mvcl", model="hf:m", out=str(tmp_path / "out"), eval_records=5,
+    settings = RecipeSettings(recipe="tiny-mvcl", model="hf:m", out=str(tmp_path / "out"), eval_records=5,
                              eval_langs="en,zh", eval_data="my-eval", evaluate=False,
                              trainer={"alpha": 0.5, "use_kl": False, "max_steps": 3})
     run_recipe(settings)
@@ -714,22 +724,53 @@ def test_tiny_mvcl_passes_its_options_and_the_trainer_options_on(tmp_path, monke
 
 
 def test_tiny_base_names_every_option_it_does_not_use(tmp_path, monkeypatch):
-    import xtvqa_train.tiny_base
-    from xtvqa_train.recipes import run_recipe
-    from xtvqa_train.settings import TrainSettings
+    import xtvqa_reader.run
+    from xtvqa_reader.recipes import RecipeSettings
+    from xtvqa_reader.run import run_recipe
 
     seen = []
-    monkeypatch.setattr(xtvqa_train.tiny_base, "train_tiny_base",
+    monkeypatch.setattr(xtvqa_reader.run, "train_tiny_base",
                         lambda recipe, out, progress, records_cache: seen.append((recipe, out, records_cache)))
     for dropped in ({"lora": True}, {"resume_from_checkpoint": "ck/checkpoint-200"}, {"evaluate": False},
                     {"eval_records": 5}, {"eval_langs": "en"}, {"eval_data": "d"}, {"synth_records": 50},
                     {"model": "hf:m"}, {"data": "my-data"}):
         name = next(iter(dropped))
         with pytest.raises(ValueError, match=rf"recipe tiny-base takes no {name}=.*--out, --time-budget"):
-            run_recipe(TrainSettings(recipe="tiny-base", out=str(tmp_path), **dropped))
+            run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), **dropped))
     with pytest.raises(ValueError, match=r"takes no trainer option alpha=0\.5, trainer option learning_rate"):
-        run_recipe(TrainSettings(recipe="tiny-base", trainer={"alpha": 0.5, "learning_rate": 1e-3}))
+        run_recipe(RecipeSettings(recipe="tiny-base", trainer={"alpha": 0.5, "learning_rate": 1e-3}))
     assert seen == []
-    run_recipe(TrainSettings(recipe="tiny-base", out=str(tmp_path), time_budget=60.0, records_cache="rc"))
+    run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), time_budget=60.0, records_cache="rc"))
     ((recipe, out, cache),) = seen
     assert recipe.time_budget_s == 60.0 and out == tmp_path and str(cache) == "rc"
+
+
+def test_recipe_settings_are_train_settings_with_the_recipes_fields(tmp_path):
+    from xtvqa_reader.recipes import RecipeSettings
+    from xtvqa_train.settings import TrainSettings, load_settings_file
+
+    with pytest.raises(ValueError, match="unknown recipe"):
+        RecipeSettings(recipe="big")
+    with pytest.raises(ValueError, match="--time-budget takes positive seconds and only --recipe tiny-base"):
+        RecipeSettings(recipe="tiny-mvcl", time_budget=5)
+    with pytest.raises(ValueError, match="--records-cache takes only --recipe tiny-base"):
+        RecipeSettings(records_cache="x")
+    path = tmp_path / "run.yaml"
+    path.write_text("lr: 1e-6\nsynth_records: '12'\ntime_budget: '30'\nrecipe: tiny-base\n")
+    settings = RecipeSettings().merged(load_settings_file(path, RecipeSettings))
+    assert isinstance(settings, TrainSettings) and settings.recipe == "tiny-base"
+    assert settings.time_budget == 30.0 and settings.synth_records == 12 and settings.trainer == {"learning_rate": 1e-6}
+    with pytest.raises(ValueError, match="unknown training setting"):
+        TrainSettings().merged({"recipe": "tiny-base"})  # MVCL-MI's own settings know no recipe
+
+
+def test_the_bundled_model_card_is_the_one_its_recipe_summary_writes(tmp_path):
+    # The card is written by the recipe from recipe_summary.json; a change to the card's template
+    # or to TinyBase (a field added later) must leave the committed model's card as it is.
+    from xtvqa_reader.model_card import write_card
+
+    if not (BUNDLED / "recipe_summary.json").is_file():
+        pytest.skip("the bundled model is not present")
+    summary = json.loads((BUNDLED / "recipe_summary.json").read_text())
+    written = write_card(tmp_path, summary, BUNDLED.name).read_text(encoding="utf-8")
+    assert written == (BUNDLED / "README.md").read_text(encoding="utf-8")
