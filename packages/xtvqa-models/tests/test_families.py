@@ -11,7 +11,12 @@ Run: uv run nox -s models -- -k families
 from __future__ import annotations
 
 import pytest
-from xtvqa_models.conformance import MODEL_STAGES, ConformanceError, conformance_items
+from xtvqa_models.conformance import (
+    MODEL_STAGES,
+    ConformanceError,
+    conformance_items,
+    tiny_family_loader,
+)
 from xtvqa_models.tiny.families import FAMILIES, REFUSED_STAGES
 
 from conftest import DEVICE
@@ -20,17 +25,7 @@ from conftest import DEVICE
 @pytest.fixture(scope="module")
 def family_models(tmp_path_factory):
     """Each family built and loaded once for the module, on first use."""
-    from xtvqa_models import build_tiny_model, load_model
-
-    cache = {}
-
-    def get(family: str):
-        if family not in cache:
-            folder = build_tiny_model(family, tmp_path_factory.mktemp(family), seed=0, overwrite=True)
-            cache[family] = load_model(f"hf:{folder}", dtype="float32", device=DEVICE)
-        return cache[family]
-
-    return get
+    return tiny_family_loader(tmp_path_factory.mktemp, device=DEVICE)
 
 
 @pytest.fixture(scope="module")

@@ -11,24 +11,15 @@ Run: uv run nox -s train -- -k families
 from __future__ import annotations
 
 import pytest
-from xtvqa_models.conformance import ConformanceError
+from xtvqa_models.conformance import ConformanceError, tiny_family_loader
 from xtvqa_models.tiny.families import FAMILIES, REFUSED_STAGES
 from xtvqa_train.conformance import TRAIN_STAGES, matrix_markdown, run_matrix
 
 
 @pytest.fixture(scope="module")
 def family_models(tmp_path_factory):
-    from xtvqa_models import build_tiny_model, load_model
-
-    cache = {}
-
-    def get(family: str):
-        if family not in cache:
-            folder = build_tiny_model(family, tmp_path_factory.mktemp(family), seed=0, overwrite=True)
-            cache[family] = load_model(f"hf:{folder}", dtype="float32", device="cpu")
-        return cache[family]
-
-    return get
+    """Each family built and loaded once for the module, on first use."""
+    return tiny_family_loader(tmp_path_factory.mktemp, device="cpu")
 
 
 @pytest.mark.parametrize("stage", list(TRAIN_STAGES))

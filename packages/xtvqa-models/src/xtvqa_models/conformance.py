@@ -178,6 +178,22 @@ def check_template(model: Any, items: Sequence[EvalItem] = ()) -> str:
     return f"answer prefix {turn.prefix!r}, {'parts' if turn.parts else 'string'} content"
 
 
+def tiny_family_loader(make_folder: Callable[[str], Any], *, device: str = "cpu") -> Callable[[str], Any]:
+    """`get(family)`: the tiny model of `family` built into `make_folder(family)` and loaded
+    through `hf:` in float32, once (later calls return the same model): the matrix tests' fixture."""
+    from xtvqa_models import build_tiny_model, load_model
+
+    cache: dict[str, Any] = {}
+
+    def get(family: str) -> Any:
+        if family not in cache:
+            folder = build_tiny_model(family, make_folder(family), seed=0, overwrite=True)
+            cache[family] = load_model(f"hf:{folder}", dtype="float32", device=device)
+        return cache[family]
+
+    return get
+
+
 MODEL_STAGES: dict[str, Callable[[Any, Sequence[EvalItem]], str]] = {
     "generate": check_generate,
     "score": check_score,
