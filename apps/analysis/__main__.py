@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from xtvqa_apps.kit import (
     backend_options,
     common_options,
@@ -19,6 +18,7 @@ from xtvqa_apps.kit import (
     default_run_dir,
     fail,
     lazy_ocr,
+    output,
     progress_bar,
     settings_option,
 )
@@ -99,7 +99,7 @@ def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resu
     plot_entropy_densities(rows, run_dir / "entropy_densities.png")
     plot_accuracy_mi(summary, run_dir / "accuracy_mi.png")
     write_report(run_dir, dataset)
-    Console().print(render_rich(summary, title=f"{spec}: MI by question language ({settings.noise}, K={draws})"))
+    output.print(render_rich(summary, title=f"{spec}: MI by question language ({settings.noise}, K={draws})"))
     console.print(f"run folder: {run_dir}")
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from xtvqa_apps.kit import (
     backend_options,
     common_options,
@@ -19,6 +18,7 @@ from xtvqa_apps.kit import (
     default_run_dir,
     fail,
     lazy_ocr,
+    output,
     progress_bar,
     settings_option,
     translator_function,
@@ -92,10 +92,10 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
         finally:
             model.close()
         if results is not None:
-            Console().print(render_rich_table(results, title=f"{spec} on {data}"))
+            output.print(render_rich_table(results, title=f"{spec} on {data}"))
             intervals = render_rich_drop_intervals(results)
             if intervals is not None:
-                Console().print(intervals)
+                output.print(intervals)
             console.print(f"run folder: {run_dir}  ({results['n_items']} items, {results['n_errors']} errors)")
     if len(specs) > 1 and is_main:  # each later model against the first, on the same items
         lines, changes = [], []

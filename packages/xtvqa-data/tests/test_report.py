@@ -180,11 +180,24 @@ def test_drop_cell_is_a_dash_where_the_row_has_no_items_in_that_language():
 
 def test_rich_table(rows):
     table = render_rich_table(aggregate(rows, ["en", "zh"]))
-    assert [c.header for c in table.columns] == ["group", "n", "en", "drop en (abs / rel%)", "zh", "drop zh (abs / rel%)"]
+    # headed "source" as table.md heads it
+    assert [c.header for c in table.columns] == ["source", "n", "en", "drop en (abs / rel%)", "zh", "drop zh (abs / rel%)"]
     console = Console(file=io.StringIO(), width=140, record=True)
     console.print(table)
     out = console.export_text()
     assert "50.0 / 66.7%" in out and "question type" in out and "chartqa" in out
+
+
+def test_numbers_never_read_minus_zero_and_drops_have_no_float_noise():
+    from xtvqa_data.report.render import number, with_interval
+
+    assert [number(x) for x in (-0.04, -0.0, 0.04, -0.06, 5.0)] == ["0.0", "0.0", "0.0", "-0.1", "5.0"]
+    assert number(-0.0004, ".3f") == "0.000"
+    assert with_interval(-0.01, (-0.04, 2.0)) == "0.0 [0.0, 2.0]"
+    # 0.43 - 0.38 in floats is 0.04999999999999999: the drop is stored as 5.0 points.
+    rows = [{"id": f"r{i}", "source": "s", "question_lang": q, "image_lang": "en", "score": score}
+            for i, (q, score) in enumerate([("en", 0.43), ("zh", 0.38)])]
+    assert aggregate(rows, ["en", "zh"], resamples=0)["overall_drops"]["zh"] == 5.0
 
 
 def test_plot_scores_writes_a_png(rows, tmp_path):

@@ -206,6 +206,12 @@ def test_corrupt_stored_image_names_record_and_field(tmp_path, make_record):
     assert err.value.field == "image"
 
 
+def test_bytes_that_are_no_image_are_named_without_a_memory_address():
+    with pytest.raises(RecordError, match=r"image cannot be decoded: no image format Pillow reads$") as err:
+        open_image(b"not an image at all", record_id="r-1")
+    assert "0x" not in str(err.value)
+
+
 @pytest.mark.parametrize(
     ("mutate", "field", "fragment"),
     [

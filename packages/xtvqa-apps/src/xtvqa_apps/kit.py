@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,9 @@ from rich.progress import (
 from rich.text import Text
 
 console = Console(stderr=True)
+# What the apps print to stdout. Piped to a log or a file, rich would wrap and cut tables at 80
+# columns ("synth-cha…"); there the lines are as long as the tables need.
+output = Console() if sys.stdout.isatty() else Console(width=1000)
 
 # The apps draw one rich progress bar with items/s; the libraries' own tqdm bars ("Generating
 # test split", "Loading weights") would interleave with it. Set HF_HUB_DISABLE_PROGRESS_BARS=0

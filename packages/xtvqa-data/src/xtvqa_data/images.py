@@ -49,7 +49,9 @@ def open_image(
         probe = Image.open(io.BytesIO(raw))
         probe.load()  # full decode: a truncated or garbled file fails here
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise RecordError(record_id, field_name, f"cannot be decoded{where}: {exc}") from exc
+        # Pillow names the unreadable buffer by its memory address: say what it means instead.
+        detail = "no image format Pillow reads" if isinstance(exc, UnidentifiedImageError) else str(exc)
+        raise RecordError(record_id, field_name, f"cannot be decoded{where}: {detail}") from exc
     image = Image.open(io.BytesIO(raw)) if lazy else probe
     setattr(image, _RAW_ATTR, raw)
     return image

@@ -117,7 +117,8 @@ def _drops(rows: Sequence[Mapping[str, Any]], q: str) -> tuple[float | None, flo
     if weight == 0:
         return None, None
     drop, reference = weighted_drop / weight, weighted_ref / weight
-    return 100.0 * drop, (100.0 * drop / reference if reference > 0 else None)
+    # Rounded at 1e-9 points: results.json shows 5.0, not the float sum's 4.999999999999999.
+    return round(100.0 * drop, 9), (round(100.0 * drop / reference, 9) if reference > 0 else None)
 
 
 def _table(groups: Mapping[str, Sequence[Mapping[str, Any]]], langs: Sequence[str]) -> dict[str, dict[str, dict[str, Any]]]:

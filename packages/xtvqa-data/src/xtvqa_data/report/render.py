@@ -26,8 +26,14 @@ from xtvqa_data.report.conventions import comparison_markdown
 Results = Mapping[str, Any]
 
 
+def number(value: float, fmt: str = ".1f") -> str:
+    """`value` written with `fmt`, never as "-0.0": a value that rounds to zero has no sign."""
+    text = f"{value:{fmt}}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
 def _score(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}"
+    return "-" if value is None else number(100 * value)
 
 
 def _no_drop(points: float | None, n: int, n_cross: int) -> str | None:
@@ -40,7 +46,7 @@ def _no_drop(points: float | None, n: int, n_cross: int) -> str | None:
 
 
 def _drop(points: float | None, relative: float | None, n: int, n_cross: int) -> str:
-    return _no_drop(points, n, n_cross) or f"{points:.1f} / " + ("-" if relative is None else f"{relative:.1f}%")
+    return _no_drop(points, n, n_cross) or f"{number(points)} / " + ("-" if relative is None else f"{number(relative)}%")
 
 
 def _blocks(results: Results) -> list[tuple[str, list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], dict[str, int], dict[str, int]]]]]:
@@ -101,8 +107,8 @@ def with_interval(value: float, interval: Sequence[float] | None, *, fmt: str = 
     """"11.8 [1.5, 23.5]": a value and its interval, each `scale`d and written with `fmt`, `unit`
     after the value; the value alone when there is no interval. Every interval this toolkit
     prints is written by it."""
-    text = f"{value * scale:{fmt}}{unit}"
-    return text if interval is None else f"{text} [{interval[0] * scale:{fmt}}, {interval[1] * scale:{fmt}}]"
+    text = f"{number(value * scale, fmt)}{unit}"
+    return text if interval is None else f"{text} [{number(interval[0] * scale, fmt)}, {number(interval[1] * scale, fmt)}]"
 
 
 def _interval(points: float | None, interval: Sequence[float] | None, n: int, n_cross: int) -> str:
@@ -167,7 +173,7 @@ def render_rich_table(results: Results, *, title: str | None = "XT-VQA results")
     """The same table for the terminal, one section per block."""
     header, blocks = table_rows(results)
     table = Table(title=title, show_lines=False)
-    table.add_column("group", style="bold")
+    table.add_column(next((name for name, rows in blocks if rows), "group"), style="bold")  # as table.md heads it
     for name in header:
         table.add_column(name, justify="right", style="dim" if name.startswith("drop") else None)
     for index, (title_, rows) in enumerate(blocks):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.table import Table
+from xtvqa_data.report.render import number, with_interval
 from xtvqa_infotheory import correlation, critical_r, mean_ci
 
 SCORED = ("h_clean", "h_noised", "mi", "pmi", "h_clean_mean", "mi_mean")
@@ -60,12 +61,12 @@ def summarize_rows(rows: Sequence[dict[str, Any]], *, seed: int = 0) -> dict[str
 
 
 def _fmt(ci: dict[str, Any] | None) -> str:
-    return "-" if ci is None else f"{ci['mean']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}]"
+    return "-" if ci is None else with_interval(ci["mean"], (ci["low"], ci["high"]), fmt=".3f")
 
 
 def _rows(summary: dict[str, Any]):
     for name, group in [*summary["by_lang"].items(), *summary["by_relation"].items()]:
-        yield (name, str(group["n"]), f"{100 * group['accuracy']:.1f}", _fmt(group["h_clean"]),
+        yield (name, str(group["n"]), number(100 * group["accuracy"]), _fmt(group["h_clean"]),
                _fmt(group["h_noised"]), _fmt(group["mi"]), _fmt(group["pmi"]))
 
 
