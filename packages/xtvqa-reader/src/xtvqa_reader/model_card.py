@@ -38,8 +38,8 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
   then one OCR string per line), as the paper's starred models in Table 1. The benchmark passes the dataset's own OCR tokens when a
   record has them (the generator's records list every string drawn), else rapidocr's lines,
   whole (`"ocr_granularity": "line"`: "Ice cream" one string, as in training). Why: a
-  ViT this size does not learn to read pixels in a CPU budget (shared/PROBES.md: 0 % exact after
-  400k samples on random words).
+  ViT this size does not learn to read pixels in a CPU budget (a probe of it read 0 % of random
+  words exactly after 400k samples).
 - **Synthetic data only.** Trained on {samples:,} samples (echo, {lookup_phase}then question-answer) from
   `xtvqa_data.synth` (train split, seed {seed}; data/sample is the test split, seed 0): charts,
   documents, signs and book covers with text in en/zh/fr, questions in 8 languages. It knows
