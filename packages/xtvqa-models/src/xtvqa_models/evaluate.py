@@ -1,4 +1,4 @@
-"""The benchmark runner: items -> `model.generate` -> metric -> run folder (issue 3, DESIGN.md 4).
+"""The benchmark runner: items -> `model.generate` -> metric -> run folder.
 
 A run folder holds `predictions.jsonl` (one line per item, appended and fsynced as it goes, so
 `resume=True` after a kill -9 finishes the run with every item exactly once), `results.json`

@@ -1,5 +1,5 @@
 """Two runs on the same records, compared with intervals: did the cross-lingual drop narrow, and
-what did the questions in the image's language lose? (Issue 6's finding 4; the paper's Table 4.)
+what did the questions in the image's language lose? (The paper's Table 4.)
 
 Cells are (image language g, question language q) means over a run's prediction rows. For a set
 of drop cells D (pairs g != q) and reference languages S (g == q):

@@ -1,7 +1,7 @@
 """`SynthConfig`: the knobs that set how hard the generated images are.
 
 Defaults make benchmark-like images (448 px, small text, clutter and perspective on). Model
-training on a CPU (issue 6) needs easier ones first: larger text relative to the image
+training on a CPU needs easier ones first: larger text relative to the image
 (`text_scale`), fewer items per image (`max_items`), no clutter or perspective (`clutter=0`),
 and a restricted set of question kinds for a curriculum (`question_kinds`). Every field's help
 text is its click option's help in `apps/build synth`, so the setting is declared once.

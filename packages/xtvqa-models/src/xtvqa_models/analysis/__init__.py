@@ -1,4 +1,4 @@
-"""The information-theory analysis (paper eqs. 4-8 as fixed in DESIGN.md 5; issue 4).
+"""The information-theory analysis (the paper's eqs. 4-8, with their signs fixed).
 
 `run_analysis` scores each item's answer under the clean image and K noised images by teacher
 forcing, writes `mi.jsonl` per item, and `summarize_rows` / `write_outputs` turn the rows into

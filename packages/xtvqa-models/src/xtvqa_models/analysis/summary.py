@@ -1,5 +1,5 @@
 """Per-language summary of `mi.jsonl` rows: accuracy, entropies, MI and PMI with bootstrap CIs,
-and the accuracy-MI correlation across languages (issue 4; DESIGN.md 5).
+and the accuracy-MI correlation across languages.
 
 Groups: each question language, plus `source` (items whose question is in the image's own
 language) and `cross` (all others) - the comparison the paper's I(X;Y|Q^src) > I(X;Y|Q^others)
