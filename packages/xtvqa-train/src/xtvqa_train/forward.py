@@ -37,7 +37,7 @@ from typing import Any
 import torch
 from accelerate.utils import extract_model_from_parallel
 from torch.nn.attention import SDPBackend, sdpa_kernel
-from xtvqa_models.image_features import encode_images, encoder_keys
+from xtvqa_models.image_features import encode_images, encoder_keys, is_pixels
 from xtvqa_models.teacher_forcing import append_answers
 
 from xtvqa_train.collator import token_aligned_keys
@@ -112,16 +112,19 @@ def view_logits(
     prompt = {k: batch[k][:, :first] for k in token_aligned_keys(batch)}
     attended = batch["attention_mask"][:, first:].bool()
     completions = [row[m].tolist() for row, m in zip(batch["input_ids"][:, first:], attended, strict=True)]
-    prompt.update({k: repeat_views(v, n_views) for k, v in image_inputs.items()})
+    reuse = bool(reuse_image_features and image_inputs and _accepts(core, "mm_encoder_outputs"))
+    keys = encoder_keys(core) if reuse else set()
+    # Every view's row gets its record's image inputs, for the position ids (Qwen's grids) and the
+    # forward; pixels the encoder takes once are not copied for the views.
+    prompt.update({k: repeat_views(v, n_views) for k, v in image_inputs.items() if not (k in keys and is_pixels(v))})
     # Padding after a completion is masked out; its id is irrelevant.
     inputs, _, _ = append_answers(core, prompt, completions, pad_id=0)
     order = None
-    if reuse_image_features and image_inputs and _accepts(core, "mm_encoder_outputs"):
+    if reuse:
         # Each record's image encoded once, its features repeated for its four views the way
         # generate repeats them for beams, on record-major rows.
         encoded = encode_images(core, image_inputs)
         encoded = core._expand_multimodal_outputs(prompt["input_ids"][:n_records], encoded, expand_size=n_views)
-        keys = encoder_keys(core)
         order = _record_major(n_records, n_views)
         inputs = _reorder({k: v for k, v in inputs.items() if k not in keys}, order)
         inputs["mm_encoder_outputs"] = encoded
