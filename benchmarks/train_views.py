@@ -1,6 +1,6 @@
 """MVCL-MI step: the four views in one batch versus four separate forward/backward passes.
 
-Issue 5's performance claim (target >= 1.5x steps/s on a 2-core CPU), measured side by side:
+The claim (at least 1.5x the steps/s on a 2-core CPU), measured side by side:
 
 - one batch: `MVCLCollator` puts the 4 x B views in one padded batch, `view_logits` encodes each
   image once and runs one forward, `mvcl_mi_loss`, one backward;
