@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 
+import pytest
 from xtvqa_build.cache import ResponseCache, cache_key
 
 
@@ -55,3 +56,21 @@ def test_concurrent_writers_lose_nothing(tmp_path):
         thread.join()
     assert not errors
     assert len(cache) == 400
+
+
+def test_the_file_is_created_at_the_first_put_only(tmp_path):
+    path = tmp_path / "sub" / "c.sqlite"
+    cache = ResponseCache(path)
+    assert cache.get("k") is None and len(cache) == 0 and cache.misses == 1
+    cache.close()
+    assert not (tmp_path / "sub").exists()  # a run that made no request leaves nothing behind
+    cache = ResponseCache(path)
+    cache.put("k", {"v": 1})
+    assert path.is_file() and cache.get("k") == {"v": 1}
+
+
+def test_a_file_that_is_not_a_cache_is_refused_at_once(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database, just text that is long enough to have a header" * 10)
+    with pytest.raises(ValueError, match=r"notes\.txt: cannot be used as a response cache"):
+        ResponseCache(path)

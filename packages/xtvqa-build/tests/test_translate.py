@@ -214,3 +214,22 @@ def test_failed_translations_are_reported_not_dropped_silently():
     out = list(translate_records(recs, ["fr"], ToyTranslator(batch_size=1), CharNgramScorer(), report))
     assert [f[:2] for f in report.failed] == [("r0", "fr")]
     assert "fr" not in out[0].question and "fr" in out[1].question and len(out) == 3
+
+
+def test_translation_languages_are_checked_before_any_work():
+    from xtvqa_build.translators import (
+        FLORES,
+        LANGUAGE_NAMES,
+        TRANSLATION_LANGS,
+        check_translation_langs,
+    )
+
+    assert set(TRANSLATION_LANGS) == set(LANGUAGE_NAMES) == set(FLORES)  # every backend takes each of them
+    check_translation_langs(["zh", "fr"], {"en"})
+    check_translation_langs(["en"], {"en", "zh"})  # the zh records gain English; the en ones skip it
+    for targets, image_langs, says in [(["zz"], (), "'zz' is not an ISO 639-1 code; valid codes: en, zh, fr"),
+                                       (["hi"], (), "'hi' is a language the translators do not take"),
+                                       (["en"], {"en"}, "'en' is the image language of every record"),
+                                       (["fr"], {"en", "hi"}, "image language 'hi' is one the translators do not take")]:
+        with pytest.raises(ValueError, match=re.escape(says)):
+            check_translation_langs(targets, image_langs)

@@ -154,6 +154,14 @@ def fast_backoff(monkeypatch):
     monkeypatch.setattr(LLMClient, "__init__", init)
 
 
+def pdf_drops_detail(pdf_dir: Path, name: str) -> str:
+    from xtvqa_build.pdf import PdfError, open_pdf
+
+    with pytest.raises(PdfError) as error:
+        open_pdf(pdf_dir / name)
+    return error.value.problem
+
+
 def test_full_run_counts_dataset_and_free_rerun(pdf_dir, tmp_path, fake_server, monkeypatch):
     fast_backoff(monkeypatch)
     server = fake_server(Script())
@@ -162,6 +170,11 @@ def test_full_run_counts_dataset_and_free_rerun(pdf_dir, tmp_path, fake_server, 
     stages = {s.stage: s for s in report.stages}
     assert stages["pages"].dropped == {"pdf_error": 2} and stages["pages"].kept == 4
     assert stages["ocr"].dropped == {"no_text": 1}
+    assert report.failed == [f"{pdf_dir / 'broken.pdf'} (pdf_error: {pdf_drops_detail(pdf_dir, 'broken.pdf')})",
+                             f"{pdf_dir / 'locked.pdf'} (pdf_error: {pdf_drops_detail(pdf_dir, 'locked.pdf')})",
+                             f"{pdf_dir / 'paperB.pdf'} page 2 (no_text: 0 chars)"]
+    assert report.failed_summary(limit=1).endswith("broken.pdf (pdf_error: " + pdf_drops_detail(pdf_dir, "broken.pdf")
+                                                   + "); and 2 more")
     assert stages["generate"].dropped == {"malformed": 1} and stages["generate"].input == 18
     assert stages["consistency"].dropped == {"inconsistent": 1}
     for s in report.stages[3:]:  # the filters: input = kept + dropped

@@ -5,6 +5,8 @@ must not pay for them twice. Every call goes through `ResponseCache`: the key is
 (backend, model, parameters, request payload), the value the response as JSON. SQLite in WAL
 mode lets the worker threads of `LLMClient.map` read and write at once, and every `put` is its
 own committed transaction, so a killed process loses at most the calls still in flight.
+The file is created at the first `put`, so a run that stops before its first answer (a bad spec,
+a missing key) leaves no cache behind.
 
 API keys are never part of a key or a value: backends hash only what determines the answer.
 """
@@ -52,16 +54,36 @@ class ResponseCache:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._ready = False  # the file exists with the schema: opened at once, else at the first put
         self.hits = 0
         self.misses = 0
-        conn = self._conn()
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(_SCHEMA)
-        conn.commit()
+        if self.path.exists():  # an existing cache is checked now, not in a worker thread mid-run
+            self._open(create=False)
+
+    def _open(self, *, create: bool) -> bool:
+        """Make sure the file exists with the schema (creating it only with `create`); whether it does."""
+        if self._ready:
+            return True
+        with self._lock:
+            if not self._ready:
+                if not create and not self.path.exists():
+                    return False
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=60.0)
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute(_SCHEMA)
+                    conn.commit()
+                except sqlite3.DatabaseError as exc:
+                    raise ValueError(f"{self.path}: cannot be used as a response cache ({exc}); "
+                                     "give another --cache file or move this one away") from exc
+                finally:
+                    conn.close()
+                self._ready = True
+        return True
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -76,7 +98,9 @@ class ResponseCache:
 
     def get(self, key: str) -> Any | None:
         """The cached value for `key`, or None."""
-        row = self._conn().execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+        row = None
+        if self._open(create=False):
+            row = self._conn().execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
         with self._lock:
             if row is None:
                 self.misses += 1
@@ -85,7 +109,9 @@ class ResponseCache:
         return None if row is None else json.loads(row[0])
 
     def put(self, key: str, value: Any, *, backend: str = "", model: str = "") -> None:
-        """Store `value` (JSON-serialisable) under `key`, committed at once."""
+        """Store `value` (JSON-serialisable) under `key`, committed at once (the first put
+        creates the file)."""
+        self._open(create=True)
         conn = self._conn()
         with conn:  # one transaction per put: a crash keeps everything committed before it
             conn.execute(
@@ -95,6 +121,8 @@ class ResponseCache:
             )
 
     def __len__(self) -> int:
+        if not self._open(create=False):
+            return 0
         return self._conn().execute("SELECT COUNT(*) FROM responses").fetchone()[0]
 
     def close(self) -> None:

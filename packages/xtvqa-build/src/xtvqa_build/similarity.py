@@ -149,8 +149,16 @@ class BertScoreScorer(SimilarityScorer):
         return [bertscore_f1(x, y) for x, y in zip(xs, ys, strict=True)]
 
 
+def check_scorer_spec(spec: str) -> str:
+    """`spec` if `load_scorer` takes it (checked without loading anything), else ValueError."""
+    if spec in ("auto", "e5", "chargram") or (spec.startswith("bertscore:") and spec.partition(":")[2]):
+        return spec
+    raise ValueError(f"unknown scorer {spec!r}: use auto, e5, chargram or bertscore:<path-or-hub-id>")
+
+
 def load_scorer(spec: str = "auto", **kwargs: Any) -> SimilarityScorer:
     """`auto`, `e5`, `chargram` or `bertscore:<path-or-hub-id>`."""
+    check_scorer_spec(spec)
     if spec == "auto":
         try:
             return E5Scorer()
@@ -160,6 +168,4 @@ def load_scorer(spec: str = "auto", **kwargs: Any) -> SimilarityScorer:
         return E5Scorer()
     if spec == "chargram":
         return CharNgramScorer()
-    if spec.startswith("bertscore:"):
-        return BertScoreScorer(spec.partition(":")[2], **kwargs)
-    raise ValueError(f"unknown scorer {spec!r}: use auto, e5, chargram or bertscore:<path-or-hub-id>")
+    return BertScoreScorer(spec.partition(":")[2], **kwargs)

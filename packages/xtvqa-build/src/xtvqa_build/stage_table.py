@@ -33,6 +33,14 @@ class StageCount:
 class StageReport:
     table2: dict[str, dict[str, int]] = field(default_factory=dict)  # row -> column -> count
     stages: list[StageCount] = field(default_factory=list)
+    # PDFs and pages that could not be used: "<path>[ page <n>] (<reason>: <detail>)"
+    failed: list[str] = field(default_factory=list)
+
+    def failed_summary(self, limit: int = 10) -> str:
+        """The failed PDFs and pages on one line: the first `limit`, then how many more."""
+        shown = "; ".join(self.failed[:limit])
+        more = f"; and {len(self.failed) - limit} more" if len(self.failed) > limit else ""
+        return f"{len(self.failed)} PDF(s) or page(s) failed: {shown}{more}"
 
     def add_table2_row(self, row: str, pairs: Sequence[dict[str, Any]]) -> None:
         by_type = Counter(p["type"] for p in pairs)
@@ -54,6 +62,7 @@ class StageReport:
     def save(self, out_dir: str | Path) -> None:
         out_dir = Path(out_dir)
         (out_dir / "stage_counts.json").write_text(json.dumps(
-            {"table2": self.table2, "stages": [asdict(s) for s in self.stages]}, indent=2, ensure_ascii=False),
+            {"table2": self.table2, "stages": [asdict(s) for s in self.stages], "failed": self.failed}, indent=2,
+            ensure_ascii=False),
             encoding="utf-8")
         (out_dir / "stage_counts.md").write_text(self.to_markdown(), encoding="utf-8")

@@ -14,11 +14,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
+from xtvqa_data import ISO_639_1
 
 from xtvqa_build.cache import NullCache, ResponseCache, cache_key
 from xtvqa_build.llm import LLMClient, LLMConfigError, LLMRequest, is_transient
@@ -34,6 +35,29 @@ FLORES = {
     "ja": "jpn_Jpan", "ko": "kor_Hang", "ru": "rus_Cyrl", "ar": "arb_Arab", "pt": "por_Latn",
     "it": "ita_Latn", "vi": "vie_Latn", "th": "tha_Thai",
 }
+
+# The languages every translator here takes: the LLM prompt names them, NLLB has their FLORES code.
+TRANSLATION_LANGS: tuple[str, ...] = tuple(LANGUAGE_NAMES)
+
+
+def check_translation_langs(targets: Sequence[str], image_langs: Collection[str] = ()) -> None:
+    """ValueError, before any work, for a target or an image language (the back-translation's
+    target) outside `TRANSLATION_LANGS`, and for a target that is every record's image language
+    (nothing to translate); the message lists the valid codes."""
+    valid = f"valid codes: {', '.join(TRANSLATION_LANGS)}"
+    for lang in targets:
+        if lang not in TRANSLATION_LANGS:
+            known = "is not an ISO 639-1 code" if lang not in ISO_639_1 else "is a language the translators do not take"
+            raise ValueError(f"{lang!r} {known}; {valid}")
+    image_langs = sorted(set(image_langs))
+    untranslatable = [lang for lang in image_langs if lang not in TRANSLATION_LANGS]
+    if untranslatable:
+        raise ValueError(f"the records' image language {', '.join(map(repr, untranslatable))} is one the "
+                         f"translators do not take (back-translation goes into it); {valid}")
+    same = [lang for lang in targets if image_langs == [lang]]
+    if same:
+        raise ValueError(f"{same[0]!r} is the image language of every record, so there is nothing to translate "
+                         f"into it; choose others of {', '.join(c for c in TRANSLATION_LANGS if c != same[0])}")
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,11 @@ class EnReport:
 
 def load_qasper(path: str | Path) -> dict[str, Any]:
     """A QASPER split file (paper id -> paper with `qas`)."""
-    with Path(path).open(encoding="utf-8") as handle:
-        data = json.load(handle)
+    try:
+        with Path(path).open(encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a QASPER file (not JSON: {exc})") from exc
     if not isinstance(data, dict) or not all(isinstance(p, dict) and "qas" in p for p in data.values()):
         raise ValueError(f"{path}: not a QASPER file (expected {{paper_id: {{'qas': [...], ...}}}})")
     return data

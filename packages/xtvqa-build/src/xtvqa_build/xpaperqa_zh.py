@@ -123,7 +123,8 @@ class XPaperQAZh:
         self.config = config
         self.dataset_dir = Path(config.out_dir)
         self.work = Path(config.work_dir or self.dataset_dir.with_name(self.dataset_dir.name + ".work"))
-        self.work.mkdir(parents=True, exist_ok=True)
+        # Nothing is written before the clients are made (a bad spec or a missing key fails there):
+        # the work folder is made by the stage store below, the cache file at its first answer.
         self.cache = None
         if llm is None:
             self.cache = ResponseCache(config.cache or self.work / "cache.sqlite")
@@ -167,11 +168,13 @@ class XPaperQAZh:
                 with Image.open(self.work / page["image"]) as image:
                     tokens = ocr(image, self.config.ocr, lang="zh", where=f"{page['paper']} page {page['page_no']}")
             except OcrError as exc:
-                dropped.append({"id": page["page_id"], "reason": "ocr_error", "detail": str(exc)})
+                dropped.append({"id": page["page_id"], "reason": "ocr_error", "detail": str(exc),
+                                "paper": page["paper"], "page_no": page["page_no"]})
             else:
                 text = reading_order_text(tokens)
                 if len(text.strip()) < self.config.min_page_chars:
-                    dropped.append({"id": page["page_id"], "reason": "no_text", "detail": f"{len(text.strip())} chars"})
+                    dropped.append({"id": page["page_id"], "reason": "no_text", "detail": f"{len(text.strip())} chars",
+                                    "paper": page["paper"], "page_no": page["page_no"]})
                 else:
                     rows.append({**page, "text": text})
             advance(1)
@@ -271,6 +274,16 @@ class XPaperQAZh:
         complete = not any(d["transient"] for d in dropped)
         return StageOutput(sorted(rows, key=lambda r: r["pair_id"]), dropped, complete)
 
+    def failed_inputs(self, pages: StageOutput, texts: StageOutput) -> list[str]:
+        """The PDFs the pages stage dropped and the pages the OCR stage dropped, each as
+        "<path>[ page <n>] (<reason>: <detail>)", in stage order."""
+        pdf_dir = Path(self.config.pdf_dir)
+        out = [f"{pdf_dir / d['id']} ({d['reason']}: {d.get('detail', '')})" for d in pages.dropped]
+        for d in texts.dropped:  # stages of an older run name the page by its id only
+            where = f"{pdf_dir / d['paper']} page {d['page_no']}" if "paper" in d else d["id"]
+            out.append(f"{where} ({d['reason']}: {d.get('detail', '')})")
+        return out
+
     # -- wiring --------------------------------------------------------------------------------
     def _stage(self, name: str, params: dict[str, Any], n_in: int, compute: Callable[[], StageOutput],
                unit: str = "pairs") -> StageOutput:
@@ -321,6 +334,7 @@ class XPaperQAZh:
         pages = self._stage("pages", params["pages"], len(params["pages"]["pdfs"]), self._pages,
                             unit="PDFs -> pages")
         texts = self._stage("ocr", params["ocr"], len(pages.rows), lambda: self._ocr(pages.rows), unit="pages")
+        self.report.failed = self.failed_inputs(pages, texts)
         generated = self._stage("generate", params["generate"], len(texts.rows) * len(QUESTION_TYPES) * len(LANGS),
                                 lambda: self._generate(texts.rows), unit="requests -> pairs")
         self.report.add_table2_row("origin", generated.rows)

@@ -51,7 +51,10 @@ def xpaperqa_en(qasper_json: Path, pdf_dir: Path, out: Path, split: str, zoom: f
     """
     report = EnReport()
     try:
-        qasper = load_qasper(qasper_json)
+        qasper = load_qasper(qasper_json)  # a file that is not QASPER's fails here, with nothing written
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
         with _progress() as progress:
             task = progress.add_task("papers", total=len(qasper))
             save(build_records(qasper, pdf_dir, report, zoom=zoom, split=split,
@@ -93,7 +96,8 @@ def xpaperqa_en(qasper_json: Path, pdf_dir: Path, out: Path, split: str, zoom: f
               help="Response cache (default: <work>/cache.sqlite).")
 @click.option("--min-page-chars", type=click.IntRange(min=0), default=_ZH_DEFAULTS["min_page_chars"], show_default=True,
               help="Drop pages whose OCR text is shorter (covers, figures, blank pages).")
-@click.option("--min-confidence", type=click.IntRange(1, 10), default=_ZH_DEFAULTS["min_confidence"], show_default=True)
+@click.option("--min-confidence", type=click.IntRange(1, 10), default=_ZH_DEFAULTS["min_confidence"], show_default=True,
+              help="Drop a generated QA pair whose confidence (the LLM's own score, 1 to 10) is under this; 1 to 10.")
 @click.option("--max-jaccard", type=float, default=_ZH_DEFAULTS["max_jaccard"], show_default=True,
               help="Drop a pair whose question Jaccard (eq. 2) with a kept one exceeds this.")
 @click.option("--dedupe-scope", type=click.Choice(["page", "paper", "all"]), default=_ZH_DEFAULTS["dedupe_scope"],
@@ -104,7 +108,8 @@ def xpaperqa_en(qasper_json: Path, pdf_dir: Path, out: Path, split: str, zoom: f
               help="Let the LLM judge consistency (given the edit distance) instead of the threshold.")
 @click.option("--max-pairs", type=click.IntRange(min=1), default=_ZH_DEFAULTS["max_pairs"], show_default=True,
               help="Most QA pairs asked for per page, type and language.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=_ZH_DEFAULTS["concurrency"], show_default=True)
+@click.option("--concurrency", type=click.IntRange(min=1), default=_ZH_DEFAULTS["concurrency"], show_default=True,
+              help="Parallel API requests.")
 @click.option("--max-retries", type=click.IntRange(min=0), default=_ZH_DEFAULTS["max_retries"], show_default=True,
               help="Retries on 429 / 5xx / timeouts (exponential backoff).")
 def xpaperqa_zh(pdf_dir: Path, out: Path, **options) -> None:
@@ -114,7 +119,12 @@ def xpaperqa_zh(pdf_dir: Path, out: Path, **options) -> None:
     same command resumes after a crash and costs nothing for finished work. Prints the stage
     counts in the format of the paper's Table 2 (also saved as <work>/stage_counts.md).
     """
+    if not any(pdf_dir.glob("*.pdf")):
+        others = sorted(p.name for p in pdf_dir.iterdir() if p.suffix.lower() == ".pdf")
+        hint = f" (found {', '.join(others[:3])}: rename to .pdf)" if others else ""
+        raise click.BadParameter(f"{pdf_dir} has no *.pdf file{hint}", param_hint="PDF_DIR")
     config = ZhConfig(pdf_dir=pdf_dir, out_dir=out, **options)
+    pipeline = None
     with _progress() as progress:
         def factory(stage: str, total: int):
             task = progress.add_task(stage, total=total)
@@ -126,8 +136,11 @@ def xpaperqa_zh(pdf_dir: Path, out: Path, **options) -> None:
             pipeline = XPaperQAZh(config, progress=factory)
             report = pipeline.run()
         except (StorageError, RecordError, LLMConfigError, ImportError, ValueError) as exc:
-            raise click.ClickException(str(exc)) from exc
-    pipeline.close()
+            failed = f" ({pipeline.report.failed_summary()})" if pipeline is not None and pipeline.report.failed else ""
+            raise click.ClickException(f"{exc}{failed}") from exc
+        finally:
+            if pipeline is not None:
+                pipeline.close()
     table = Table(title="XPaperQA-zh (paper Table 2 format)")
     for column in ["", *QUESTION_TYPES, "image num"]:
         table.add_column(column, justify="right")
@@ -141,9 +154,17 @@ def xpaperqa_zh(pdf_dir: Path, out: Path, **options) -> None:
         stages.add_row(s.stage + (" (resumed)" if s.resumed else ""), s.unit, f"{s.input:,}", f"{s.kept:,}",
                        ", ".join(f"{r}: {n}" for r, n in sorted(s.dropped.items())) or "-")
     Console().print(table, stages)
+    if report.failed:
+        console.print(f"[bold]{len(report.failed)} PDF(s) or page(s) failed[/] (all in {pipeline.work / 'stage_counts.json'}):",
+                      markup=True)
+        for line in report.failed[:10]:
+            console.print(f"  {line}", markup=False, highlight=False)
+        if len(report.failed) > 10:
+            console.print(f"  and {len(report.failed) - 10} more", highlight=False)
     incomplete = pipeline.store.incomplete
     if not report.table2.get("final", {}).get("image num"):
-        raise click.ClickException("no QA pair survived the stages, so no dataset was written (see the stage table)")
+        failed = f"; {report.failed_summary()}" if report.failed else ""
+        raise click.ClickException(f"no QA pair survived the stages, so no dataset was written (see the stage table){failed}")
     if incomplete:
         raise click.ClickException(f"API errors persisted after retries in: {', '.join(incomplete)}; "
                                    "rerun the same command to retry them (finished calls are cached)")
