@@ -12,6 +12,8 @@ from rich.table import Table
 from xtvqa_data import RecordError, StorageError, save
 from xtvqa_data.sources import SOURCES, SourceFormatError
 
+from xtvqa_apps.kit import output
+
 _DEFAULT_HUB = "<default>"
 
 
@@ -89,6 +91,6 @@ def _summary(source, conversion, out: Path, elapsed: float) -> None:
     table.add_row("quarantine file", str(conversion.quarantine_path) if conversion.n_quarantined else "(none written)")
     table.add_row("dataset", str(out))
     table.add_row("time", f"{elapsed:.1f} s ({conversion.n_records / max(elapsed, 1e-9):.1f} records/s)")
-    Console().print(table)
+    output.print(table)
 
 

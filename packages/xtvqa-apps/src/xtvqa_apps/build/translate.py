@@ -31,6 +31,8 @@ from xtvqa_build.specs import TRANSLATOR_BACKENDS, load_translator, parse_spec
 from xtvqa_build.translators import TRANSLATION_LANGS, check_translation_langs
 from xtvqa_data import RecordError
 
+from xtvqa_apps.kit import output
+
 # xtvqa_data's storage (load, save, StorageError) imports `datasets` (about 2 s): imported in the
 # commands, after the options are checked, so a bad option is refused at once.
 
@@ -129,7 +131,7 @@ def translate(data: Path, langs: list[str], translator: str, base_url: str | Non
                         ("translated", report.translated), ("flagged for review", report.flagged),
                         ("already present", report.skipped), ("failed", len(report.failed)), ("review file", str(review))]:
         table.add_row(name, str(value))
-    Console().print(table)
+    output.print(table)
     if report.failed:
         raise click.ClickException(f"{len(report.failed)} translation(s) failed (see {out.name}.translate.json); "
                                    "rerun to retry them: finished calls are cached")
@@ -156,6 +158,6 @@ def apply_review_command(data: Path, review: Path) -> None:
     table.add_row("rows in review file", str(len(rows)))
     table.add_row("edited", str(counts["edited"]))
     table.add_row("reviewed unchanged", str(counts["reviewed"]))
-    Console().print(table)
+    output.print(table)
 
 

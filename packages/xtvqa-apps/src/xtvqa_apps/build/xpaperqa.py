@@ -27,6 +27,8 @@ from xtvqa_build.xpaperqa_en import EnReport, build_records, load_qasper
 from xtvqa_build.xpaperqa_zh import XPaperQAZh, ZhConfig
 from xtvqa_data import RecordError, StorageError, save
 
+from xtvqa_apps.kit import output
+
 console = Console(stderr=True)
 _ZH_DEFAULTS = {f.name: f.default for f in fields(ZhConfig)}  # options declare these once
 
@@ -77,7 +79,7 @@ def xpaperqa_en(qasper_json: Path, pdf_dir: Path, out: Path, split: str, zoom: f
         table.add_row(f"kept: {qtype}", f"{report.by_type.get(qtype, 0):,}")
     for reason, n in sorted(report.dropped.items()):
         table.add_row(f"dropped: {reason}", f"{n:,}")
-    Console().print(table)
+    output.print(table)
 
 
 @click.command("xpaperqa-zh")
@@ -153,7 +155,7 @@ def xpaperqa_zh(pdf_dir: Path, out: Path, **options) -> None:
     for s in report.stages:
         stages.add_row(s.stage + (" (resumed)" if s.resumed else ""), s.unit, f"{s.input:,}", f"{s.kept:,}",
                        ", ".join(f"{r}: {n}" for r, n in sorted(s.dropped.items())) or "-")
-    Console().print(table, stages)
+    output.print(table, stages)
     if report.failed:
         console.print(f"[bold]{len(report.failed)} PDF(s) or page(s) failed[/] (all in {pipeline.work / 'stage_counts.json'}):",
                       markup=True)
