@@ -75,6 +75,18 @@ def integration(session: nox.Session) -> None:
 
 
 @nox.session
+def interop(session: nox.Session) -> None:
+    """The exporter against the real harnesses: xtvqa-build with lmms-eval from PyPI (not a
+    workspace dependency: it pins torch and many model libraries), then the exported task group
+    loaded by lmms-eval's own TaskManager (packages/xtvqa-build/tests/interop). Not in the default
+    sessions: it downloads lmms-eval and its dependencies on first run."""
+    _sync(session, "--package", "xtvqa-build")
+    session.run_install("uv", "pip", "install", "--no-progress", "lmms-eval>=0.7.3",
+                        env={"VIRTUAL_ENV": session.virtualenv.location}, external=True)
+    _pytest(session, "packages/xtvqa-build/tests/interop")
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff over the whole repository, and the import layers (import-linter's contracts in
     pyproject.toml), with the locked tools of the root dev group. The contracts read the packages'
