@@ -80,7 +80,7 @@ def test_lmms_eval_files_one_task_per_language(lmms):
 
 
 def test_lmms_eval_parquet_loads_with_datasets(lmms):
-    result, out = lmms
+    _, out = lmms
     data = datasets.load_dataset("parquet", data_files={"test": str(out / "data/zh/test-00000-of-00001.parquet")},
                                  split="test", cache_dir=str(out.parent / "hf-cache"))
     assert len(data) == 3

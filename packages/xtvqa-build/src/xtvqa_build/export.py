@@ -333,7 +333,9 @@ def _readme_vlmevalkit(names: Mapping[str, int], out: Path) -> str:
 
         Columns: `index` (int, unique), `image` (the image file's bytes, base64), `question`,
         `answer` (the answers in the image's language: one string, or a Python list literal
-        such as `['59', '59.0']` when there are several, as VLMEvalKit's VQA scoring reads it),
+        such as `['59', '59.0']` when there are several, as VLMEvalKit's VQA scoring reads it;
+        VLMEvalKit reads the TSV with pandas' defaults, so an answer such as `None` or `NA`
+        reaches its own scorers as NaN: `score_vlmevalkit_predictions` reads it as text),
         `category` (the question type), `split`; then the toolkit's own: `id`, `key`, `source`,
         `image_lang`, `question_lang`, `prompt` (the question with the toolkit's instruction in
         the question's language), `metric`, `record` (JSON: questions and answers in every
@@ -405,7 +407,8 @@ def score_vlmevalkit_predictions(predictions: str | Path, tsv: str | Path,
     path = Path(predictions)
     preds = (pd.read_excel(path) if path.suffix == ".xlsx"
              else pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",", keep_default_na=False))
-    by_index = dict(zip(preds["index"], preds["prediction"], strict=True))
+    by_index = {index: "" if pd.isna(prediction) else str(prediction)
+                for index, prediction in zip(preds["index"], preds["prediction"], strict=True)}
     scores: dict[str, list[float]] = {"Overall": []}
     for _, row in data.iterrows():
         score = score_doc(row, by_index.get(row["index"], ""), convention)
