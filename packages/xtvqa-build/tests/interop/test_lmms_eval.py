@@ -93,3 +93,38 @@ def test_process_results_equals_score_item(tasks):
     aggregate = task.aggregation()["xtvqa_score"]
     assert aggregate([1.0, 0.0, 1.0, 0.0]) == 0.5
     assert task.higher_is_better() == {"xtvqa_score": True}
+
+
+def test_evaluate_end_to_end_with_a_scripted_model(tasks, exported):
+    """lmms-eval's own evaluation loop (requests built from the docs, results processed, tasks
+    aggregated, the group averaged by size) with a model that answers from a script."""
+    from lmms_eval import evaluator
+    from lmms_eval.api.model import lmms
+
+    answers = {"xtvqa_demo_en": ["59", "no", "Berlin"], "xtvqa_demo_fr": ["59"],
+               "xtvqa_demo_zh": ["60", "是", "Paris"]}
+
+    class Scripted(lmms):
+        def generate_until(self, requests):
+            # args: context, generation kwargs, doc_to_visual, doc id, task, split
+            return [answers[request.args[4]][request.args[3]] for request in requests]
+
+        def loglikelihood(self, requests):
+            raise NotImplementedError
+
+        def generate_until_multi_round(self, requests):
+            raise NotImplementedError
+
+    results = evaluator.evaluate(Scripted(), lmms_eval_tasks.get_task_dict(
+        ["xtvqa_demo"], lmms_eval_tasks.TaskManager(include_path=str(exported.parent), include_defaults=False)),
+        bootstrap_iters=0, log_samples=False)["results"]
+    originals = {record.id: record for record in records()}
+    all_scores = []
+    for name, task in tasks.items():
+        lang = name.rsplit("_", 1)[1]
+        scores = [score_item(EvalItem(originals[doc["id"]], lang), answers[name][i])
+                  for i, doc in enumerate(task.test_docs())]
+        assert results[name]["xtvqa_score,none"] == pytest.approx(sum(scores) / len(scores)), name
+        all_scores += scores
+    assert 0 < sum(all_scores) < len(all_scores)
+    assert results["xtvqa_demo"]["xtvqa_score,none"] == pytest.approx(sum(all_scores) / len(all_scores))
