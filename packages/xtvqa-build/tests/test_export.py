@@ -15,6 +15,7 @@ from export_fixtures import PREDICTIONS, records
 from PIL import Image
 from xtvqa_build.export import (
     VLMEVALKIT_COLUMNS,
+    ExportExistsError,
     export,
     export_lmms_eval,
     export_vlmevalkit,
@@ -167,3 +168,20 @@ def test_vlmevalkit_predictions_scored_with_score_item(tmp_path):
 def test_unknown_harness(tmp_path):
     with pytest.raises(ValueError, match="lmms-eval"):
         export(records(), tmp_path, "x", "helm")
+
+
+def test_out_replaced_only_when_an_earlier_export(tmp_path):
+    out = tmp_path / "group"
+    first = export_lmms_eval(records(), out, "x")
+    assert all(path.is_file() and out in path.parents for path in first.files)
+    export_lmms_eval(records(), out, "x", langs=["zh"])  # an earlier export: replaced, no stale task
+    assert sorted(p.name for p in out.glob("*.yaml")) == ["_xtvqa_x.yaml", "xtvqa_x_zh.yaml"]
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep", encoding="utf-8")
+    with pytest.raises(ExportExistsError, match="mine"):
+        export_vlmevalkit(records(), other, "x")
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]
+    with pytest.raises(ValueError):  # a failed export leaves nothing beside the folder
+        export_lmms_eval(records(), tmp_path / "bad", "x", langs=["de"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["group", "mine"]

@@ -27,15 +27,23 @@ which it runs but does not score).
 
 Every item of the dataset is exported (all splits) as the task's `test` split; the prompt of
 each item is stored (`prompt`) so another harness asks what `apps/bench` asks.
+
+An export is written beside `out` and then moved there, so a failed export leaves nothing
+half-written; an existing `out` is replaced only when it is empty or an earlier export (a
+`.xtvqa-export` file marks one), never another folder (a stale task left in an include path
+would run again).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
+import shutil
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +70,35 @@ def task_name(name: str) -> str:
     if not slug:
         raise ValueError(f"cannot make a task name from {name!r}")
     return slug
+
+
+MARKER = ".xtvqa-export"
+
+
+class ExportExistsError(FileExistsError):
+    """`out` exists and is neither empty nor an earlier export; names the path."""
+
+
+@contextlib.contextmanager
+def _writing(out: Path, result: Export) -> Iterator[Path]:
+    """A fresh folder beside `out` to write into; on success it replaces `out` (module docstring)
+    and `result.files` are rebased onto `out`."""
+    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or (out / MARKER).is_file())):
+        raise ExportExistsError(f"{out} exists and is not an earlier export; refusing to replace it "
+                                "(choose a new folder or remove it)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        yield tmp
+        (tmp / MARKER).write_text("written by xtvqa_build.export\n", encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    result.files = [out / path.relative_to(tmp) for path in result.files]
 
 
 @dataclass
@@ -263,7 +300,6 @@ def export_lmms_eval(records: Iterable[Record], out: str | Path, name: str, *,
                      convention: str = "paper", max_new_tokens: int = 32) -> Export:
     """Write `records` as the lmms-eval task group `xtvqa_<name>` into `out` (module docstring)."""
     import datasets
-    import pyarrow.parquet as pq
     from xtvqa_data.dataset import FEATURES
 
     check_convention(convention)
@@ -280,37 +316,45 @@ def export_lmms_eval(records: Iterable[Record], out: str | Path, name: str, *,
         "metric": datasets.Value("string"), "record": datasets.Value("string"),
     })
     result = Export(out=out, group=group)
-    out.mkdir(parents=True, exist_ok=True)
+    with _writing(out, result) as folder:
+        _write_lmms_eval(folder, by_lang, features, result, name, group, out, convention, max_new_tokens)
+    return result
+
+
+def _write_lmms_eval(folder: Path, by_lang, features, result: Export, name: str, group: str, out: Path,
+                     convention: str, max_new_tokens: int) -> None:
+    import datasets
+    import pyarrow.parquet as pq
+
     for lang, rows in by_lang.items():
         task = f"{group}_{lang}"
         table = {column: [] for column in features}
         for row, raw in rows:
             for column in features:
                 table[column].append({"bytes": raw, "path": None} if column == "image" else row[column])
-        shard = out / "data" / lang / SHARD
+        shard = folder / "data" / lang / SHARD
         shard.parent.mkdir(parents=True, exist_ok=True)
         # the arrow table carries the features (the image column decodes to PIL when loaded)
         pq.write_table(datasets.Dataset.from_dict(table, features=features).data.table, shard)
-        yaml_path = out / f"{task}.yaml"
+        yaml_path = folder / f"{task}.yaml"
         yaml_path.write_text(_task_yaml(task, lang, group, max_new_tokens), encoding="utf-8")
         result.files += [shard, yaml_path]
         result.items[lang] = len(rows)
         result.tasks.append(task)
-    group_yaml = out / f"_{group}.yaml"
+    group_yaml = folder / f"_{group}.yaml"
     group_yaml.write_text(_yaml({
         "group": group,
         "task": result.tasks,
         "aggregate_metric_list": [{"metric": METRIC_NAME, "aggregation": "mean", "weight_by_size": True}],
         "metadata": {"version": 1.0},
     }), encoding="utf-8")
-    utils = out / "utils.py"
+    utils = folder / "utils.py"
     utils.write_text(_UTILS.format(name=task_name(name), convention=convention, metric=METRIC_NAME),
                      encoding="utf-8")
-    readme = out / "README.md"
+    readme = folder / "README.md"
     readme.write_text(_readme_lmms(group, {t: result.items[t.rsplit("_", 1)[1]] for t in result.tasks},
                                    out, convention), encoding="utf-8")
     result.files += [group_yaml, utils, readme]
-    return result
 
 
 # ----------------------------------------------------------------------------------- VLMEvalKit
@@ -368,13 +412,19 @@ def _readme_vlmevalkit(names: Mapping[str, int], out: Path) -> str:
 def export_vlmevalkit(records: Iterable[Record], out: str | Path, name: str, *,
                       prompt: Prompt = default_prompt, langs: Iterable[str] | None = None) -> Export:
     """Write `records` as VLMEvalKit TSVs `XTVQA_<NAME>_<LANG>.tsv` into `out` (module docstring)."""
-    import pandas as pd
-
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     base = f"XTVQA_{task_name(name).upper()}"
     result = Export(out=out)
-    for lang, rows in _by_language(records, prompt, langs).items():
+    by_lang = _by_language(records, prompt, langs)
+    with _writing(out, result) as folder:
+        _write_vlmevalkit(folder, by_lang, result, base, out)
+    return result
+
+
+def _write_vlmevalkit(folder: Path, by_lang, result: Export, base: str, out: Path) -> None:
+    import pandas as pd
+
+    for lang, rows in by_lang.items():
         frame = []
         for row, raw in rows:
             answers = row["answers"]
@@ -385,16 +435,15 @@ def export_vlmevalkit(records: Iterable[Record], out: str | Path, name: str, *,
                 "category": row["question_type"] or row["source"],
             })
         dataset = f"{base}_{lang.upper()}"
-        path = out / f"{dataset}.tsv"
+        path = folder / f"{dataset}.tsv"
         pd.DataFrame(frame, columns=list(VLMEVALKIT_COLUMNS)).to_csv(path, sep="\t", index=False)
         result.files.append(path)
         result.items[lang] = len(rows)
         result.tasks.append(dataset)
-    readme = out / "README.md"
+    readme = folder / "README.md"
     readme.write_text(_readme_vlmevalkit({t: result.items[t.rsplit("_", 1)[1].lower()] for t in result.tasks}, out),
                       encoding="utf-8")
     result.files.append(readme)
-    return result
 
 
 def score_vlmevalkit_predictions(predictions: str | Path, tsv: str | Path,
