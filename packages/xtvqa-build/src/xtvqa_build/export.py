@@ -185,7 +185,7 @@ _UTILS = '''\
 """Functions the xtvqa_{name} tasks' YAMLs name. Written by `apps/build export`.
 
 Scores with xtvqa_data.metrics.score_item (convention {convention!r}), so xtvqa-data must be
-installed where lmms-eval runs: pip install xtvqa-data (or the toolkit's workspace).
+installed where lmms-eval runs (pip install <the toolkit's repository>/packages/xtvqa-data).
 """
 
 import json
@@ -276,7 +276,7 @@ def _readme_lmms(group: str, tasks: Mapping[str, int], out: Path, convention: st
         language it has, the answers in the image's language among them.
 
         ```
-        pip install lmms-eval xtvqa-data
+        pip install lmms-eval <the toolkit's repository>/packages/xtvqa-data
         lmms-eval --model <model> --model_args <args> --tasks {group} --include_path {out}
         ```
 
