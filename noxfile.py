@@ -74,6 +74,33 @@ def integration(session: nox.Session) -> None:
     _pytest(session, "tests")
 
 
+# What `import vlmeval.dataset` needs beyond lmms-eval's dependencies (VLMEvalKit's
+# requirements.txt lists far more: judges, video, gradio).
+VLMEVALKIT_DATASET_DEPS = ("termcolor", "portalocker", "validators", "xlsxwriter", "openpyxl",
+                           "timeout-decorator", "tabulate", "sty", "json_repair", "python-dotenv",
+                           "omegaconf==2.4.0.dev4", "levenshtein", "decord", "jieba", "rouge",
+                           "rouge-score", "latex2sympy2-extended", "pylatexenc", "imageio", "num2words")
+
+
+@nox.session
+def interop(session: nox.Session) -> None:
+    """The exporter against the real harnesses: xtvqa-build with lmms-eval from PyPI (not a
+    workspace dependency: it pins torch and many model libraries), then the exported task group
+    loaded by lmms-eval's own TaskManager (packages/xtvqa-build/tests/interop). With
+    VLMEVALKIT_SRC=<a VLMEvalKit checkout> it also installs that and builds the exported TSV with
+    VLMEvalKit's own dataset code. Not in the default sessions: it downloads lmms-eval and its
+    dependencies on first run."""
+    _sync(session, "--package", "xtvqa-build")
+    venv = {"VIRTUAL_ENV": session.virtualenv.location}
+    session.run_install("uv", "pip", "install", "--no-progress", "lmms-eval>=0.7.3", env=venv, external=True)
+    if os.environ.get("VLMEVALKIT_SRC"):  # a VLMEvalKit checkout: it is not on PyPI
+        session.run_install("uv", "pip", "install", "--no-progress", "--no-deps", "-e",
+                            os.environ["VLMEVALKIT_SRC"], env=venv, external=True)
+        session.run_install("uv", "pip", "install", "--no-progress", *VLMEVALKIT_DATASET_DEPS, env=venv,
+                            external=True)
+    _pytest(session, "packages/xtvqa-build/tests/interop")
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff over the whole repository, and the import layers (import-linter's contracts in

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "apply-review": ("translate", "apply_review_command", "Merge a person's edits in a review CSV into a translated dataset."),
     "xpaperqa-en": ("xpaperqa", "xpaperqa_en", "Build XPaperQA-en from QASPER's questions and the papers' PDFs."),
     "xpaperqa-zh": ("xpaperqa", "xpaperqa_zh", "Build XPaperQA-zh from Chinese papers' PDFs: pages, OCR, LLM questions, translation."),
+    "export": ("export", "export", "Export a dataset as an lmms-eval task group or VLMEvalKit TSVs, one per question language."),
 }
 
 
@@ -42,4 +43,4 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Build XT-VQA datasets: `synth` (procedural generator), `convert` (ChartQA, DocVQA,
-    TextVQA, OCR-VQA), `translate` / `apply-review`, `xpaperqa-en`, `xpaperqa-zh`."""
+    TextVQA, OCR-VQA), `translate` / `apply-review`, `xpaperqa-en`, `xpaperqa-zh`, `export`."""
