@@ -28,7 +28,7 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "build": ("xtvqa-build", ("openai", "gemini")),
     "apps": ("xtvqa-apps", ()),
 }
-nox.options.sessions = ["lint", *PACKAGES, "integration"]
+nox.options.sessions = ["lint", *PACKAGES, "integration", "interop"]
 
 TEST_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "TRANSFORMERS_OFFLINE": "1",
             "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "MPLBACKEND": "Agg"}
@@ -88,8 +88,8 @@ def interop(session: nox.Session) -> None:
     workspace dependency: it pins torch and many model libraries), then the exported task group
     loaded by lmms-eval's own TaskManager (packages/xtvqa-build/tests/interop). With
     VLMEVALKIT_SRC=<a VLMEvalKit checkout> it also installs that and builds the exported TSV with
-    VLMEvalKit's own dataset code. Not in the default sessions: it downloads lmms-eval and its
-    dependencies on first run."""
+    VLMEvalKit's own dataset code. lmms-eval and its dependencies are downloaded on the first run
+    (uv caches them: 30 s after that)."""
     _sync(session, "--package", "xtvqa-build")
     venv = {"VIRTUAL_ENV": session.virtualenv.location}
     session.run_install("uv", "pip", "install", "--no-progress", "lmms-eval>=0.7.3", env=venv, external=True)
