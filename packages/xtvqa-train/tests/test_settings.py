@@ -75,8 +75,48 @@ def test_every_cli_option_documents_its_field():
         assert "--" + name.replace("_", "-") in result.output
         assert field_of(target).metadata.get("help"), target
     text = " ".join(result.output.split())  # undo click's line wrapping
-    assert "Sets use_kl=False. Keep both KL terms (False = Table 4's 'w/o KL-Loss')." in text
+    assert "Leave out both KL terms: cross-entropy on the four views alone (Table 4's 'w/o KL-Loss'). " \
+           "(sets use_kl=False)" in text
     assert "Peak AdamW learning rate (Table 5). [default: 1e-06]" in text
+
+
+def _help_texts(settings_class) -> dict[str, str]:
+    """Each option's help as `--help` shows it, click's wrapping undone."""
+    command = settings_options(settings_class=settings_class)(click.command()(lambda **_: None))
+    context = click.Context(command)
+    return {param.name: " ".join(param.get_help_record(context)[1].split()) for param in command.params}
+
+
+@pytest.mark.parametrize("settings_class", ["TrainSettings", "RecipeSettings"])
+def test_every_switch_s_help_says_what_giving_it_does(settings_class):
+    if settings_class == "RecipeSettings":
+        recipes = pytest.importorskip("xtvqa_reader.recipes")
+        settings_class = recipes.RecipeSettings
+    else:
+        settings_class = TrainSettings
+    shown = _help_texts(settings_class)
+    for name, (target, value) in settings_class.cli_options.items():
+        if value is None:
+            continue
+        spec = field_of(target, settings_class)
+        if value is True:  # `--lora`: the field's own text says what turning it on does
+            assert shown[name] == spec.metadata["help"], name
+            continue
+        # `--no-kl`: what turning the field off does, never the field's own "Keep ..." text
+        assert shown[name].startswith(spec.metadata["off"]) and spec.metadata["help"] not in shown[name], name
+        assert shown[name].endswith(f"(sets {target.rpartition('.')[2]}={value})"), name
+        assert not shown[name].startswith(("Keep", "Benchmark", "The cross views")), name
+    assert shown["no_eval"].startswith("Skip the benchmarks")
+
+
+def test_a_switch_without_an_off_text_is_refused_when_help_is_shown():
+    @dataclasses.dataclass
+    class Bare(TrainSettings):
+        quiet: bool = dataclasses.field(default=True, metadata={"help": "Print progress."})
+        cli_options: ClassVar = {**CLI_OPTIONS, "no_quiet": ("quiet", False)}
+
+    with pytest.raises(ValueError, match="needs an 'off' help text"):
+        _help_texts(Bare)
 
 
 RESULTS_BEFORE = {"langs": ["en", "zh", "fr"], "overall": {"en": 0.8, "zh": 0.5, "fr": 0.6},

@@ -31,9 +31,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 # CLI option name -> the field it sets ("trainer.<name>" for an MVCLMIConfig field) and, for a
-# switch, the value it stores. The help text is the field's own.
+# switch, the value it stores. The help text is the field's own; a switch that stores False (`--no-kl`)
+# shows its field's "off" text instead, which says what turning the field off does.
 CLI_OPTIONS: dict[str, tuple[str, Any]] = {
-    "model": ("model", None), "data": ("data", None), "eval_data": ("eval_data", None),
+    "model": ("model", None), "data": ("data", None),
+    "eval_data": ("eval_data", None),
     "eval_langs": ("eval_langs", None), "eval_records": ("eval_records", None),
     "synth_records": ("synth_records", None),
     "alpha": ("trainer.alpha", None), "beta": ("trainer.beta", None), "kl": ("trainer.kl", None),
@@ -68,7 +70,9 @@ class TrainSettings:
                   "layout, e.g. how many table rows fit, follows the drawing size; None: keep it)."},
     )
     evaluate: bool = field(
-        default=True, metadata={"help": "Benchmark the model before and after training and print the gap table."}
+        default=True,
+        metadata={"help": "Benchmark the model before and after training and print the gap table.",
+                  "off": "Skip the benchmarks before and after training (no gap table, no drops.png): train only."},
     )
     eval_data: str | None = field(
         default=None,
