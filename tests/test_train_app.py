@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import REPO, run_app
 
 APP = REPO / "apps" / "train"
 
@@ -34,6 +34,23 @@ def test_recipe_misuse_is_a_clear_error():
     assert result.exit_code == 1 and "recipe tiny-base takes no" in result.output
     result = CliRunner().invoke(app_main(), ["--recipe", "huge"])
     assert result.exit_code == 1 and "unknown recipe" in result.output
+
+
+def test_the_bundled_sample_as_training_data_is_a_one_line_error_within_a_second(tmp_path):
+    # data/sample has only a test split, which is also the default benchmark: say so, write nothing
+    import time
+
+    for args, message in (
+        ([], "data/sample has no split 'train' (it has: test); pass --data-split test"),
+        (["--data-split", "test"], "--data data/sample is also the benchmark's records (the default --eval-data)"),
+    ):
+        started = time.perf_counter()
+        done = run_app("train", "--data", "data/sample", *args, "--out", str(tmp_path / "run"), check=False)
+        seconds = time.perf_counter() - started
+        assert done.returncode == 1 and message in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and not done.stdout
+        assert seconds < 3, seconds  # under a second alone; the margin is for a busy machine
+    assert not (tmp_path / "run").exists()
 
 
 def test_config_file_errors_exit_non_zero(tmp_path):

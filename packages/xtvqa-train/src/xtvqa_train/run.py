@@ -53,12 +53,41 @@ def _generated(n: int, split: str, image_size: int, progress: Progress, *, resiz
     return records
 
 
+def check_data(settings: TrainSettings) -> None:
+    """Refuse, before torch is imported or a file written, a --data folder without the split
+    --data-split names (saying which splits it has and the option that picks one), and a
+    benchmark on the very records trained on (--data the same folder as the benchmark's)."""
+    if settings.data is None:
+        return
+    from xtvqa_data.splits import split_files
+
+    folder = Path(settings.data)
+    if not folder.exists():
+        return  # a hub id (or a typo, which `load` names)
+    splits = list(split_files(folder))
+    if splits and settings.data_split not in splits:
+        hint = (f"pass --data-split {splits[0]}" if len(splits) == 1
+                else f"pass --data-split with one of them")
+        raise ValueError(f"{settings.data} has no split {settings.data_split!r} (it has: {', '.join(splits)}); {hint}")
+    source = settings.eval_data or sample_dir()
+    if settings.evaluate and source is not None and Path(source).exists() and Path(source).resolve() == folder.resolve():
+        which = "--eval-data" if settings.eval_data else "the default --eval-data"
+        raise ValueError(f"--data {settings.data} is also the benchmark's records ({which}): the before/after "
+                         f"benchmark would score the records trained on; pass --eval-data with other records, "
+                         f"or --no-eval")
+
+
 def training_records(settings: TrainSettings, progress: Progress = _no_progress):
     """The records to train on: --data's split, else a generated train split."""
     if settings.data is not None:
         from xtvqa_data import load
 
-        return load(settings.data, split=settings.data_split)
+        try:
+            return load(settings.data, split=settings.data_split)
+        except ValueError as error:
+            if "has no split" not in str(error):
+                raise
+            raise ValueError(f"{error}; pick one with --data-split") from None
     return _generated(settings.synth_records, "train", settings.synth_image_size, progress,
                       resize_to=settings.synth_resize_to)
 
@@ -141,6 +170,7 @@ def lora_config(settings: TrainSettings, model):
 
 def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path:
     """Run MVCL-MI fine-tuning as `settings` says; return the run folder (module docstring)."""
+    check_data(settings)
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from xtvqa_models import default_model_spec
