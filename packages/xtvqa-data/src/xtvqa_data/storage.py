@@ -26,7 +26,6 @@ from typing import Any
 import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 from datasets.utils.py_utils import convert_file_size_to_int
 
 from xtvqa_data.card import Counts, render_card

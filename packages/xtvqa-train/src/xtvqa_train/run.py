@@ -67,7 +67,7 @@ def check_data(settings: TrainSettings) -> None:
     splits = list(split_files(folder))
     if splits and settings.data_split not in splits:
         hint = (f"pass --data-split {splits[0]}" if len(splits) == 1
-                else f"pass --data-split with one of them")
+                else "pass --data-split with one of them")
         raise ValueError(f"{settings.data} has no split {settings.data_split!r} (it has: {', '.join(splits)}); {hint}")
     source = settings.eval_data or sample_dir()
     if settings.evaluate and source is not None and Path(source).exists() and Path(source).resolve() == folder.resolve():
