@@ -82,8 +82,8 @@ def test_a_short_run_trains_benchmarks_and_prints_the_gap_table(tmp_path, tiny_m
     assert summary["trainer_args"]["learning_rate"] == 1e-3 and summary["world_size"] == 1
     assert summary["records_per_process"] == [8] and summary["resumed_from_checkpoint"] is None
     text = " ".join(result.output.split())
-    assert "kl_st_tt" in text and "gap closed" in text
-    for name in ("bench-before/results.json", "bench-after/results.json", "gap.md", "model/config.json",
+    assert "kl_st_tt" in text and "narrowed %" in text and f"figure: {out / 'gap.png'}" in text
+    for name in ("bench-before/results.json", "bench-after/results.json", "gap.md", "gap.png", "model/config.json",
                  "model/processor_config.json"):
         assert (out / name).is_file(), name
     assert [row["lang"] for row in summary["gap"]] == ["en", "zh"]
@@ -91,6 +91,12 @@ def test_a_short_run_trains_benchmarks_and_prints_the_gap_table(tmp_path, tiny_m
     change = summary["gap_change"]
     assert change["n_records"] == 2 and change["drops"] and all(g != q for g, q in change["drops"])
     assert "paired bootstrap over 2 test records" in (out / "gap.md").read_text()
+    # apps/bench's comparison of the same two folders prints the same table (one function)
+    from xtvqa_data.report import write_comparison
+
+    comparison = write_comparison(tmp_path, [("before", str(out / "bench-before")), ("after", str(out / "bench-after"))])
+    gap = (out / "gap.md").read_text().splitlines()
+    assert all(line in gap for line in comparison.splitlines() if line.startswith("| "))
 
 
 def test_a_recipe_refuses_options_given_at_their_default_value(tmp_path):

@@ -90,6 +90,8 @@ def _print(out: Path) -> None:
     if before.is_file() and after.is_file():
         out_console.print(gap_table(json.loads(before.read_text()), json.loads(after.read_text()),
                                     change=summary.get("gap_change")))
+        if (out / "gap.png").is_file():
+            console.print(f"figure: {out / 'gap.png'}")
     console.print(f"{summary['global_step']} steps in {summary['wall_time_s']} s; model: {summary['model_dir']}; "
                   f"run folder: {out}")
 

@@ -5,7 +5,8 @@
     <out>/model/               the fine-tuned model + processor (LoRA merged in), loadable as hf:<out>/model
     <out>/adapter/             the LoRA adapter alone (with --lora)
     <out>/bench-after/         the benchmark of <out>/model
-    <out>/gap.md               the before/after gap table
+    <out>/gap.md               the before/after gap table (scores, then the drops' paired comparison)
+    <out>/gap.png              the headline: each cross-lingual drop before and after, paired intervals
     <out>/train_summary.json   settings, trainer arguments, log history, before/after numbers
 
 Under `accelerate launch` every process runs this function; the Trainer shards the batches, the
@@ -246,7 +247,7 @@ def _losses(history: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 def _write_summary(out, settings, spec, args, trainer, result, before, after, seconds, *,
                    records_per_process: list[int]) -> None:
-    from xtvqa_data.report import compare_folders
+    from xtvqa_data.report import compare_folders, plot_change
 
     from xtvqa_train.loss import LossParts
     from xtvqa_train.report import gap_markdown, gap_rows
@@ -273,10 +274,14 @@ def _write_summary(out, settings, spec, args, trainer, result, before, after, se
         "model_dir": str(out / "model"),
         "before": None if before is None else {k: before[k] for k in ("overall", "overall_drops", "n_items")},
         "after": None if after is None else {k: after[k] for k in ("overall", "overall_drops", "n_items")},
-        "gap": gap_rows(before, after) if before and after else None,
-        "gap_change": compare_folders(out / "bench-before", out / "bench-after") if before and after else None,
     }
+    change = compare_folders(out / "bench-before", out / "bench-after") if before and after else None
+    summary["gap"] = gap_rows(before, after, change) if before and after else None
+    summary["gap_change"] = change
     out.mkdir(parents=True, exist_ok=True)
     (out / "train_summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")
     if before and after:
-        (out / "gap.md").write_text(gap_markdown(before, after, summary["gap_change"]), encoding="utf-8")
+        (out / "gap.md").write_text(gap_markdown(before, after, change), encoding="utf-8")
+    if change is not None:
+        plot_change(change, out / "gap.png", before="before training", after="after training",
+                    title=f"MVCL-MI: cross-lingual drop before and after training ({summary['global_step']} steps)")
