@@ -53,6 +53,25 @@ def test_the_bundled_sample_as_training_data_is_a_one_line_error_within_a_second
     assert not (tmp_path / "run").exists()
 
 
+def test_the_last_line_names_the_model_folder_written(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # no wrapping inside a path
+    spec = importlib.util.spec_from_file_location("train_app_print", APP / "__main__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    run = tmp_path / "run"
+    run.mkdir()
+    summary = {"model": "hf:m", "first_log": None, "last_log": None, "global_step": 1, "wall_time_s": 1.0,
+               "model_dir": str(run / "model")}
+    (run / "train_summary.json").write_text(json.dumps(summary))
+    module._print(run)
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(f"model: {run / 'model'}; run folder: {run}")
+    # a recipe's --out: the model copied there is the one named
+    (run / "train_summary.json").write_text(json.dumps({**summary, "model_copied_to": str(tmp_path / "mine")}))
+    module._print(run)
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.endswith(f"model: {tmp_path / 'mine'}; run folder: {run}")
+
+
 def test_config_file_errors_exit_non_zero(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("alpah: 1.0\n")
