@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import REPO, run_app
 
 APP = REPO / "apps" / "train"
 
@@ -34,6 +34,42 @@ def test_recipe_misuse_is_a_clear_error():
     assert result.exit_code == 1 and "recipe tiny-base takes no" in result.output
     result = CliRunner().invoke(app_main(), ["--recipe", "huge"])
     assert result.exit_code == 1 and "unknown recipe" in result.output
+
+
+def test_the_bundled_sample_as_training_data_is_a_one_line_error_within_a_second(tmp_path):
+    # data/sample has only a test split, which is also the default benchmark: say so, write nothing
+    import time
+
+    for args, message in (
+        ([], "data/sample has no split 'train' (it has: test); pass --data-split test"),
+        (["--data-split", "test"], "--data data/sample is also the benchmark's records (the default --eval-data)"),
+    ):
+        started = time.perf_counter()
+        done = run_app("train", "--data", "data/sample", *args, "--out", str(tmp_path / "run"), check=False)
+        seconds = time.perf_counter() - started
+        assert done.returncode == 1 and message in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and not done.stdout
+        assert seconds < 3, seconds  # under a second alone; the margin is for a busy machine
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_last_line_names_the_model_folder_written(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # no wrapping inside a path
+    spec = importlib.util.spec_from_file_location("train_app_print", APP / "__main__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    run = tmp_path / "run"
+    run.mkdir()
+    summary = {"model": "hf:m", "first_log": None, "last_log": None, "global_step": 1, "wall_time_s": 1.0,
+               "model_dir": str(run / "model")}
+    (run / "train_summary.json").write_text(json.dumps(summary))
+    module._print(run)
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(f"model: {run / 'model'}; run folder: {run}")
+    # a recipe's --out: the model copied there is the one named
+    (run / "train_summary.json").write_text(json.dumps({**summary, "model_copied_to": str(tmp_path / "mine")}))
+    module._print(run)
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.endswith(f"model: {tmp_path / 'mine'}; run folder: {run}")
 
 
 def test_config_file_errors_exit_non_zero(tmp_path):
@@ -65,8 +101,8 @@ def test_a_short_run_trains_benchmarks_and_prints_the_gap_table(tmp_path, tiny_m
     assert summary["trainer_args"]["learning_rate"] == 1e-3 and summary["world_size"] == 1
     assert summary["records_per_process"] == [8] and summary["resumed_from_checkpoint"] is None
     text = " ".join(result.output.split())
-    assert "kl_st_tt" in text and "gap closed" in text
-    for name in ("bench-before/results.json", "bench-after/results.json", "gap.md", "model/config.json",
+    assert "kl_st_tt" in text and "narrowed %" in text and f"figure: {out / 'gap.png'}" in text
+    for name in ("bench-before/results.json", "bench-after/results.json", "gap.md", "gap.png", "model/config.json",
                  "model/processor_config.json"):
         assert (out / name).is_file(), name
     assert [row["lang"] for row in summary["gap"]] == ["en", "zh"]
@@ -74,6 +110,12 @@ def test_a_short_run_trains_benchmarks_and_prints_the_gap_table(tmp_path, tiny_m
     change = summary["gap_change"]
     assert change["n_records"] == 2 and change["drops"] and all(g != q for g, q in change["drops"])
     assert "paired bootstrap over 2 test records" in (out / "gap.md").read_text()
+    # apps/bench's comparison of the same two folders prints the same table (one function)
+    from xtvqa_data.report import write_comparison
+
+    comparison = write_comparison(tmp_path, [("before", str(out / "bench-before")), ("after", str(out / "bench-after"))])
+    gap = (out / "gap.md").read_text().splitlines()
+    assert all(line in gap for line in comparison.splitlines() if line.startswith("| "))
 
 
 def test_a_recipe_refuses_options_given_at_their_default_value(tmp_path):

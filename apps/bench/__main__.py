@@ -57,13 +57,11 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
       accelerate launch apps/bench --model hf:Qwen/Qwen2-VL-2B-Instruct
     """
     from xtvqa_data.report import (
-        change_line,
-        compare_folders,
         render_rich_drop_intervals,
         render_rich_table,
+        write_comparison,
         write_report,
     )
-    from xtvqa_data.runs import atomic_write_json
     from xtvqa_models import default_model_spec, load_model
     from xtvqa_models.distributed import process_info
     from xtvqa_models.evaluate import BenchSettings, run_benchmark
@@ -98,17 +96,9 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
                 output.print(intervals)
             console.print(f"run folder: {run_dir}  ({results['n_items']} items, {results['n_errors']} errors)")
     if len(specs) > 1 and is_main:  # each later model against the first, on the same items
-        lines, changes = [], []
-        for spec in specs[1:]:
-            change = compare_folders(root / slug(specs[0]), root / slug(spec))
-            changes.append({"model": spec, "against": specs[0], "change": change})
-            lines.append(f"- {spec} against {specs[0]}: "
-                         + ("no cross-lingual cell in common" if change is None else change_line(change)))
-        (root / "comparison.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        atomic_write_json(root / "comparison.json", {"runs": [{"spec": s, "folder": slug(s)} for s in specs],
-                                                     "changes": changes})
+        text = write_comparison(root, [(spec, slug(spec)) for spec in specs])
         write_report(root, dataset)
-        click.echo("\n".join(lines))  # plain text: rich would read "[+0.0, +0.0]" as markup
+        click.echo(text.rstrip("\n"))  # plain text: rich would read "[+0.0, +0.0]" as markup
 
 
 if __name__ == "__main__":

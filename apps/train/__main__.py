@@ -72,9 +72,17 @@ def _print(out: Path) -> None:
     from xtvqa_train.report import gap_table
 
     if (out / "recipe_summary.json").is_file():  # --recipe tiny-base: a pre-training, no MVCL-MI parts
+        from xtvqa_reader.recipes import BASE_NAME, models_dir
         from xtvqa_reader.tiny_base import summary_table
 
         Console().print(summary_table(out))
+        try:
+            bundled = out.resolve() == (models_dir() / BASE_NAME).resolve()
+        except FileNotFoundError:  # --out outside any repository
+            bundled = False
+        console.print(f"model written to {out}" + (" (the bundled default model, replaced: `git diff --stat "
+                                                    "data/models` shows it, `git checkout data/models` restores it)"
+                                                    if bundled else ""))
         return
     summary = json.loads((out / "train_summary.json").read_text())
     table = Table(title=f"MVCL-MI training: {summary['model']}")
@@ -90,7 +98,10 @@ def _print(out: Path) -> None:
     if before.is_file() and after.is_file():
         out_console.print(gap_table(json.loads(before.read_text()), json.loads(after.read_text()),
                                     change=summary.get("gap_change")))
-    console.print(f"{summary['global_step']} steps in {summary['wall_time_s']} s; model: {summary['model_dir']}; "
+        if (out / "gap.png").is_file():
+            console.print(f"figure: {out / 'gap.png'}")
+    model = summary.get("model_copied_to") or summary["model_dir"]  # a recipe's --out: the copy
+    console.print(f"{summary['global_step']} steps in {summary['wall_time_s']} s; model: {model}; "
                   f"run folder: {out}")
 
 

@@ -491,6 +491,16 @@ def test_tiny_mvcl_runs_to_two_outputs_in_the_same_second_keep_their_own_run_fol
         summary = json.loads((tmp_path / name / "train_summary.json").read_text())
         assert (tmp_path / name / "model.safetensors").is_file()
         assert summary["settings"]["trainer"]["use_kl"] is (name != "no-kl"), summary["settings"]
+        assert summary["model_copied_to"] == str(tmp_path / name)  # what the app's last line names
+    # without --out: the run folder alone, nothing written into the repository's data/models/
+    (tmp_path / "data" / "models").mkdir(parents=True, exist_ok=True)
+    before = sorted(p.name for p in (tmp_path / "data" / "models").iterdir())
+    monkeypatch.setattr(time, "strftime", lambda _fmt, *_args: "20260101-000001")
+    out = run.run_recipe(RecipeSettings(recipe="tiny-mvcl", model=f"hf:{tiny_qwen}", evaluate=False))
+    assert out == tmp_path / "runs" / "train" / "tiny-mvcl-20260101-000001"
+    assert (out / "model" / "model.safetensors").is_file()
+    assert "model_copied_to" not in json.loads((out / "train_summary.json").read_text())
+    assert sorted(p.name for p in (tmp_path / "data" / "models").iterdir()) == before
 
 
 def test_mimetic_init_makes_a_token_attend_to_itself():

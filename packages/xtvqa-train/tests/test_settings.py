@@ -75,8 +75,48 @@ def test_every_cli_option_documents_its_field():
         assert "--" + name.replace("_", "-") in result.output
         assert field_of(target).metadata.get("help"), target
     text = " ".join(result.output.split())  # undo click's line wrapping
-    assert "Sets use_kl=False. Keep both KL terms (False = Table 4's 'w/o KL-Loss')." in text
+    assert "Leave out both KL terms: cross-entropy on the four views alone (Table 4's 'w/o KL-Loss'). " \
+           "(sets use_kl=False)" in text
     assert "Peak AdamW learning rate (Table 5). [default: 1e-06]" in text
+
+
+def _help_texts(settings_class) -> dict[str, str]:
+    """Each option's help as `--help` shows it, click's wrapping undone."""
+    command = settings_options(settings_class=settings_class)(click.command()(lambda **_: None))
+    context = click.Context(command)
+    return {param.name: " ".join(param.get_help_record(context)[1].split()) for param in command.params}
+
+
+@pytest.mark.parametrize("settings_class", ["TrainSettings", "RecipeSettings"])
+def test_every_switch_s_help_says_what_giving_it_does(settings_class):
+    if settings_class == "RecipeSettings":
+        recipes = pytest.importorskip("xtvqa_reader.recipes")
+        settings_class = recipes.RecipeSettings
+    else:
+        settings_class = TrainSettings
+    shown = _help_texts(settings_class)
+    for name, (target, value) in settings_class.cli_options.items():
+        if value is None:
+            continue
+        spec = field_of(target, settings_class)
+        if value is True:  # `--lora`: the field's own text says what turning it on does
+            assert shown[name] == spec.metadata["help"], name
+            continue
+        # `--no-kl`: what turning the field off does, never the field's own "Keep ..." text
+        assert shown[name].startswith(spec.metadata["off"]) and spec.metadata["help"] not in shown[name], name
+        assert shown[name].endswith(f"(sets {target.rpartition('.')[2]}={value})"), name
+        assert not shown[name].startswith(("Keep", "Benchmark", "The cross views")), name
+    assert shown["no_eval"].startswith("Skip the benchmarks")
+
+
+def test_a_switch_without_an_off_text_is_refused_when_help_is_shown():
+    @dataclasses.dataclass
+    class Bare(TrainSettings):
+        quiet: bool = dataclasses.field(default=True, metadata={"help": "Print progress."})
+        cli_options: ClassVar = {**CLI_OPTIONS, "no_quiet": ("quiet", False)}
+
+    with pytest.raises(ValueError, match="needs an 'off' help text"):
+        _help_texts(Bare)
 
 
 RESULTS_BEFORE = {"langs": ["en", "zh", "fr"], "overall": {"en": 0.8, "zh": 0.5, "fr": 0.6},
@@ -87,14 +127,12 @@ RESULTS_AFTER = {"langs": ["en", "zh", "fr"], "overall": {"en": 0.79, "zh": 0.6,
                  "n_cross": {"overall": {"en": 10, "zh": 30, "fr": 30}}}
 
 
-def test_gap_rows_compute_change_and_gap_closed():
+def test_gap_rows_without_a_paired_comparison_have_scores_only():
     rows = {r["lang"]: r for r in gap_rows(RESULTS_BEFORE, RESULTS_AFTER)}
     assert rows["zh"]["score_before"] == pytest.approx(50.0) and rows["zh"]["change"] == pytest.approx(10.0)
-    assert rows["zh"]["gap_closed_pct"] == pytest.approx(100 * (30 - 19) / 30)
-    assert rows["fr"]["gap_closed_pct"] == pytest.approx(2.5)
-    assert rows["en"]["gap_closed_pct"] is None  # no drop to close
+    assert rows["zh"]["drop_before"] is None and rows["zh"]["narrowed"] is None
     markdown = gap_markdown(RESULTS_BEFORE, RESULTS_AFTER)
-    assert "| zh | 50.0 | 60.0 | +10.0 | 30.0 | 19.0 | +36.7 |" in markdown
+    assert "| zh | 50.0 | 60.0 | +10.0 |" in markdown
 
 
 def _bench_folder(folder, scores):
@@ -107,7 +145,7 @@ def _bench_folder(folder, scores):
 
 
 def test_the_gap_markdown_ends_with_the_paired_change_of_every_cross_lingual_cell(tmp_path):
-    from xtvqa_data.report import change_line, compare_folders
+    from xtvqa_data.report import change_line, change_markdown, compare_folders
 
     before, after = {}, {}
     for k in range(30):
@@ -128,10 +166,48 @@ def test_the_gap_markdown_ends_with_the_paired_change_of_every_cross_lingual_cel
     line = change_line(change)
     assert "66.7 -> 33.3 points, narrowed 50.0 % [" in line and "over 30 test records" in line
     markdown = gap_markdown(RESULTS_BEFORE, RESULTS_AFTER, change)
-    assert markdown.rstrip().endswith(line)
+    assert markdown.rstrip().endswith(change_markdown(change).rstrip()) and line in markdown
+    # per question language, the same paired comparison over that language's cells alone
+    by_lang = change["by_question_lang"]
+    assert list(by_lang) == ["en", "zh", "fr"] and by_lang["fr"]["drops"] == [["en", "fr"], ["zh", "fr"]]
+    assert by_lang["en"]["drops"] == [["zh", "en"]] and by_lang["en"]["sources"] == ["zh"]
+    rows = {r["lang"]: r for r in gap_rows(RESULTS_BEFORE, RESULTS_AFTER, change)}
+    assert rows["fr"]["drop_before"] == by_lang["fr"]["mean_drop"]["before"]
+    assert rows["fr"]["narrowed"] == by_lang["fr"]["narrowed"]
+    assert change["drop_change"] == pytest.approx(change["mean_drop"]["after"] - change["mean_drop"]["before"])
+    low, high = change["drop_change_ci"]
+    assert low <= change["drop_change"] <= high
     # a run asked only in the image's language has nothing to narrow
     mono = {key: s for key, s in before.items() if key[1] == key[2]}
     assert compare_folders(_bench_folder(tmp_path / "mb", mono), _bench_folder(tmp_path / "ma", mono)) is None
+
+
+def test_the_gap_table_and_the_bench_comparison_agree_on_the_same_two_folders(tmp_path):
+    # apps/bench writes comparison.md with write_comparison; apps/train writes gap.md with gap_markdown
+    from xtvqa_data.report import change_line, compare_folders, plot_change, write_comparison
+
+    before, after = {}, {}
+    for k in range(24):
+        g = ("en", "zh", "fr")[k % 3]
+        for q in ("en", "zh", "fr"):
+            before[(k, g, q)] = 1.0 if q == g else float(k % 4 == 0)
+            after[(k, g, q)] = float(k % 5 != 0) if q == g else float(k % 2 == 0)
+    _bench_folder(tmp_path / "bench-before", before)
+    _bench_folder(tmp_path / "bench-after", after)
+    change = compare_folders(tmp_path / "bench-before", tmp_path / "bench-after")
+    gap = gap_markdown(RESULTS_BEFORE, RESULTS_AFTER, change)
+    comparison = write_comparison(tmp_path, [("hf:A", "bench-before"), ("hf:B", "bench-after")])
+    assert comparison == (tmp_path / "comparison.md").read_text()
+    table = [line for line in comparison.splitlines() if line.startswith("| ")]
+    assert len(table) == 5 and table[1].startswith("| all | 6 |")  # header, all, en, zh, fr
+    assert all(line in gap.splitlines() for line in table)
+    assert change_line(change) in comparison.splitlines()[0] and change_line(change) in gap
+    rows = {r["lang"]: r for r in gap_rows(RESULTS_BEFORE, RESULTS_AFTER, change)}
+    saved = json.loads((tmp_path / "comparison.json").read_text())["changes"][0]["change"]
+    for lang in ("en", "zh", "fr"):
+        assert rows[lang]["drop_after"] == pytest.approx(saved["by_question_lang"][lang]["mean_drop"]["after"])
+        assert rows[lang]["narrowed"] == pytest.approx(saved["by_question_lang"][lang]["narrowed"])
+    assert plot_change(change, tmp_path / "gap.png").stat().st_size > 10_000
 
 
 def test_generated_records_can_be_drawn_at_one_size_and_kept_at_another():

@@ -26,7 +26,6 @@ from typing import Any
 import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 from datasets.utils.py_utils import convert_file_size_to_int
 
 from xtvqa_data.card import Counts, render_card
@@ -39,11 +38,11 @@ from xtvqa_data.dataset import (
 )
 from xtvqa_data.images import encode_image
 from xtvqa_data.record import Record, RecordError
+from xtvqa_data.splits import SHARD_NAME, card_header, header_splits, split_files
 
 SCHEMA: pa.Schema = FEATURES.arrow_schema  # carries the `huggingface` features metadata
 ROWS_PER_ROW_GROUP = 100  # small row groups: random access and the hub viewer stay fast
 _SPLIT_NAME = re.compile(r"\w+(\.\w+)*")  # the hub's rule for split names
-_SHARD_NAME = re.compile(r"(?P<split>\w+(?:\.\w+)*)-\d{5}-of-\d{5}\.parquet")
 
 
 def record_to_row(record: Record) -> dict[str, Any]:
@@ -106,33 +105,10 @@ class _ShardWriter:
         return final
 
 
-def _card_header(readme: Path) -> dict | None:
-    """The YAML header of a dataset card (README.md between its leading `---` lines), or None."""
-    try:
-        text = readme.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    if not text.startswith("---"):
-        return None
-    try:
-        header = yaml.safe_load(text.split("---", 2)[1])
-    except (yaml.YAMLError, IndexError):
-        return None
-    return header if isinstance(header, dict) else None
-
-
-def _header_splits(header: dict | None) -> list[str] | None:
-    """The split names the header's `configs` lists (save's order), None when it lists none."""
-    try:
-        return [entry["split"] for entry in header["configs"][0]["data_files"]]
-    except (KeyError, IndexError, TypeError):
-        return None
-
-
 def _saved_card_splits(readme: Path) -> list[str] | None:
     """The splits of a README.md whose YAML header is the one `render_card` writes, else None."""
-    header = _card_header(readme)
-    splits = _header_splits(header)
+    header = card_header(readme)
+    splits = header_splits(header)
     if splits is None or len(header["configs"]) != 1:
         return None
     config = header["configs"][0]
@@ -165,7 +141,7 @@ def _foreign_content(path: Path) -> list[str]:
         found.append("no data/ folder" if not data.exists() else "data (not a folder)")
     else:
         for shard in sorted(data.iterdir()):
-            match = _SHARD_NAME.fullmatch(shard.name)
+            match = SHARD_NAME.fullmatch(shard.name)
             if not (shard.is_file() and match and (splits is None or match["split"] in splits)):
                 found.append(f"data/{shard.name}")
     return found
@@ -243,29 +219,14 @@ def save(
     return path
 
 
-def _card_splits(path: Path) -> list[str]:
-    """Split names in the order the dataset card's YAML `configs` lists them (save's order);
-    [] for a hand-written card (the shards' names are used instead)."""
-    card = path / "README.md"
-    return (_header_splits(_card_header(card)) or []) if card.is_file() else []
-
-
 def _local_shards(path: Path) -> dict[str, list[str]]:
-    """Shard files of a local dataset folder (or one parquet file) grouped by split."""
-    if path.is_file():
-        files = [path]
-    else:
-        files = sorted((path / "data").glob("*.parquet")) or sorted(path.glob("*.parquet"))
-    if not files:
+    """Shard files of a local dataset folder (or one parquet file) grouped by split (`splits.split_files`),
+    each shard's footer read: a truncated or overwritten shard fails here, by name."""
+    by_split = split_files(path)
+    if not by_split:
         raise StorageError(f"{path} holds no parquet shards (expected {path}/data/<split>-*.parquet)")
-    by_split: dict[str, list[str]] = {split: [] for split in _card_splits(path)}
-    for file in files:
-        match = _SHARD_NAME.fullmatch(file.name)
-        split = match["split"] if match else file.stem
-        by_split.setdefault(split, []).append(str(file))
-    by_split = {split: shards for split, shards in by_split.items() if shards}
     for shard in (f for fs in by_split.values() for f in fs):
-        try:  # reads only the footer: a truncated or overwritten shard fails here, by name
+        try:
             with pq.ParquetFile(shard) as parquet:
                 names = parquet.schema_arrow.names
         except (pa.ArrowInvalid, OSError) as exc:

@@ -53,7 +53,7 @@ on a laptop CPU, offline. Whether this build does is measured, not assumed: see 
 ## How it was made
 
     {command}      # this model, on {device}
-    uv run apps/train --recipe tiny-mvcl      # MVCL-MI fine-tuning of it -> xtvqa-tiny-ocr-mvcl
+    uv run apps/train --recipe tiny-mvcl      # MVCL-MI fine-tuning of it -> runs/train/tiny-mvcl-<time>/
 
 Settings: `{settings_module}.{profile}` (all of them in `recipe_summary.json`). Answer-only
 cross-entropy, AdamW lr {lr}, cosine schedule{schedule}, batch {batch}, {steps} steps, float32. A curriculum: first {echo:,} echo samples ("Repeat the lines from

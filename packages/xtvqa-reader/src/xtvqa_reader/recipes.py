@@ -2,9 +2,11 @@
 
     tiny-base   a tiny Qwen2-VL that reads OCR tokens, trained from scratch on the generator's
                 train split with an English-dominant question-language mix (`pretrain.py`);
-                written to data/models/xtvqa-tiny-ocr/, the toolkit's default model
+                written to data/models/xtvqa-tiny-ocr/, replacing the toolkit's bundled default
+                model (a tracked folder: `git diff data/models` shows the change); --out elsewhere
     tiny-mvcl   MVCL-MI fine-tuning of it (`xtvqa_train.run.train` with the recipe's settings,
-                paper eq. 10); written to data/models/xtvqa-tiny-ocr-mvcl/ (with --out: there instead)
+                paper eq. 10); a run folder runs/train/tiny-mvcl-<time>/ with the model in its
+                model/; with --out DIR the model is copied to DIR too
 
 Every number that decides the weights is a field below, and every random draw comes from
 `seed`, so the two commands rebuild the same models. `--no-kl` / `--no-cross-ce` and the other
@@ -29,7 +31,6 @@ from xtvqa_train.settings import CLI_OPTIONS, TrainSettings
 Progress = Callable[[str], AbstractContextManager[Callable[[int, int], None]]]
 
 BASE_NAME = "xtvqa-tiny-ocr"
-MVCL_NAME = "xtvqa-tiny-ocr-mvcl"
 RECIPES = ("tiny-base", "tiny-mvcl")
 
 
@@ -38,7 +39,10 @@ class RecipeSettings(TrainSettings):
     """`TrainSettings` and the fields only a recipe takes; `recipe` None: a plain MVCL-MI run."""
 
     recipe: str | None = field(
-        default=None, metadata={"help": f"A named recipe for the bundled model: {', '.join(RECIPES)}."}
+        default=None,
+        metadata={"help": f"A named recipe for the bundled model: {', '.join(RECIPES)}. tiny-base writes "
+                  f"data/models/{BASE_NAME}/, replacing the bundled default model (--out: another folder); "
+                  "tiny-mvcl writes a run folder under runs/train/ (--out: the model copied there too)."}
     )
     time_budget: float | None = field(
         default=None,

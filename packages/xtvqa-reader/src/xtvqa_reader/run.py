@@ -3,14 +3,16 @@
     tiny-base   `tiny_base.train_tiny_base` with `recipes.tiny_base_settings()` (the time budget,
                 max_steps and records cache from the settings)
     tiny-mvcl   `xtvqa_train.run.train` on the bundled base model with `recipes.TinyMVCL`'s
-                settings (the trainer options given on top); the model is copied to
-                data/models/xtvqa-tiny-ocr-mvcl/ (or --out)
+                settings (the trainer options given on top): a run folder under runs/train/,
+                the model in its model/; with --out DIR the model is copied to DIR too
+                (`model_copied_to` in the run's train_summary.json)
 
 Every setting a recipe would not use is refused (`recipes.check_recipe_settings`).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from contextlib import nullcontext
@@ -23,7 +25,6 @@ from xtvqa_train.run import default_run_dir, train
 
 from xtvqa_reader.recipes import (
     BASE_NAME,
-    MVCL_NAME,
     RECIPE_TAKES,
     Progress,
     RecipeSettings,
@@ -60,12 +61,13 @@ def run_recipe(settings: RecipeSettings, progress: Progress | None = None) -> Pa
 
 def _tiny_mvcl(settings: RecipeSettings, progress: Progress) -> Path:
     """`xtvqa_train.run.train` on the bundled base model with TinyMVCL's settings (CLI trainer options on top);
-    the run folder goes under runs/train/, the model is copied to data/models/xtvqa-tiny-ocr-mvcl."""
+    the run folder goes under runs/train/ (nothing is written into the repository's data/models/),
+    and with --out the model is copied there too."""
     recipe = TinyMVCL()
     base = models_dir() / BASE_NAME
     if settings.model is None and not (base / "config.json").is_file():
         raise FileNotFoundError(f"{base} does not exist: run `uv run apps/train --recipe tiny-base` first")
-    target = Path(settings.out) if settings.out else models_dir() / MVCL_NAME
+    target = Path(settings.out) if settings.out else None
     # With --out the run folder is named after it too: two ablations started in the same second
     # (--no-kl, --no-cross-ce to two folders) must not share one (they did, by timestamp alone).
     stem = f"tiny-mvcl-{time.strftime('%Y%m%d-%H%M%S')}" + (f"-{slug(str(target))}" if settings.out else "")
@@ -77,10 +79,17 @@ def _tiny_mvcl(settings: RecipeSettings, progress: Progress) -> Path:
                         out=str(run_dir), trainer={**recipe.trainer, **settings.trainer})
     torch.set_num_threads(recipe.threads)
     run = train(own, progress=progress)
+    if target is None:
+        return run
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(run / "model", target)
-    for name in ("gap.md", "train_summary.json"):
+    summary_file = run / "train_summary.json"
+    if summary_file.is_file():  # the run names the copy (the app's last line prints it)
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+        summary["model_copied_to"] = str(target)
+        summary_file.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    for name in ("gap.md", "gap.png", "train_summary.json"):
         if (run / name).is_file():
             shutil.copy(run / name, target / name)
     return run

@@ -4,7 +4,8 @@ Each option's help and type come from the field it sets (`settings.CLI_OPTIONS`,
 `TrainSettings` subclass's `cli_options`), resolved
 lazily: `--help` and parsing read MVCL-MI's fields without importing TRL, and only the few
 options that set a plain `TrainingArguments` field import transformers, when shown or used.
-Switches are flags (`--no-kl`, `--lora`), never `type=bool`; an option not given is None, so a
+Switches are flags (`--no-kl`, `--lora`), never `type=bool`; a switch that turns a field off shows
+the field's "off" help (what turning it off does), not the field's own; an option not given is None, so a
 `--config` file's value stands unless the command line overrides it.
 """
 
@@ -50,7 +51,11 @@ class FieldOption(click.Option):
             name = self.target.rpartition(".")[2]
             if self.is_flag:
                 value = switches(self.settings_class)[self.name]
-                text = text if value is True else f"Sets {name}={value}. {text}"
+                if value is not True:  # `--no-kl`: what turning the field off does, not the field's own text
+                    if "off" not in spec.metadata:
+                        raise ValueError(f"switch --{self.name.replace('_', '-')} sets {name}={value}: its field "
+                                         f"needs an 'off' help text saying what that does")
+                    text = f"{spec.metadata['off']} (sets {name}={value})"
             else:
                 default = None if spec.default is dataclasses.MISSING else spec.default
                 if "choices" in spec.metadata:

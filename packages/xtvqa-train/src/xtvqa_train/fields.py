@@ -31,14 +31,23 @@ class MVCLFields:
         default=1.0, metadata={"help": "Divides both views' logits before the KL; the KL is scaled by T^2."}
     )
     cross_ce: bool = field(
-        default=True, metadata={"help": "Keep CE_ts and CE_st (False = Table 4's 'w/o Cross-CE')."}
+        default=True,
+        metadata={"help": "Keep CE_ts and CE_st (False = Table 4's 'w/o Cross-CE').",
+                  "off": "Leave out the cross views' cross-entropy CE_ts and CE_st: the cross views learn from "
+                  "the KL terms alone (Table 4's 'w/o Cross-CE')."},
     )
-    use_kl: bool = field(default=True, metadata={"help": "Keep both KL terms (False = Table 4's 'w/o KL-Loss')."})
+    use_kl: bool = field(
+        default=True,
+        metadata={"help": "Keep both KL terms (False = Table 4's 'w/o KL-Loss').",
+                  "off": "Leave out both KL terms: cross-entropy on the four views alone (Table 4's 'w/o KL-Loss')."},
+    )
     answer_language_instruction: bool = field(
         default=True,
         metadata={"help": "The cross views ts and st ask for their answer's language (\"Answer in French.\", in "
                   "the question's language), as the paper's y^{src-tgt} asks the model to answer in the target "
-                  "language. False: ss and st (and ts and tt) share one prompt with two answers."},
+                  "language. False: ss and st (and ts and tt) share one prompt with two answers.",
+                  "off": "Ask the cross views ts and st without naming their answer's language: ss and st (and "
+                  "ts and tt) share one prompt with two answers."},
     )
     view_seed: int = field(
         default=0, metadata={"help": "Seed of each record's target-language draw (a hash of seed and record id)."}

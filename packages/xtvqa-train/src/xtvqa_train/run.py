@@ -5,7 +5,8 @@
     <out>/model/               the fine-tuned model + processor (LoRA merged in), loadable as hf:<out>/model
     <out>/adapter/             the LoRA adapter alone (with --lora)
     <out>/bench-after/         the benchmark of <out>/model
-    <out>/gap.md               the before/after gap table
+    <out>/gap.md               the before/after gap table (scores, then the drops' paired comparison)
+    <out>/gap.png              the headline: each cross-lingual drop before and after, paired intervals
     <out>/train_summary.json   settings, trainer arguments, log history, before/after numbers
 
 Under `accelerate launch` every process runs this function; the Trainer shards the batches, the
@@ -53,12 +54,41 @@ def _generated(n: int, split: str, image_size: int, progress: Progress, *, resiz
     return records
 
 
+def check_data(settings: TrainSettings) -> None:
+    """Refuse, before torch is imported or a file written, a --data folder without the split
+    --data-split names (saying which splits it has and the option that picks one), and a
+    benchmark on the very records trained on (--data the same folder as the benchmark's)."""
+    if settings.data is None:
+        return
+    from xtvqa_data.splits import split_files
+
+    folder = Path(settings.data)
+    if not folder.exists():
+        return  # a hub id (or a typo, which `load` names)
+    splits = list(split_files(folder))
+    if splits and settings.data_split not in splits:
+        hint = (f"pass --data-split {splits[0]}" if len(splits) == 1
+                else "pass --data-split with one of them")
+        raise ValueError(f"{settings.data} has no split {settings.data_split!r} (it has: {', '.join(splits)}); {hint}")
+    source = settings.eval_data or sample_dir()
+    if settings.evaluate and source is not None and Path(source).exists() and Path(source).resolve() == folder.resolve():
+        which = "--eval-data" if settings.eval_data else "the default --eval-data"
+        raise ValueError(f"--data {settings.data} is also the benchmark's records ({which}): the before/after "
+                         f"benchmark would score the records trained on; pass --eval-data with other records, "
+                         f"or --no-eval")
+
+
 def training_records(settings: TrainSettings, progress: Progress = _no_progress):
     """The records to train on: --data's split, else a generated train split."""
     if settings.data is not None:
         from xtvqa_data import load
 
-        return load(settings.data, split=settings.data_split)
+        try:
+            return load(settings.data, split=settings.data_split)
+        except ValueError as error:
+            if "has no split" not in str(error):
+                raise
+            raise ValueError(f"{error}; pick one with --data-split") from None
     return _generated(settings.synth_records, "train", settings.synth_image_size, progress,
                       resize_to=settings.synth_resize_to)
 
@@ -141,6 +171,7 @@ def lora_config(settings: TrainSettings, model):
 
 def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path:
     """Run MVCL-MI fine-tuning as `settings` says; return the run folder (module docstring)."""
+    check_data(settings)
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from xtvqa_models import default_model_spec
@@ -216,7 +247,7 @@ def _losses(history: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 def _write_summary(out, settings, spec, args, trainer, result, before, after, seconds, *,
                    records_per_process: list[int]) -> None:
-    from xtvqa_data.report import compare_folders
+    from xtvqa_data.report import compare_folders, plot_change
 
     from xtvqa_train.loss import LossParts
     from xtvqa_train.report import gap_markdown, gap_rows
@@ -243,10 +274,14 @@ def _write_summary(out, settings, spec, args, trainer, result, before, after, se
         "model_dir": str(out / "model"),
         "before": None if before is None else {k: before[k] for k in ("overall", "overall_drops", "n_items")},
         "after": None if after is None else {k: after[k] for k in ("overall", "overall_drops", "n_items")},
-        "gap": gap_rows(before, after) if before and after else None,
-        "gap_change": compare_folders(out / "bench-before", out / "bench-after") if before and after else None,
     }
+    change = compare_folders(out / "bench-before", out / "bench-after") if before and after else None
+    summary["gap"] = gap_rows(before, after, change) if before and after else None
+    summary["gap_change"] = change
     out.mkdir(parents=True, exist_ok=True)
     (out / "train_summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")
     if before and after:
-        (out / "gap.md").write_text(gap_markdown(before, after, summary["gap_change"]), encoding="utf-8")
+        (out / "gap.md").write_text(gap_markdown(before, after, change), encoding="utf-8")
+    if change is not None:
+        plot_change(change, out / "gap.png", before="before training", after="after training",
+                    title=f"MVCL-MI: cross-lingual drop before and after training ({summary['global_step']} steps)")

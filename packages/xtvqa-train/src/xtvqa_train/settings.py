@@ -31,9 +31,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 # CLI option name -> the field it sets ("trainer.<name>" for an MVCLMIConfig field) and, for a
-# switch, the value it stores. The help text is the field's own.
+# switch, the value it stores. The help text is the field's own; a switch that stores False (`--no-kl`)
+# shows its field's "off" text instead, which says what turning the field off does.
 CLI_OPTIONS: dict[str, tuple[str, Any]] = {
-    "model": ("model", None), "data": ("data", None), "eval_data": ("eval_data", None),
+    "model": ("model", None), "data": ("data", None), "data_split": ("data_split", None),
+    "eval_data": ("eval_data", None),
     "eval_langs": ("eval_langs", None), "eval_records": ("eval_records", None),
     "synth_records": ("synth_records", None),
     "alpha": ("trainer.alpha", None), "beta": ("trainer.beta", None), "kl": ("trainer.kl", None),
@@ -59,7 +61,9 @@ class TrainSettings:
         default=None,
         metadata={"help": "Training records: an xtvqa-data folder or hub id. Default: a train split from the synth generator."},
     )
-    data_split: str = field(default="train", metadata={"help": "Split of --data to train on."})
+    data_split: str = field(
+        default="train", metadata={"help": "Split of --data to train on (a dataset folder's data/<split>-*.parquet)."}
+    )
     synth_records: int = field(default=96, metadata={"help": "Records to generate when --data is not given."})
     synth_image_size: int = field(default=224, metadata={"help": "Side in pixels of generated images."})
     synth_resize_to: int | None = field(
@@ -68,7 +72,9 @@ class TrainSettings:
                   "layout, e.g. how many table rows fit, follows the drawing size; None: keep it)."},
     )
     evaluate: bool = field(
-        default=True, metadata={"help": "Benchmark the model before and after training and print the gap table."}
+        default=True,
+        metadata={"help": "Benchmark the model before and after training and print the gap table.",
+                  "off": "Skip the benchmarks before and after training (no gap table, no drops.png): train only."},
     )
     eval_data: str | None = field(
         default=None,
@@ -160,7 +166,8 @@ def split_fields(values: Mapping[str, Any], settings_class: type[TrainSettings] 
                  ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Sort a flat mapping into (settings fields, MVCLMIConfig fields); CLI names accepted."""
     own, trainer, unknown = {}, {}, []
-    own_names, trainer_names, options = own_fields(settings_class), trainer_fields(), settings_class.cli_options
+    own_names, options = own_fields(settings_class), settings_class.cli_options
+    trainer_names = _LazyTrainerFields()  # TRL only for a name that is no option and no own field
     for key, value in values.items():
         name = key.replace("-", "_")
         if name in options:
@@ -178,6 +185,13 @@ def split_fields(values: Mapping[str, Any], settings_class: type[TrainSettings] 
     if unknown:
         raise ValueError(_unknown(unknown, settings_class))
     return own, trainer
+
+
+class _LazyTrainerFields:
+    """`name in trainer_fields()`, importing TRL at the first question (seconds), not before."""
+
+    def __contains__(self, name: str) -> bool:
+        return name in trainer_fields()
 
 
 def _unknown(keys: list[str], settings_class: type[TrainSettings]) -> str:

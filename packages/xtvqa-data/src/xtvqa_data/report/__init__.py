@@ -5,7 +5,9 @@ absolute and relative cross-lingual drops (see `aggregate`'s docstring for the d
 `render_table_markdown`, `render_rich_table` and `plot_scores` present them; the drops'
 bootstrap intervals are in the results and in `drop_interval_rows` / `render_rich_drop_intervals`;
 `compare_runs(before, after, ...)` compares two runs on the same records (narrowing, source change,
-paired intervals); `compare_folders` does it for two bench run folders, `change_line` says it;
+paired intervals); `compare_folders` does it for two bench run folders (overall and per question
+language), `change_line` / `change_markdown` say it, `write_comparison` writes comparison.md and
+`plot_change` draws it (gap.png);
 `convention_comparison` puts paper scores beside a harness convention's (results.json `comparison`);
 `plot_drops` draws drops.png, the headline; `write_report` writes a run folder's report.html.
 """
@@ -17,10 +19,18 @@ from xtvqa_data.report.aggregate import (
     aggregate,
     resample_counts,
 )
-from xtvqa_data.report.compare import change_line, compare_folders, compare_runs, cross_cells
+from xtvqa_data.report.compare import (
+    change_line,
+    change_markdown,
+    change_rows,
+    compare_folders,
+    compare_runs,
+    cross_cells,
+    write_comparison,
+)
 from xtvqa_data.report.conventions import comparison_markdown, convention_comparison
 from xtvqa_data.report.html import REPORT, markdown_html, write_report
-from xtvqa_data.report.plot import plot_drops, plot_scores
+from xtvqa_data.report.plot import plot_change, plot_drops, plot_scores
 from xtvqa_data.report.render import (
     drop_interval_rows,
     render_rich_drop_intervals,
@@ -37,6 +47,8 @@ __all__ = [
     "UNTYPED",
     "aggregate",
     "change_line",
+    "change_markdown",
+    "change_rows",
     "compare_folders",
     "compare_runs",
     "comparison_markdown",
@@ -44,6 +56,7 @@ __all__ = [
     "cross_cells",
     "drop_interval_rows",
     "markdown_html",
+    "plot_change",
     "plot_drops",
     "plot_scores",
     "render_rich_drop_intervals",
@@ -52,5 +65,6 @@ __all__ = [
     "resample_counts",
     "table_rows",
     "with_interval",
+    "write_comparison",
     "write_report",
 ]

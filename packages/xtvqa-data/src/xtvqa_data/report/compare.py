@@ -75,8 +75,9 @@ def compare_runs(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[st
 
     `drops`: the (image language, question language) cells whose mean drop is compared;
     `sources`: the image languages whose source-language score is compared. Returns mean_drop
-    {before, after}, narrowed (a fraction; None when the drop before is not positive),
-    source_change (points), each with an interval (`*_ci`), and n_records."""
+    {before, after}, drop_change (after - before, points), narrowed (a fraction; None when the
+    drop before is not positive), source_change (points), each with an interval (`*_ci`, from the
+    same paired resamples), and n_records."""
     if resamples < 1 or not 0.0 < level < 1.0:
         raise ValueError(f"need resamples >= 1 and 0 < level < 1, got {resamples} and {level}")
     if not drops or any(g == q for g, q in drops):
@@ -100,12 +101,14 @@ def compare_runs(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[st
         "narrowed": float(1.0 - drop1 / drop0) if drop0 > 0 else None,
         "source_change": float(100.0 * (point[1][1][0] - point[0][1][0])),
     }
-    narrowed, change = [], []
+    narrowed, change, drop_before, drop_after = [], [], [], []
     for weights in resample_counts(_group_rng(seed, "compare"), len(ids), resamples):
         with np.errstate(invalid="ignore", divide="ignore"):
             (d0, s0), (d1, s1) = (_summaries((weights @ s) / (weights @ c), drops, sources, cells) for s, c in arrays)
             narrowed.append(np.where(d0 > 0, 1.0 - d1 / d0, np.nan))
         change.append(100.0 * (s1 - s0))
+        drop_before.append(d0)
+        drop_after.append(d1)
     tail = 100.0 * (1.0 - level) / 2.0
 
     def interval(values: list[np.ndarray]) -> list[float] | None:
@@ -115,6 +118,9 @@ def compare_runs(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[st
 
     result["narrowed_ci"] = interval(narrowed) if result["narrowed"] is not None else None
     result["source_change_ci"] = interval(change)
+    result["mean_drop_ci"] = {"before": interval(drop_before), "after": interval(drop_after)}
+    result["drop_change"] = float(drop1 - drop0)  # points; negative: the drop narrowed
+    result["drop_change_ci"] = interval([d1 - d0 for d0, d1 in zip(drop_before, drop_after, strict=True)])
     result["ci"] = {"level": level, "resamples": resamples, "seed": seed, "unit": "record",
                     "method": "paired percentile bootstrap"}
     return result
@@ -122,14 +128,73 @@ def compare_runs(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[st
 
 def compare_folders(before_dir: str | Path, after_dir: str | Path) -> dict[str, Any] | None:
     """`compare_runs` of two bench run folders (their predictions.jsonl) over `cross_cells`;
-    None when they share no cross-lingual cell. Adds the cells compared (drops, sources)."""
+    None when they share no cross-lingual cell. Adds the cells compared (drops, sources), and
+    `by_question_lang`: for each question language with a drop cell, `compare_runs` over its cells
+    alone (the images of another language asked in it), in the runs' order of languages.
+
+    The one definition of the change between two runs: `apps/bench`'s comparison.md and
+    `apps/train`'s gap table both print it (`change_markdown`)."""
     before = read_jsonl(Path(before_dir) / "predictions.jsonl")
     after = read_jsonl(Path(after_dir) / "predictions.jsonl")
     drops, sources = cross_cells(before, after)
     if not drops:
         return None
+    by_lang = {}
+    for q in dict.fromkeys(str(r["question_lang"]) for r in before):
+        cells = [(g, asked) for g, asked in drops if asked == q]
+        if cells:
+            images = sorted({g for g, _ in cells})
+            by_lang[q] = {"drops": [list(cell) for cell in cells], "sources": images,
+                          **compare_runs(before, after, cells, images)}
     return {"drops": [list(cell) for cell in drops], "sources": sources,
-            **compare_runs(before, after, drops, sources)}
+            **compare_runs(before, after, drops, sources), "by_question_lang": by_lang}
+
+
+def change_rows(change: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """`compare_folders`' figures as rows: "all" (every drop cell), then each question language;
+    each with the number of cells, the mean drop before and after, its change and the narrowing
+    (`compare_runs` keys)."""
+    parts = [("all", change), *((q, part) for q, part in change.get("by_question_lang", {}).items())]
+    return [{"label": label, "cells": len(part["drops"]), **{key: part.get(key) for key in (
+        "mean_drop", "mean_drop_ci", "drop_change", "drop_change_ci", "narrowed", "narrowed_ci")}}
+        for label, part in parts]
+
+
+def change_markdown(change: Mapping[str, Any]) -> str:
+    """`change_line`, then a table of `change_rows` (points; narrowed in %), each with its interval."""
+    lines = [change_line(change), "",
+             "| question lang | cells | drop before | drop after | change | narrowed |", "|---|---:|---:|---:|---:|---:|"]
+    for row in change_rows(change):
+        ci = row["mean_drop_ci"] or {}
+        narrowed = ("-" if row["narrowed"] is None
+                    else with_interval(row["narrowed"], row["narrowed_ci"], scale=100.0, unit=" %"))
+        change_ci = row["drop_change_ci"]
+        lines.append(f"| {row['label']} | {row['cells']} | "
+                     f"{with_interval(row['mean_drop']['before'], ci.get('before'))} | "
+                     f"{with_interval(row['mean_drop']['after'], ci.get('after'))} | "
+                     f"{'-' if row['drop_change'] is None else with_interval(row['drop_change'], change_ci, fmt='+.1f')} | "
+                     f"{narrowed} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_comparison(root: str | Path, runs: Sequence[tuple[str, str]]) -> str:
+    """Compare each later run with the first (`compare_folders`), write root/comparison.md (each
+    comparison's `change_markdown`) and root/comparison.json; `runs`: (label, folder under root)
+    pairs, the first the base. Returns comparison.md's text."""
+    from xtvqa_data.runs import atomic_write_json
+
+    root = Path(root)
+    (base, base_folder), blocks, changes = runs[0], [], []
+    for label, folder in runs[1:]:
+        change = compare_folders(root / base_folder, root / folder)
+        changes.append({"model": label, "against": base, "change": change})
+        head = f"- {label} against {base}: "
+        blocks.append(head + "no cross-lingual cell in common" if change is None else head + change_markdown(change))
+    text = "\n".join(blocks).rstrip("\n") + "\n"
+    (root / "comparison.md").write_text(text, encoding="utf-8")
+    atomic_write_json(root / "comparison.json", {"runs": [{"spec": label, "folder": folder} for label, folder in runs],
+                                                 "changes": changes})
+    return text
 
 
 def change_line(change: Mapping[str, Any]) -> str:

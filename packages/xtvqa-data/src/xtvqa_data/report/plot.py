@@ -1,6 +1,7 @@
 """The bench's two figures. drops.png, the headline: the cross-lingual drop per (language of the
 image's text x question language) and overall, each with its bootstrap interval. scores.png: score
-(x 100) by question language, per source and overall.
+(x 100) by question language, per source and overall. And gap.png, the headline of a comparison of
+two runs on the same records (a training run's before and after): `plot_change`.
 
 Drawn with matplotlib's object API on an Agg canvas (no pyplot, no display, no global state),
 so it works on headless machines and inside threads.
@@ -97,6 +98,54 @@ def plot_scores(results: Mapping[str, Any], path: str | os.PathLike[str], *, tit
     axes.set_xlabel("source")
     axes.set_title(title or "Score by question language")
     axes.legend(title="question\nlanguage", fontsize=8, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes.grid(axis="y", alpha=0.3)
+    axes.set_axisbelow(True)
+    return _save(figure, path)
+
+
+def plot_change(change: Mapping[str, Any], path: str | os.PathLike[str], *, before: str = "before",
+                after: str = "after", title: str = "Cross-lingual drop before and after") -> Path:
+    """Write gap.png: `compare_folders`' mean drop before and after, over every drop cell and then
+    per question language (`change_rows`), each with its paired bootstrap interval, and the change
+    in points with its interval above each pair. `before` / `after` name the two runs."""
+    from xtvqa_data.report.compare import change_rows
+    from xtvqa_data.report.render import with_interval
+
+    rows = change_rows(change)
+    figure = Figure(figsize=(max(6.5, 2.0 + 1.5 * len(rows)), 4.6), dpi=150)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    width, extent = 0.36, [0.0]
+    for group, row in enumerate(rows):
+        for side, (key, colour, name) in enumerate((("before", "0.7", before), ("after", "C0", after))):
+            x = group + (side - 0.5) * width
+            value = row["mean_drop"][key]
+            low, high = (row["mean_drop_ci"] or {}).get(key) or (value, value)
+            axes.bar(x, value, width=width * 0.95, color=colour, label=name)
+            axes.errorbar(x, value, yerr=[[value - low], [high - value]], color="0.15", capsize=3, linewidth=1)
+            axes.annotate(f"{value:.1f}", (x, high if value >= 0 else low), xytext=(0, 2 if value >= 0 else -2),
+                          textcoords="offset points", ha="center", va="bottom" if value >= 0 else "top", fontsize=7)
+            extent += [low, high]
+        if row["drop_change"] is not None:  # one row of them along the top, clear of the whiskers
+            text = with_interval(row["drop_change"], row["drop_change_ci"], fmt="+.1f")
+            axes.text(group, 0.97, f"change\n{text}", transform=axes.get_xaxis_transform(), ha="center", va="top",
+                      fontsize=7.5, color="0.1")
+    span = max(max(extent) - min(extent), 10.0)  # at least 10 points tall: no zoom into a run of zeros
+    axes.set_ylim(min(0.0, min(extent) - 0.08 * span), max(extent) + 0.3 * span)  # room for the change row
+    axes.axhline(0, color="0.2", linewidth=0.8)
+    images = {q: ", ".join(g for g, _ in part["drops"]) for q, part in change.get("by_question_lang", {}).items()}
+    labels = [f"all {row['cells']} cross-lingual\n(image, question)\nlanguage pairs" if row["label"] == "all"
+              else f"{row['label']} questions\non {images[row['label']]}\nimages" for row in rows]
+    axes.set_xticks(range(len(rows)), labels, fontsize=8)
+    axes.set_xlim(-0.6, len(rows) - 0.4)
+    axes.set_ylabel("mean drop (points below questions\nin the image's language)")
+    info = change.get("ci") or {}
+    note = (f"{change['n_records']} records in both runs; whiskers and change (< 0: the drop narrowed): "
+            f"{100 * info['level']:g} % paired bootstrap over records") if info else f"{change['n_records']} records"
+    axes.set_title(f"{title}\n{note}", fontsize=9)
+    handles, names = axes.get_legend_handles_labels()
+    unique = dict(zip(names, handles, strict=True))
+    axes.legend(list(unique.values()), list(unique), fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     axes.grid(axis="y", alpha=0.3)
     axes.set_axisbelow(True)
     return _save(figure, path)
