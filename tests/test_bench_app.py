@@ -155,5 +155,6 @@ def test_several_models_get_a_folder_each_and_a_paired_comparison(tiny_model, sm
     assert len(folders) == 2 and all((p / "predictions.jsonl").is_file() for p in folders)
     comparison = (out / "comparison.md").read_text()
     assert comparison.startswith(f"- {other} against {tiny_model}: ")
+    assert (out / "gap.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the change, drawn
     assert "source-language change +0.0 [+0.0, +0.0] points (95 % paired bootstrap over 6 test records)" in comparison
     assert "paired bootstrap over 6 test records" in " ".join(done.stdout.split())  # printed too

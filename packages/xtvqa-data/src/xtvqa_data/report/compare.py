@@ -179,8 +179,10 @@ def change_markdown(change: Mapping[str, Any]) -> str:
 
 def write_comparison(root: str | Path, runs: Sequence[tuple[str, str]]) -> str:
     """Compare each later run with the first (`compare_folders`), write root/comparison.md (each
-    comparison's `change_markdown`) and root/comparison.json; `runs`: (label, folder under root)
+    comparison's `change_markdown`), root/comparison.json and the change's figure (`plot_change`:
+    gap.png, or gap-<folder>.png for each of several); `runs`: (label, folder under root)
     pairs, the first the base. Returns comparison.md's text."""
+    from xtvqa_data.report.plot import plot_change
     from xtvqa_data.runs import atomic_write_json
 
     root = Path(root)
@@ -188,6 +190,9 @@ def write_comparison(root: str | Path, runs: Sequence[tuple[str, str]]) -> str:
     for label, folder in runs[1:]:
         change = compare_folders(root / base_folder, root / folder)
         changes.append({"model": label, "against": base, "change": change})
+        if change is not None:  # the headline figure: gap.png (gap-<folder>.png for several)
+            name = "gap.png" if len(runs) == 2 else f"gap-{Path(folder).name}.png"
+            plot_change(change, root / name, before=base, after=label, title=f"Cross-lingual drop: {label} against {base}")
         head = f"- {label} against {base}: "
         blocks.append(head + "no cross-lingual cell in common" if change is None else head + change_markdown(change))
     text = "\n".join(blocks).rstrip("\n") + "\n"

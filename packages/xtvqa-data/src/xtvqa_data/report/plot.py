@@ -10,6 +10,7 @@ so it works on headless machines and inside threads.
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,9 @@ def plot_change(change: Mapping[str, Any], path: str | os.PathLike[str], *, befo
     info = change.get("ci") or {}
     note = (f"{change['n_records']} records in both runs; whiskers and change (< 0: the drop narrowed): "
             f"{100 * info['level']:g} % paired bootstrap over records") if info else f"{change['n_records']} records"
-    axes.set_title(f"{title}\n{note}", fontsize=9)
+    # Wrapped to the axes' width: long model names would run off the figure.
+    width = max(40, int(10 * figure.get_figwidth()))
+    axes.set_title("\n".join(textwrap.fill(line, width) for line in (title, note)), fontsize=9)
     handles, names = axes.get_legend_handles_labels()
     unique = dict(zip(names, handles, strict=True))
     axes.legend(list(unique.values()), list(unique), fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
