@@ -2,7 +2,7 @@
 language of the image's text (the paper's Tables 1 and 3).
 
 Thin CLI: parse options, load the data and each model, call `xtvqa_models.evaluate.run_benchmark`,
-print the table. Under `accelerate launch apps/bench ...` the items are sharded across processes.
+print the table. Under `uv run accelerate launch apps/bench ...` the items are sharded across processes.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def main(models, data, split, langs, limit, batch_size, max_new_tokens, out, res
       uv run apps/bench --model hf:Qwen/Qwen2-VL-2B-Instruct --data lmms-lab/DocVQA --limit 500
       uv run apps/bench --model openai:gpt-4o --langs en,zh,fr,de
       uv run apps/bench --metric-convention lmms-eval
-      accelerate launch apps/bench --model hf:Qwen/Qwen2-VL-2B-Instruct
+      uv run accelerate launch apps/bench --model hf:Qwen/Qwen2-VL-2B-Instruct
     """
     from xtvqa_data.report import (
         render_rich_drop_intervals,
