@@ -31,55 +31,38 @@ from xtvqa_models.tiny.common import (
 # Renders one message's content (a string or a list of {"type": "image"|"text"} parts).
 QWEN2_VL_CHAT_TEMPLATE = chatml_template("<|vision_start|><|image_pad|><|vision_end|>")
 
+# The special tokens of the Qwen2-VL, Qwen2.5-VL and Qwen3-VL tokenizers that the template and
+# the processors use (the first ids, in this order).
+_QWEN_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>",
+                  "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"]
+
+
 def build_qwen2_vl(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorMixin]:
     """A Qwen2-VL: ViT with 2x2 patch merging, M-RoPE text decoder (Qwen2-VL paper, 2024)."""
-    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>",
-                "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"]
-    tokenizer, ids = tiny_tokenizer(size, seed, specials, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+    tokenizer, ids = tiny_tokenizer(size, seed, _QWEN_SPECIALS, eos_token="<|im_end|>", pad_token="<|endoftext|>",
                                     chat_template=QWEN2_VL_CHAT_TEMPLATE)
-    # Keep the aspect ratio and budget at most image_size**2 pixels; at least one merged token.
-    pixels = {"min_pixels": (size.patch_size * 2) ** 2, "max_pixels": size.image_size**2,
-              "patch_size": size.patch_size, "merge_size": 2, "temporal_patch_size": 2}
+    pixels = _qwen_pixels(size)
     processor = Qwen2VLProcessor(
         image_processor=Qwen2VLImageProcessor(**pixels),
         video_processor=Qwen2VLVideoProcessor(**pixels),
         tokenizer=tokenizer,
         chat_template=QWEN2_VL_CHAT_TEMPLATE,
     )
-    head_dim = size.hidden_size // size.num_heads
-    # M-RoPE splits each head's rotary half-dimension into (temporal, height, width) sections.
-    half = head_dim // 2
-    mrope = [half - 2 * (half // 3), half // 3, half // 3]
     config = Qwen2VLConfig(
-        text_config={
-            "vocab_size": len(tokenizer), "hidden_size": size.hidden_size,
-            "intermediate_size": 2 * size.hidden_size, "num_hidden_layers": size.num_layers,
-            "num_attention_heads": size.num_heads, "num_key_value_heads": max(1, size.num_heads // 2),
-            "max_position_embeddings": 4096,
-            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": mrope},
-            "bos_token_id": None, "eos_token_id": ids["<|im_end|>"], "pad_token_id": ids["<|endoftext|>"],
-            "tie_word_embeddings": True, "initializer_range": size.init_std,
-        },
+        text_config=_qwen_text(size, len(tokenizer), ids, bos_token_id=None, eos_token_id=ids["<|im_end|>"],
+                               tie_word_embeddings=True),
         vision_config={
             "depth": size.vision_depth, "embed_dim": size.vision_hidden_size,
             "hidden_size": size.hidden_size, "num_heads": 2, "mlp_ratio": 2,
             "patch_size": size.patch_size, "spatial_merge_size": 2, "temporal_patch_size": 2,
             "initializer_range": size.init_std,
         },
-        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
-        tie_word_embeddings=True, initializer_range=size.init_std,
+        **_qwen_vision_ids(ids), tie_word_embeddings=True, initializer_range=size.init_std,
     )
-    torch.manual_seed(seed)
-    model = Qwen2VLForConditionalGeneration(config).eval()
-    set_generation_ids(model, eos=ids["<|im_end|>"], pad=ids["<|endoftext|>"])
+    model = _qwen_model(Qwen2VLForConditionalGeneration, config, ids, seed)
     return model, processor
 
 
-# The special tokens of the Qwen2-VL, Qwen2.5-VL and Qwen3-VL tokenizers that the template and
-# the processors use (the first ids, in this order).
-_QWEN_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>",
-                  "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"]
 
 
 def _mrope_section(head_dim: int) -> list[int]:
@@ -92,6 +75,34 @@ def _qwen_pixels(size: TinySize) -> dict[str, int]:
     """Keep the aspect ratio and budget at most image_size**2 pixels; at least one merged token."""
     return {"min_pixels": (size.patch_size * 2) ** 2, "max_pixels": size.image_size**2,
             "patch_size": size.patch_size, "merge_size": 2, "temporal_patch_size": 2}
+
+
+def _qwen_text(size: TinySize, vocab: int, ids: dict[str, int], *, rope: dict | None = None,
+               **extra: object) -> dict[str, object]:
+    """The tiny decoder config the Qwen builders share; `rope` adds to M-RoPE's parameters."""
+    head_dim = size.hidden_size // size.num_heads
+    return {
+        "vocab_size": vocab, "hidden_size": size.hidden_size,
+        "intermediate_size": 2 * size.hidden_size, "num_hidden_layers": size.num_layers,
+        "num_attention_heads": size.num_heads, "num_key_value_heads": max(1, size.num_heads // 2),
+        **extra, "max_position_embeddings": 4096,
+        "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0,
+                            "mrope_section": _mrope_section(head_dim), **(rope or {})},
+        "pad_token_id": ids["<|endoftext|>"], "initializer_range": size.init_std,
+    }
+
+
+def _qwen_vision_ids(ids: dict[str, int]) -> dict[str, int]:
+    """The vision token ids every Qwen config takes."""
+    return {"image_token_id": ids["<|image_pad|>"], "video_token_id": ids["<|video_pad|>"],
+            "vision_start_token_id": ids["<|vision_start|>"], "vision_end_token_id": ids["<|vision_end|>"]}
+
+
+def _qwen_model(cls: type[PreTrainedModel], config: object, ids: dict[str, int], seed: int) -> PreTrainedModel:
+    torch.manual_seed(seed)
+    model = cls(config).eval()
+    set_generation_ids(model, eos=ids["<|im_end|>"], pad=ids["<|endoftext|>"])
+    return model
 
 
 def build_qwen2_5_vl(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorMixin]:
@@ -121,16 +132,8 @@ def build_qwen2_5_vl(size: TinySize, seed: int) -> tuple[PreTrainedModel, Proces
     )
     depth = max(2, size.vision_depth)
     config = Qwen2_5_VLConfig(
-        text_config={
-            "vocab_size": len(tokenizer), "hidden_size": size.hidden_size,
-            "intermediate_size": 2 * size.hidden_size, "num_hidden_layers": size.num_layers,
-            "num_attention_heads": size.num_heads, "num_key_value_heads": max(1, size.num_heads // 2),
-            "max_position_embeddings": 4096,
-            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0,
-                                "mrope_section": _mrope_section(size.hidden_size // size.num_heads)},
-            "bos_token_id": None, "eos_token_id": ids["<|im_end|>"], "pad_token_id": ids["<|endoftext|>"],
-            "tie_word_embeddings": True, "initializer_range": size.init_std,
-        },
+        text_config=_qwen_text(size, len(tokenizer), ids, bos_token_id=None, eos_token_id=ids["<|im_end|>"],
+                               tie_word_embeddings=True),
         vision_config={
             "depth": depth, "hidden_size": size.vision_hidden_size,
             "intermediate_size": 2 * size.vision_hidden_size, "num_heads": 2,
@@ -140,13 +143,9 @@ def build_qwen2_5_vl(size: TinySize, seed: int) -> tuple[PreTrainedModel, Proces
             "window_size": 2 * 2 * size.patch_size, "fullatt_block_indexes": [depth - 1],
             "initializer_range": size.init_std,
         },
-        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
-        tie_word_embeddings=True, initializer_range=size.init_std,
+        **_qwen_vision_ids(ids), tie_word_embeddings=True, initializer_range=size.init_std,
     )
-    torch.manual_seed(seed)
-    model = Qwen2_5_VLForConditionalGeneration(config).eval()
-    set_generation_ids(model, eos=ids["<|im_end|>"], pad=ids["<|endoftext|>"])
+    model = _qwen_model(Qwen2_5_VLForConditionalGeneration, config, ids, seed)
     return model, processor
 
 
@@ -185,15 +184,7 @@ def build_qwen3_vl(size: TinySize, seed: int) -> tuple[PreTrainedModel, Processo
     depth = max(2, size.vision_depth)
     grid = size.image_size // size.patch_size  # learned position grid, interpolated per image
     config = Qwen3VLConfig(
-        text_config={
-            "vocab_size": len(tokenizer), "hidden_size": size.hidden_size,
-            "intermediate_size": 2 * size.hidden_size, "num_hidden_layers": size.num_layers,
-            "num_attention_heads": size.num_heads, "num_key_value_heads": max(1, size.num_heads // 2),
-            "head_dim": head_dim, "max_position_embeddings": 4096,
-            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0,
-                                "mrope_section": _mrope_section(head_dim), "mrope_interleaved": True},
-            "pad_token_id": ids["<|endoftext|>"], "initializer_range": size.init_std,
-        },
+        text_config=_qwen_text(size, len(tokenizer), ids, rope={"mrope_interleaved": True}, head_dim=head_dim),
         vision_config={
             "depth": depth, "hidden_size": size.vision_hidden_size,
             "intermediate_size": 2 * size.vision_hidden_size, "num_heads": 2,
@@ -202,13 +193,9 @@ def build_qwen3_vl(size: TinySize, seed: int) -> tuple[PreTrainedModel, Processo
             "deepstack_visual_indexes": list(range(min(depth, size.num_layers))),
             "initializer_range": size.init_std,
         },
-        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
-        tie_word_embeddings=True, initializer_range=size.init_std,
+        **_qwen_vision_ids(ids), tie_word_embeddings=True, initializer_range=size.init_std,
     )
-    torch.manual_seed(seed)
-    model = Qwen3VLForConditionalGeneration(config).eval()
-    set_generation_ids(model, eos=ids["<|im_end|>"], pad=ids["<|endoftext|>"])
+    model = _qwen_model(Qwen3VLForConditionalGeneration, config, ids, seed)
     return model, processor
 
 
