@@ -44,7 +44,8 @@ def parse_spec(spec: str) -> tuple[str, str]:
     return specs.parse_spec(spec, BACKENDS, what="model")
 
 
-def _looks_like_path(name: str) -> bool:
+def looks_like_path(name: str) -> bool:
+    """Whether a model name can only be a local path, not a hub id."""
     # Hub ids are "org/name" at most; anything relative/absolute/home-based or deeper is a path.
     return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") >= 2 or name.endswith("/")
 
@@ -61,7 +62,7 @@ def resolve_model_name(provider: str, name: str) -> str:
                 "pass a folder written by save_pretrained, or a hub id"
             )
         return str(path.resolve())
-    if _looks_like_path(name):
+    if looks_like_path(name):
         raise FileNotFoundError(
             f"{provider}: local model folder {name!r} does not exist (resolved to {str(path.resolve())!r}); "
             "check the path, or pass a hub id like 'Qwen/Qwen2-VL-2B-Instruct'"

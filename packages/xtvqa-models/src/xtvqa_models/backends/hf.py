@@ -39,6 +39,7 @@ from xtvqa_models.image_features import (
     transform_pixels,
 )
 from xtvqa_models.prompts import PromptConfig
+from xtvqa_models.registry import looks_like_path
 from xtvqa_models.teacher_forcing import answer_logits, append_answers, continuation_ids
 
 
@@ -65,10 +66,9 @@ def check_reachable(model: str, revision: str | None = None) -> None:
         RevisionNotFoundError,
     )
 
-    path = Path(model).expanduser()
-    if path.exists():
+    if Path(model).expanduser().exists():
         return
-    if path.is_absolute() or model.startswith((".", "~")) or len(path.parts) > 2:
+    if looks_like_path(model):
         raise OSError(f"hf: no model folder {model}")
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
         return  # transformers says what is missing from the cache
