@@ -37,7 +37,8 @@ def transform_pixels(inputs: Mapping[str, Any], transform: Any) -> dict[str, Any
     (`pixel_attention_mask`: Idefics3's padded crops, LFM2-VL's padded NaFlex patches), shaped as
     the pixels less one axis (channels); noise there would turn padding into image content.
     """
-    masks = [v for k, v in inputs.items() if "mask" in k and isinstance(v, torch.Tensor) and not v.is_floating_point()]
+    masks = [v for k, v in inputs.items()  # the image's own masks, not the text's attention mask
+             if "mask" in k and k != "attention_mask" and isinstance(v, torch.Tensor) and not v.is_floating_point()]
     out = {}
     for key, value in inputs.items():
         if not is_pixels(value):
