@@ -1,68 +1,62 @@
 """`uv run apps/train`: MVCL-MI fine-tuning (paper eq. 10) of a vision-language model.
 
-Thin CLI: the options come from `xtvqa_train.cli.settings_options` over
-`xtvqa_reader.recipes.RecipeSettings` (`TrainSettings` and the bundled model's recipes' own
-fields; each option's help and type are those of the field it sets, so a flag and a --config key
-cannot drift apart), the work is `xtvqa_train.run.train`, or `xtvqa_reader.run.run_recipe` when
-`--recipe` names one of the bundled model's recipes, and this file prints the tables.
+Thin CLI: `xtvqa_train.settings.parse_train_args` reads the options and a `--config` file the way
+TRL's own scripts do (transformers' HfArgumentParser over `xtvqa_reader.recipes.RecipeSettings`
+and the MVCLMIConfig fields; each option's help and type are those of the field it sets), the work
+is `xtvqa_train.run.train`, or `xtvqa_reader.run.run_recipe` when `--recipe` names one of the
+bundled model's recipes, and this file prints the tables.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import sys
 from pathlib import Path
 
-import click
 from rich.console import Console
 from rich.table import Table
-from xtvqa_apps.kit import console, fail, progress_bar
+from xtvqa_apps.kit import console, progress_bar
 from xtvqa_models.distributed import process_info
 from xtvqa_reader.recipes import RecipeSettings, check_recipe_settings
-from xtvqa_train.cli import settings_options
-from xtvqa_train.settings import load_settings_file, split_fields
+from xtvqa_train.settings import parse_train_args
+
+DESCRIPTION = """\
+Fine-tune a vision-language model with MVCL-MI: cross-entropy on four views of each record
+(question in the image's language s or another language t, answer in s or t) plus KL terms that
+distil the monolingual views into the cross-lingual ones (paper eqs. 9-10).
+
+With no arguments: fine-tunes the default model on a generated training split on this CPU,
+benchmarks it before and after on the bundled data/sample, and prints the gap table.
+
+Examples:
+  uv run apps/train
+  uv run apps/train --model hf:Qwen/Qwen2-VL-2B-Instruct --data my-xtvqa-train --lora
+  uv run apps/train --config apps/train/configs/example.yaml --no-use-kl
+  uv run accelerate launch --config_file apps/train/configs/ddp.yaml apps/train --model hf:... --data ...
+"""
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="YAML or JSON file of settings (TrainSettings fields, MVCLMIConfig fields or these option "
-                   "names); options given here override it.")
-@settings_options(settings_class=RecipeSettings)
-def main(config_file: str | None, **cli) -> None:
-    """Fine-tune a vision-language model with MVCL-MI: cross-entropy on four views of each record
-    (question in the image's language s or another language t, answer in s or t) plus KL terms
-    that distil the monolingual views into the cross-lingual ones (paper eqs. 9-10).
-
-    With no arguments: fine-tunes the default model on a generated training split on this CPU,
-    benchmarks it before and after on the bundled data/sample, and prints the gap table.
-
-    \b
-    Examples:
-      uv run apps/train
-      uv run apps/train --model hf:Qwen/Qwen2-VL-2B-Instruct --data my-xtvqa-train --lora
-      uv run apps/train --config apps/train/configs/example.yaml --no-kl
-      accelerate launch --config_file apps/train/configs/ddp.yaml apps/train --model hf:... --data ...
-    """
-    from xtvqa_train.run import train
-
-    given = {name: value for name, value in cli.items() if value is not None and value is not False}
+def main(args: list[str] | None = None) -> None:
+    """Parse, train (or run a recipe), print; an expected error is one line on stderr, exit code 1."""
     try:
-        settings = RecipeSettings()
-        from_file = load_settings_file(config_file, RecipeSettings) if config_file else {}
-        settings = settings.merged(from_file).merged(given)
+        parsed = parse_train_args(args, RecipeSettings, prog="apps/train", description=DESCRIPTION)
+        settings, trainer = parsed.settings, parsed.trainer
         if settings.recipe:  # what was set, not only what differs from a default, must be used
-            own, trainer = split_fields({**from_file, **given}, RecipeSettings)
-            check_recipe_settings(settings.recipe, settings, own, trainer)
+            check_recipe_settings(settings.recipe, settings, parsed.given - set(trainer), trainer)
         main_process = process_info().is_main  # one progress bar and one table per run
         progress = functools.partial(progress_bar, enabled=main_process)
         if settings.recipe:
             from xtvqa_reader.run import run_recipe  # torch and transformers: only for a recipe
 
-            out = run_recipe(settings, progress)
+            out = run_recipe(settings, trainer, progress)
         else:
-            out = train(settings, progress=progress)
+            from xtvqa_train.run import train
+
+            out = train(settings, trainer=trainer, progress=progress)
     except (NotImplementedError, ValueError, FileNotFoundError, FileExistsError, OSError) as error:
-        raise fail(error) from None
+        print(f"Error: {error}", file=sys.stderr)  # one line, however wide
+        sys.exit(1)
     if main_process:
         _print(out)
 

@@ -484,7 +484,7 @@ def test_tiny_mvcl_runs_to_two_outputs_in_the_same_second_keep_their_own_run_fol
     monkeypatch.setattr(time, "strftime", lambda _fmt, *_args: "20260101-000000")
     for name in ("no-kl", "no-cross-ce"):
         run.run_recipe(RecipeSettings(recipe="tiny-mvcl", model=f"hf:{tiny_qwen}", out=str(tmp_path / name),
-                                         evaluate=False, trainer={"use_kl": name != "no-kl", "cross_ce": name != "no-cross-ce"}))
+                                      evaluate=False), {"use_kl": name != "no-kl", "cross_ce": name != "no-cross-ce"})
     runs = sorted(p.name for p in (tmp_path / "runs" / "train").iterdir())
     assert runs == ["tiny-mvcl-20260101-000000-no-cross-ce", "tiny-mvcl-20260101-000000-no-kl"]
     for name in ("no-kl", "no-cross-ce"):
@@ -592,16 +592,18 @@ def test_time_budget_and_records_cache_reach_the_tiny_base_recipe_and_nothing_el
     seen = []
     monkeypatch.setattr(xtvqa_reader.run, "train_tiny_base",
                         lambda recipe, out, progress, records_cache: seen.append((recipe, records_cache)))
-    run_recipe(RecipeSettings(recipe="tiny-base", time_budget=300.0, out=str(tmp_path), records_cache="rc"))
+    run_recipe(RecipeSettings(recipe="tiny-base", time_budget_s=300.0, out=str(tmp_path), records_cache="rc"))
     recipe, cache = seen[0]
     assert recipe.time_budget_s == 300.0 and recipe.records in (TinyBase().records, TINY_BASE_CUDA.records)
-    assert str(cache) == "rc" and recipe.max_steps is None
-    run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), trainer={"max_steps": 4758}))
+    assert str(cache) == "rc" and recipe.max_steps == -1
+    run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path)), {"max_steps": 4758})
     assert seen[1][0].max_steps == 4758 and seen[1][0].time_budget_s is None  # --max-steps reaches it
-    run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), trainer={"max_steps": -1}))
-    assert seen[2][0].max_steps is None  # the option's -1: every planned step
-    for bad in ({"recipe": "tiny-mvcl", "time_budget": 300.0}, {"time_budget": 300.0},
-                {"recipe": "tiny-base", "time_budget": 0.0}, {"recipe": "tiny-mvcl", "records_cache": "rc"}):
+    run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path)), {"max_steps": -1})
+    assert seen[2][0].max_steps == -1  # -1: every planned step, as TrainingArguments.max_steps says
+    with pytest.raises(ValueError, match="max_steps must be >= 1"):
+        TinyBase(max_steps=0)
+    for bad in ({"recipe": "tiny-mvcl", "time_budget_s": 300.0}, {"time_budget_s": 300.0},
+                {"recipe": "tiny-base", "time_budget_s": 0.0}, {"recipe": "tiny-mvcl", "records_cache": "rc"}):
         with pytest.raises(ValueError, match=r"time-budget|records-cache"):
             RecipeSettings(**bad)
 
@@ -665,13 +667,13 @@ def test_recipe_records_alone_fill_the_cache_a_training_run_then_loads(tmp_path)
 
 def _stub_tiny_mvcl_training(tmp_path, monkeypatch) -> list:
     """Stubs what `_tiny_mvcl` calls (xtvqa_train's run.train, the run folder, torch threads);
-    returns the RecipeSettings the stub was called with."""
+    returns the (RecipeSettings, trainer settings) the stub was called with."""
     import xtvqa_reader.run
 
     seen = []
 
-    def fake_train(settings, progress=None):
-        seen.append(settings)
+    def fake_train(settings, trainer=None, progress=None):
+        seen.append((settings, trainer))
         run = tmp_path / "run"
         (run / "model").mkdir(parents=True, exist_ok=True)
         return run
@@ -690,7 +692,7 @@ def test_tiny_mvcl_names_every_option_it_does_not_use(tmp_path, monkeypatch):
     given = {"recipe": "tiny-mvcl", "model": "hf:m", "out": str(tmp_path / "out"), "data": "my-data", "lora": True,
              "lora_r": 8, "resume_from_checkpoint": "ck/checkpoint-200", "synth_records": 50}
     with pytest.raises(ValueError, match="recipe tiny-mvcl takes no") as error:
-        run_recipe(RecipeSettings().merged(given))
+        run_recipe(RecipeSettings(**given))
     for name in ("data", "lora", "lora_r", "resume_from_checkpoint", "synth_records"):
         assert f"{name}=" in str(error.value)
     for name in ("model", "out", "recipe"):
@@ -706,13 +708,13 @@ def test_check_recipe_settings_names_what_was_given_not_what_differs():
     from xtvqa_reader.recipes import RecipeSettings, check_recipe_settings
 
     settings = RecipeSettings(recipe="tiny-base")  # every value at its default
-    check_recipe_settings("tiny-base", settings, ["out", "time_budget", "recipe"])  # taken: no error
-    with pytest.raises(ValueError, match=r"takes no lora_r=64, trainer option alpha=None;"):
-        check_recipe_settings("tiny-base", settings, ["lora_r", "out"], ["alpha"])
-    check_recipe_settings("tiny-base", settings, ["out"], ["max_steps"])  # its one trainer option
-    with pytest.raises(ValueError, match=r"takes no trainer option learning_rate=None; .*--max-steps"):
-        check_recipe_settings("tiny-base", settings, [], ["max_steps", "learning_rate"])
-    check_recipe_settings("tiny-mvcl", settings, ["model"], ["alpha"])  # tiny-mvcl takes trainer options
+    check_recipe_settings("tiny-base", settings, ["out", "time_budget_s", "recipe"])  # taken: no error
+    with pytest.raises(ValueError, match=r"takes no lora_r=64, trainer option alpha=1\.0;"):
+        check_recipe_settings("tiny-base", settings, ["lora_r", "out"], {"alpha": 1.0})
+    check_recipe_settings("tiny-base", settings, ["out"], {"max_steps": 5})  # its one trainer option
+    with pytest.raises(ValueError, match=r"takes no trainer option learning_rate=1e-06; .*--max-steps"):
+        check_recipe_settings("tiny-base", settings, [], {"max_steps": 5, "learning_rate": 1e-6})
+    check_recipe_settings("tiny-mvcl", settings, ["model"], {"alpha": 1.0})  # tiny-mvcl takes trainer options
     check_recipe_settings("no-such-recipe", settings, ["lora_r"])  # run_recipe reports unknown recipes
 
 
@@ -722,13 +724,12 @@ def test_tiny_mvcl_passes_its_options_and_the_trainer_options_on(tmp_path, monke
 
     seen = _stub_tiny_mvcl_training(tmp_path, monkeypatch)
     settings = RecipeSettings(recipe="tiny-mvcl", model="hf:m", out=str(tmp_path / "out"), eval_records=5,
-                             eval_langs="en,zh", eval_data="my-eval", evaluate=False,
-                             trainer={"alpha": 0.5, "use_kl": False, "max_steps": 3})
-    run_recipe(settings)
-    (own,) = seen
+                             eval_langs="en,zh", eval_data="my-eval", evaluate=False)
+    run_recipe(settings, {"alpha": 0.5, "use_kl": False, "max_steps": 3})
+    ((own, trainer),) = seen
     assert own.model == "hf:m" and own.recipe is None
     assert (own.eval_records, own.eval_langs, own.eval_data, own.evaluate) == (5, "en,zh", "my-eval", False)
-    assert own.trainer == {**TinyMVCL().trainer, "alpha": 0.5, "use_kl": False, "max_steps": 3}
+    assert trainer == {**TinyMVCL().trainer, "alpha": 0.5, "use_kl": False, "max_steps": 3}
     assert (own.synth_records, own.synth_resize_to) == (TinyMVCL().records, TinyMVCL().resize_to)
     assert (tmp_path / "out").is_dir()  # the stub's model folder, copied to --out
 
@@ -748,30 +749,32 @@ def test_tiny_base_names_every_option_it_does_not_use(tmp_path, monkeypatch):
         with pytest.raises(ValueError, match=rf"recipe tiny-base takes no {name}=.*--out, --time-budget"):
             run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), **dropped))
     with pytest.raises(ValueError, match=r"takes no trainer option alpha=0\.5, trainer option learning_rate"):
-        run_recipe(RecipeSettings(recipe="tiny-base", trainer={"alpha": 0.5, "learning_rate": 1e-3}))
+        run_recipe(RecipeSettings(recipe="tiny-base"), {"alpha": 0.5, "learning_rate": 1e-3})
     assert seen == []
-    run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), time_budget=60.0, records_cache="rc"))
+    run_recipe(RecipeSettings(recipe="tiny-base", out=str(tmp_path), time_budget_s=60.0, records_cache="rc"))
     ((recipe, out, cache),) = seen
     assert recipe.time_budget_s == 60.0 and out == tmp_path and str(cache) == "rc"
 
 
 def test_recipe_settings_are_train_settings_with_the_recipes_fields(tmp_path):
     from xtvqa_reader.recipes import RecipeSettings
-    from xtvqa_train.settings import TrainSettings, load_settings_file
+    from xtvqa_train.settings import TrainSettings, parse_train_args
 
     with pytest.raises(ValueError, match="unknown recipe"):
         RecipeSettings(recipe="big")
     with pytest.raises(ValueError, match="--time-budget takes positive seconds and only --recipe tiny-base"):
-        RecipeSettings(recipe="tiny-mvcl", time_budget=5)
+        RecipeSettings(recipe="tiny-mvcl", time_budget_s=5)
     with pytest.raises(ValueError, match="--records-cache takes only --recipe tiny-base"):
         RecipeSettings(records_cache="x")
     path = tmp_path / "run.yaml"
-    path.write_text("lr: 1e-6\nsynth_records: '12'\ntime_budget: '30'\nrecipe: tiny-base\n")
-    settings = RecipeSettings().merged(load_settings_file(path, RecipeSettings))
-    assert isinstance(settings, TrainSettings) and settings.recipe == "tiny-base"
-    assert settings.time_budget == 30.0 and settings.synth_records == 12 and settings.trainer == {"learning_rate": 1e-6}
+    path.write_text("learning_rate: 1e-6\nsynth_records: '12'\ntime_budget_s: '30'\nrecipe: tiny-base\n")
+    parsed = parse_train_args(["--config", str(path)], RecipeSettings)
+    assert isinstance(parsed.settings, TrainSettings) and parsed.settings.recipe == "tiny-base"
+    assert parsed.settings.time_budget_s == 30.0 and parsed.settings.synth_records == 12
+    assert parsed.trainer == {"learning_rate": 1e-6}
+    assert parse_train_args(["--recipe", "tiny-base", "--time-budget", "30"], RecipeSettings).settings.time_budget_s == 30
     with pytest.raises(ValueError, match="unknown training setting"):
-        TrainSettings().merged({"recipe": "tiny-base"})  # MVCL-MI's own settings know no recipe
+        parse_train_args(["--config", str(path)])  # MVCL-MI's own settings know no recipe
 
 
 def test_the_bundled_model_card_is_the_one_its_recipe_summary_writes(tmp_path):

@@ -61,7 +61,7 @@ def test_training_on_the_benchmark_s_own_records_is_refused(tmp_path, monkeypatc
     sample = _folder(tmp_path / "sample", "test")
     settings = TrainSettings(model="hf:x", data=str(sample), data_split="test", eval_data=str(sample),
                              out=str(tmp_path / "run"))
-    with pytest.raises(ValueError, match=r"would score the records trained on; pass --eval-data .* or --no-eval"):
+    with pytest.raises(ValueError, match=r"would score the records trained on; pass --eval-data .* or --no-evaluate"):
         run.train(settings)
     monkeypatch.setattr(run, "sample_dir", lambda: sample)  # the default --eval-data
     with pytest.raises(ValueError, match=r"\(the default --eval-data\)"):

@@ -1,4 +1,4 @@
-"""TrainSettings: config files, CLI overrides, switches, one declaration per setting; the gap table.
+"""TrainSettings and the train command line (HfArgumentParser, TRL's way); the gap table.
 
 Run: uv run pytest packages/xtvqa-train/tests/test_settings.py -q
 """
@@ -7,116 +7,120 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import ClassVar
 
-import click
 import pytest
-from click.testing import CliRunner
-from xtvqa_train.cli import settings_options
+from xtvqa_train.fields import MVCLFields
 from xtvqa_train.report import gap_markdown, gap_rows
-from xtvqa_train.settings import CLI_OPTIONS, TrainSettings, field_of, load_settings_file
+from xtvqa_train.settings import TrainSettings, parse_train_args
 
 
-@click.command()
-@settings_options
-def echo(**cli):
-    """Prints the settings the options produce (as the app builds them)."""
-    given = {k: v for k, v in cli.items() if v is not None and v is not False}
-    click.echo(json.dumps({"given": given}))
+def _parse(*args, settings_class=TrainSettings):
+    return parse_train_args(list(args), settings_class, prog="apps/train")
 
 
-def test_config_file_then_cli_overrides(tmp_path):
+def test_config_file_then_command_line_overrides(tmp_path):
     path = tmp_path / "run.yaml"
-    path.write_text("model: hf:some/model\nalpha: 0.5\nlr: 3.0e-5\ngradient_accumulation_steps: 4\n"
-                    "no_kl: true\nlora: true\nlora_r: 16\n")
-    settings = TrainSettings().merged(load_settings_file(path))
-    assert settings.model == "hf:some/model" and settings.lora and settings.lora_r == 16
-    assert settings.trainer == {"alpha": 0.5, "learning_rate": 3e-5, "gradient_accumulation_steps": 4, "use_kl": False}
-    settings = settings.merged({"alpha": 2.0, "max_steps": 7})
-    assert settings.trainer["alpha"] == 2.0 and settings.trainer["max_steps"] == 7
-    assert settings.trainer["learning_rate"] == 3e-5  # untouched by the override
+    path.write_text("model: hf:some/model\nalpha: 0.5\nlearning_rate: 3.0e-5\ngradient_accumulation_steps: 4\n"
+                    "use_kl: false\nlora: true\nlora_r: 16\n")
+    parsed = _parse("--config", str(path))
+    assert parsed.settings.model == "hf:some/model" and parsed.settings.lora and parsed.settings.lora_r == 16
+    assert parsed.trainer == {"alpha": 0.5, "learning_rate": 3e-5, "gradient_accumulation_steps": 4, "use_kl": False}
+    parsed = _parse("--config", str(path), "--alpha", "2", "--max-steps", "7", "--lora_r", "8")
+    assert parsed.trainer["alpha"] == 2.0 and parsed.trainer["max_steps"] == 7 and parsed.settings.lora_r == 8
+    assert parsed.trainer["learning_rate"] == 3e-5  # untouched by the override
+    assert parsed.given == {"model", "alpha", "learning_rate", "gradient_accumulation_steps", "use_kl", "lora",
+                            "lora_r", "max_steps"}
 
 
-def test_json_files_and_false_switches(tmp_path):
+def test_only_what_was_given_reaches_the_trainer_and_defaults_are_the_fields():
+    parsed = _parse()
+    assert parsed.trainer == {} and parsed.given == set() and parsed.settings == TrainSettings()
+    parsed = _parse("--alpha", "1.0")  # given at its default value: still given (a recipe must refuse it)
+    assert parsed.trainer == {"alpha": 1.0} and parsed.given == {"alpha"}
+
+
+def test_json_files_and_switches(tmp_path):
     path = tmp_path / "run.json"
-    path.write_text(json.dumps({"no_kl": False, "no_cross_ce": True, "num_train_epochs": 2}))
-    settings = TrainSettings().merged(load_settings_file(path))
-    assert settings.trainer == {"use_kl": True, "cross_ce": False, "num_train_epochs": 2}
+    path.write_text(json.dumps({"use_kl": True, "cross_ce": False, "num_train_epochs": 2}))
+    assert _parse("--config", str(path)).trainer == {"use_kl": True, "cross_ce": False, "num_train_epochs": 2}
+    parsed = _parse("--no-use-kl", "--no_cross_ce", "--lora", "--no-evaluate")
+    assert parsed.trainer == {"use_kl": False, "cross_ce": False}
+    assert parsed.settings.lora is True and parsed.settings.evaluate is False
+    assert _parse("--cross_ce", "false", "--lora", "no").trainer == {"cross_ce": False}
 
 
 def test_unknown_settings_are_named_with_a_suggestion(tmp_path):
     with pytest.raises(ValueError, match=r"'learning_rte'.*did you mean 'learning_rate'"):
-        TrainSettings().merged({"learning_rte": 1e-4})
+        _parse("--learning_rte", "1e-4")
+    (tmp_path / "typo.yaml").write_text("lerning_rate: 1e-4\n")
+    with pytest.raises(ValueError, match=r"'lerning_rate'.*did you mean 'learning_rate'"):
+        _parse("--config", str(tmp_path / "typo.yaml"))
+    with pytest.raises(ValueError, match="unexpected argument"):
+        _parse("stray")
     (tmp_path / "bad.toml").write_text("x = 1")
     with pytest.raises(ValueError, match=r"\.yaml, \.yml or \.json"):
-        load_settings_file(tmp_path / "bad.toml")
+        _parse("--config", str(tmp_path / "bad.toml"))
     (tmp_path / "list.yaml").write_text("- 1\n- 2\n")
     with pytest.raises(ValueError, match="mapping"):
-        load_settings_file(tmp_path / "list.yaml")
+        _parse("--config", str(tmp_path / "list.yaml"))
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        _parse("--config", str(tmp_path / "missing.yaml"))
 
 
-def test_cli_options_parse_types_switches_and_defaults():
-    runner = CliRunner()
-    result = runner.invoke(echo, ["--alpha", "0.25", "--max-steps", "3", "--kl", "jsd", "--no-cross-ce", "--lora"])
-    assert result.exit_code == 0, result.output
-    given = json.loads(result.output)["given"]
-    assert given == {"alpha": 0.25, "max_steps": 3, "kl": "jsd", "no_cross_ce": True, "lora": True}
-    assert TrainSettings().merged(given).trainer == {"alpha": 0.25, "max_steps": 3, "kl": "jsd", "cross_ce": False}
-    bad = runner.invoke(echo, ["--kl", "l2"])
-    assert bad.exit_code != 0 and "not one of reverse, forward, jsd" in bad.output
-    bad = runner.invoke(echo, ["--max-steps", "two"])
-    assert bad.exit_code != 0 and "invalid literal" in bad.output
+def test_options_parse_types_aliases_and_choices(capsys):
+    parsed = _parse("--alpha", "0.25", "--max-steps", "3", "--kl", "jsd", "--lr", "1e-4", "--epochs", "2",
+                    "--batch-size", "4")
+    assert parsed.trainer == {"alpha": 0.25, "max_steps": 3, "kl": "jsd", "learning_rate": 1e-4,
+                              "num_train_epochs": 2.0, "per_device_train_batch_size": 4}
+    assert type(parsed.trainer["max_steps"]) is int and type(parsed.trainer["alpha"]) is float
+    for args, message in ((["--kl", "l2"], "invalid choice: 'l2'"), (["--max-steps", "two"], "invalid int value"),
+                          (["--save_steps", "often"], "invalid float value")):
+        with pytest.raises(SystemExit) as exit_:
+            _parse(*args)
+        assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_every_cli_option_documents_its_field():
-    result = CliRunner().invoke(echo, ["--help"])
-    assert result.exit_code == 0
-    for name, (target, _) in CLI_OPTIONS.items():
-        assert "--" + name.replace("_", "-") in result.output
-        assert field_of(target).metadata.get("help"), target
-    text = " ".join(result.output.split())  # undo click's line wrapping
-    assert "Leave out both KL terms: cross-entropy on the four views alone (Table 4's 'w/o KL-Loss'). " \
-           "(sets use_kl=False)" in text
-    assert "Peak AdamW learning rate (Table 5). [default: 1e-06]" in text
+def test_any_training_arguments_field_is_taken_typed_from_the_command_line_and_the_file(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("gradient_checkpointing: true\nsave_total_limit: '3'\nreport_to: [none]\n")
+    parsed = _parse("--config", str(path), "--save_steps", "500", "--seed", "7", "--optim", "adafactor")
+    assert parsed.trainer == {"gradient_checkpointing": True, "save_total_limit": 3, "report_to": ["none"],
+                              "save_steps": 500.0, "seed": 7, "optim": "adafactor"}
 
 
-def _help_texts(settings_class) -> dict[str, str]:
-    """Each option's help as `--help` shows it, click's wrapping undone."""
-    command = settings_options(settings_class=settings_class)(click.command()(lambda **_: None))
-    context = click.Context(command)
-    return {param.name: " ".join(param.get_help_record(context)[1].split()) for param in command.params}
+def test_values_are_checked_by_the_fields_post_init():
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
+        _parse("--alpha", "-1")
+    with pytest.raises(ValueError, match="eval_records must be >= 1"):
+        _parse("--eval-records", "0")
+    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+        MVCLFields(temperature=0.0)
 
 
-@pytest.mark.parametrize("settings_class", ["TrainSettings", "RecipeSettings"])
-def test_every_switch_s_help_says_what_giving_it_does(settings_class):
-    if settings_class == "RecipeSettings":
-        recipes = pytest.importorskip("xtvqa_reader.recipes")
-        settings_class = recipes.RecipeSettings
-    else:
-        settings_class = TrainSettings
-    shown = _help_texts(settings_class)
-    for name, (target, value) in settings_class.cli_options.items():
-        if value is None:
-            continue
-        spec = field_of(target, settings_class)
-        if value is True:  # `--lora`: the field's own text says what turning it on does
-            assert shown[name] == spec.metadata["help"], name
-            continue
-        # `--no-kl`: what turning the field off does, never the field's own "Keep ..." text
-        assert shown[name].startswith(spec.metadata["off"]) and spec.metadata["help"] not in shown[name], name
-        assert shown[name].endswith(f"(sets {target.rpartition('.')[2]}={value})"), name
-        assert not shown[name].startswith(("Keep", "Benchmark", "The cross views")), name
-    assert shown["no_eval"].startswith("Skip the benchmarks")
+def test_help_lists_every_field_with_its_help_and_default(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "2000")  # argparse wraps at the terminal's width, also inside "--eval-langs"
+    with pytest.raises(SystemExit) as exit_:
+        _parse("--help")
+    assert exit_.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())  # argparse's wrapping undone
+    for spec in [*dataclasses.fields(TrainSettings), *dataclasses.fields(MVCLFields)]:
+        if spec.init:
+            assert f"--{spec.name}" in shown and " ".join(spec.metadata["help"].split()) in shown, spec.name
+    assert "Peak AdamW learning rate (Table 5). (default: 1e-06)" in shown
+    assert "--no_use_kl, --no-use-kl" in shown and "--lr LEARNING_RATE" in shown
+    assert "Any other field of TRL's SFTConfig" in shown  # the way to every other TrainingArguments field
 
 
-def test_a_switch_without_an_off_text_is_refused_when_help_is_shown():
-    @dataclasses.dataclass
-    class Bare(TrainSettings):
-        quiet: bool = dataclasses.field(default=True, metadata={"help": "Print progress."})
-        cli_options: ClassVar = {**CLI_OPTIONS, "no_quiet": ("quiet", False)}
+def test_help_and_errors_in_the_run_s_settings_do_not_import_torch():
+    import subprocess
+    import sys
 
-    with pytest.raises(ValueError, match="needs an 'off' help text"):
-        _help_texts(Bare)
+    code = ("import sys; from xtvqa_train.settings import parse_train_args\n"
+            "try: parse_train_args(['--eval-records', '0'])\nexcept ValueError: pass\n"
+            "try: parse_train_args(['--help'])\nexcept SystemExit: pass\n"
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 RESULTS_BEFORE = {"langs": ["en", "zh", "fr"], "overall": {"en": 0.8, "zh": 0.5, "fr": 0.6},
@@ -229,63 +233,44 @@ def test_generated_records_can_be_drawn_at_one_size_and_kept_at_another():
 def test_config_file_values_are_read_as_their_fields_types(tmp_path):
     # YAML 1.1 (PyYAML) reads `1e-6` and `5e-1` as strings; they must reach the trainer as floats.
     path = tmp_path / "run.yaml"
-    path.write_text("lr: 1e-6\nalpha: 5e-1\nepochs: 2\nmax_steps: 1e3\nno_kl: 'false'\nsynth_records: '12'\n")
-    settings = TrainSettings().merged(load_settings_file(path))
-    trainer = settings.trainer
+    path.write_text("learning_rate: 1e-6\nalpha: 5e-1\nnum_train_epochs: 2\nuse_kl: 'false'\nsynth_records: '12'\n")
+    parsed = _parse("--config", str(path))
+    trainer = parsed.trainer
     assert trainer["learning_rate"] == 1e-06 and type(trainer["learning_rate"]) is float
     assert trainer["alpha"] == 0.5 and type(trainer["alpha"]) is float
-    assert trainer["num_train_epochs"] == 2 and isinstance(trainer["num_train_epochs"], int | float)
-    assert trainer["max_steps"] == 1000 and type(trainer["max_steps"]) is int
-    assert trainer["use_kl"] is True  # `no_kl: 'false'` is false, not a truthy string
-    assert settings.synth_records == 12
+    assert trainer["num_train_epochs"] == 2
+    assert trainer["use_kl"] is False  # `'false'` is false, not a truthy string
+    assert parsed.settings.synth_records == 12
 
 
-@pytest.mark.parametrize(("text", "name", "shown", "expected"), [
-    ("alpha: abc", "alpha", "'abc'", "float"), ("epochs: two", "epochs", "'two'", "float"),
-    ("synth_records: 2.5", "synth_records", "2.5", "int"), ("lr: null", "lr", "None", "float"),
-    ("lora: maybe", "lora", "'maybe'", "bool"), ("eval_langs: no", "eval_langs", "False", "str"),
-    ("kl: l2", "kl", "'l2'", "reverse, forward, jsd"),
+@pytest.mark.parametrize(("text", "message"), [
+    ("alpha: abc", "invalid float value: 'abc'"), ("synth_records: '2.5'", "invalid int value: '2.5'"),
+    ("lora: maybe", "Truthy value expected"), ("kl: l2", "kl must be one of reverse, forward, jsd; got 'l2'"),
 ])
-def test_config_file_values_that_are_not_their_fields_type_are_named(tmp_path, text, name, shown, expected):
+def test_config_file_values_that_are_not_their_fields_type_are_named(tmp_path, capsys, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text + "\n")
-    with pytest.raises(ValueError, match=rf"'{name}'.*{shown}.*{expected}"):
-        load_settings_file(path)
-
-
-def test_json_config_values_are_checked_too(tmp_path):
-    (tmp_path / "bad.json").write_text(json.dumps({"batch_size": "eight"}))
-    with pytest.raises(ValueError, match=r"'batch_size'.*'eight'.*int"):
-        load_settings_file(tmp_path / "bad.json")
-    (tmp_path / "good.json").write_text(json.dumps({"batch_size": "8", "lora": "true", "beta": 1}))
-    settings = TrainSettings().merged(load_settings_file(tmp_path / "good.json"))
-    assert settings.lora is True and settings.trainer == {"per_device_train_batch_size": 8, "beta": 1}
+    with pytest.raises((SystemExit, ValueError)) as error:
+        _parse("--config", str(path))
+    assert message in (capsys.readouterr().err if error.type is SystemExit else str(error.value))
 
 
 @dataclasses.dataclass
 class WithBudget(TrainSettings):
-    """A subclass with a field and an option of its own, as a package built on xtvqa-train adds."""
+    """A subclass with a field of its own, as a package built on xtvqa-train adds."""
 
-    budget: float | None = dataclasses.field(default=None, metadata={"help": "Seconds.", "type": float})
-    cli_options: ClassVar[dict] = {**CLI_OPTIONS, "budget_s": ("budget", None)}
+    budget_s: float | None = dataclasses.field(default=None, metadata={"help": "Seconds.", "aliases": ["--budget"]})
 
 
-def test_a_subclass_s_fields_and_options_are_read_as_their_types(tmp_path):
+def test_a_subclass_s_fields_are_options_and_config_keys(tmp_path, capsys):
     path = tmp_path / "run.yaml"
     path.write_text("budget_s: '30'\nalpha: 5e-1\n")
     with pytest.raises(ValueError, match=r"unknown training setting\(s\) 'budget_s'"):
-        TrainSettings().merged(load_settings_file(path))
-    settings = WithBudget().merged(load_settings_file(path, WithBudget))
-    assert type(settings) is WithBudget and settings.budget == 30.0 and settings.trainer == {"alpha": 0.5}
-    assert WithBudget().merged({"budget": 2}).budget == 2  # a field's own name, as CLI_OPTIONS' are
-
-    @click.command()
-    @settings_options(settings_class=WithBudget)
-    def show(**cli):
-        click.echo(json.dumps({k: v for k, v in cli.items() if v is not None and v is not False}))
-
-    result = CliRunner().invoke(show, ["--budget-s", "1.5", "--lr", "1e-4"])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"budget_s": 1.5, "lr": 1e-4}
-    assert "--budget-s" in CliRunner().invoke(show, ["--help"]).output
-    assert "--budget-s" not in CliRunner().invoke(echo, ["--help"]).output
+        _parse("--config", str(path))
+    parsed = _parse("--config", str(path), settings_class=WithBudget)
+    assert type(parsed.settings) is WithBudget and parsed.settings.budget_s == 30.0
+    assert parsed.trainer == {"alpha": 0.5}
+    assert _parse("--budget", "1.5", "--lr", "1e-4", settings_class=WithBudget).settings.budget_s == 1.5
+    with pytest.raises(SystemExit):
+        _parse("--help", settings_class=WithBudget)
+    assert "--budget_s" in capsys.readouterr().out

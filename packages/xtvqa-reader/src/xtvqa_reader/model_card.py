@@ -113,7 +113,7 @@ def write_card(out: Path, summary: dict, name: str) -> Path:
         generation="loading the cached records" if summary.get("records_loaded_from_cache") else "generation",
         command="uv run apps/train --recipe tiny-base" + (
             f" --time-budget {s['time_budget_s']:.0f}" if s.get("time_budget_s") else "") + (
-            f" --max-steps {s['max_steps']}" if s.get("max_steps") else ""),
+            f" --max-steps {s['max_steps']}" if s.get("max_steps") not in (None, -1) else ""),  # None: before -1
         profile=_profile(s), settings_module=summary.get("settings_module", EARLIER_SETTINGS_MODULE),
         schedule=" (ending at the time budget: `tiny_base.budget_cosine`)" if clock else "",
         stopped=(f" Training was stopped by its time budget ({s['time_budget_s']:.0f} s from the recipe's start) "

@@ -9,24 +9,25 @@
                 model/; with --out DIR the model is copied to DIR too
 
 Every number that decides the weights is a field below, and every random draw comes from
-`seed`, so the two commands rebuild the same models. `--no-kl` / `--no-cross-ce` and the other
+`seed`, so the two commands rebuild the same models. `--no-use-kl` / `--no-cross-ce` and the other
 trainer options apply on top of tiny-mvcl's settings (the paper's Table 4 ablations).
 
 `RecipeSettings` is `TrainSettings` with the recipe's own fields (`--recipe`, `--time-budget`,
-`--records-cache`): `uv run apps/train` reads its options and --config file as these, and hands
-them to `xtvqa_reader.run.run_recipe` when a recipe is named, else to `xtvqa_train.run.train`.
+`--records-cache`): `uv run apps/train` reads its options and --config file as these
+(`xtvqa_train.settings.parse_train_args`), and hands them to `xtvqa_reader.run.run_recipe` when
+a recipe is named, else to `xtvqa_train.run.train`.
 This module imports neither torch nor TRL (the app's `--help` reads it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from xtvqa_train.settings import CLI_OPTIONS, TrainSettings
+from xtvqa_train.settings import TrainSettings
 
 Progress = Callable[[str], AbstractContextManager[Callable[[int, int], None]]]
 
@@ -42,13 +43,14 @@ class RecipeSettings(TrainSettings):
         default=None,
         metadata={"help": f"A named recipe for the bundled model: {', '.join(RECIPES)}. tiny-base writes "
                   f"data/models/{BASE_NAME}/, replacing the bundled default model (--out: another folder); "
-                  "tiny-mvcl writes a run folder under runs/train/ (--out: the model copied there too)."}
+                  "tiny-mvcl writes a run folder under runs/train/ (--out: the model copied there too).",
+                  "choices": list(RECIPES)}
     )
-    time_budget: float | None = field(
+    time_budget_s: float | None = field(
         default=None,
         metadata={"help": "Recipe tiny-base only: stop training this many seconds after the recipe's start "
                   "(generation included), the cosine schedule ending there, and save the model (for a GPU "
-                  "lent for a fixed time).", "type": float},
+                  "lent for a fixed time).", "aliases": ["--time-budget"], "metavar": "SECONDS"},
     )
     records_cache: str | None = field(
         default=None,
@@ -57,17 +59,12 @@ class RecipeSettings(TrainSettings):
                   "on 2 cores or on 15). Clear it after changing the generator."},
     )
 
-    cli_options: ClassVar[dict[str, tuple[str, Any]]] = {
-        **CLI_OPTIONS, "recipe": ("recipe", None), "time_budget": ("time_budget", None),
-        "records_cache": ("records_cache", None),
-    }
-
     def __post_init__(self) -> None:
         if self.recipe is not None and self.recipe not in RECIPES:
             raise ValueError(f"unknown recipe {self.recipe!r}; known: {', '.join(RECIPES)}")
-        if self.time_budget is not None and (self.recipe != "tiny-base" or self.time_budget <= 0):
+        if self.time_budget_s is not None and (self.recipe != "tiny-base" or self.time_budget_s <= 0):
             raise ValueError(f"--time-budget takes positive seconds and only --recipe tiny-base, got "
-                             f"{self.time_budget} with recipe {self.recipe}")
+                             f"{self.time_budget_s} with recipe {self.recipe}")
         if self.records_cache is not None and self.recipe != "tiny-base":
             raise ValueError(f"--records-cache takes only --recipe tiny-base, got recipe {self.recipe}")
         super().__post_init__()
@@ -146,14 +143,15 @@ class TinyBase:
     # training stops and the model is saved (None: every step runs). For a machine lent for a
     # fixed time; recipe_summary.json records the step reached and whether the budget stopped it.
     time_budget_s: float | None = None
-    # Optimizer steps after which training stops, the cosine schedule ending there (None: every
-    # planned step). Unlike a time budget it does not depend on the machine's speed: the same
-    # settings and seed give the same schedule, and the same model up to the device's arithmetic.
-    max_steps: int | None = None
+    # Optimizer steps after which training stops, the cosine schedule ending there (-1: every
+    # planned step, TrainingArguments' convention). Unlike a time budget it does not depend on the
+    # machine's speed: the same settings and seed give the same schedule, and the same model up to
+    # the device's arithmetic.
+    max_steps: int = -1
 
     def __post_init__(self):
-        if self.max_steps is not None and self.max_steps < 1:
-            raise ValueError(f"max_steps must be >= 1 (or None: every planned step), got {self.max_steps}")
+        if self.max_steps != -1 and self.max_steps < 1:
+            raise ValueError(f"max_steps must be >= 1 (or -1: every planned step), got {self.max_steps}")
         if not 0 <= self.lookup_share < 1:
             raise ValueError(f"lookup_share is a share of phase 2's samples, in [0, 1); got {self.lookup_share}")
 
@@ -215,29 +213,30 @@ def models_dir() -> Path:
 # What each recipe takes of the settings (RecipeSettings fields; "trainer": the trainer options),
 # and how its error message says so; any other setting given is an error, never dropped.
 RECIPE_TAKES: dict[str, tuple[tuple[str, ...], str]] = {
-    "tiny-base": (("out", "time_budget", "trainer.max_steps", "records_cache"),
+    "tiny-base": (("out", "time_budget_s", "trainer.max_steps", "records_cache"),
                   "--out, --time-budget, --max-steps and --records-cache; "
                   "its other settings are the fields of xtvqa_reader.recipes.TinyBase"),
     "tiny-mvcl": (("model", "eval_records", "eval_langs", "eval_data", "evaluate", "out", "trainer"),
-                  "--model, --eval-records, --eval-langs, --eval-data, --no-eval, --out and the trainer "
-                  "options (--alpha, --no-kl, --lr, ... or MVCLMIConfig fields in --config); its data and "
+                  "--model, --eval-records, --eval-langs, --eval-data, --no-evaluate, --out and the trainer "
+                  "options (--alpha, --no-use-kl, --lr, ... any MVCLMIConfig field); its data and "
                   "other settings are the fields of xtvqa_reader.recipes.TinyMVCL"),
 }
 
 
 def check_recipe_settings(recipe: str, settings: RecipeSettings, own: Iterable[str],
-                          trainer: Iterable[str] = ()) -> None:
+                          trainer: Mapping[str, Any] | None = None) -> None:
     """Raise ValueError naming every setting in `own` (RecipeSettings field names) and every
-    trainer option in `trainer` that `recipe` would not use (RECIPE_TAKES), with its value in
-    `settings`. The app passes the names its command line and --config file set, so that an
-    option given at its default value (`--lora-r 64`) is refused too, not silently dropped."""
+    trainer setting in `trainer` (MVCLMIConfig field -> value) that `recipe` would not use
+    (RECIPE_TAKES), with its value. The app passes the names its command line and --config file
+    set, so that an option given at its default value (`--lora-r 64`) is refused too, not
+    silently dropped."""
     if recipe not in RECIPE_TAKES:
         return
     honoured, what = RECIPE_TAKES[recipe]
     unused = [f"{name}={getattr(settings, name)!r}" for name in dict.fromkeys(own)
               if name not in (*honoured, "recipe", "trainer")]
     if "trainer" not in honoured:  # "trainer.<name>": that one trainer option only
-        unused += [f"trainer option {name}={settings.trainer.get(name)!r}" for name in dict.fromkeys(trainer)
+        unused += [f"trainer option {name}={value!r}" for name, value in (trainer or {}).items()
                    if f"trainer.{name}" not in honoured]
     if unused:
         raise ValueError(f"recipe {recipe} takes no {', '.join(unused)}; it takes only {what}")

@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from xtvqa_providers.specs import slug
@@ -36,30 +38,32 @@ from xtvqa_reader.recipes import (
 from xtvqa_reader.tiny_base import train_tiny_base
 
 
-def run_recipe(settings: RecipeSettings, progress: Progress | None = None) -> Path:
-    """Run `settings.recipe`; returns the folder holding the model (and its run summary)."""
+def run_recipe(settings: RecipeSettings, trainer: Mapping[str, Any] | None = None,
+               progress: Progress | None = None) -> Path:
+    """Run `settings.recipe` with the trainer settings given (MVCLMIConfig field -> value, on top
+    of the recipe's own); returns the folder holding the model (and its run summary)."""
     progress = progress or (lambda _label: nullcontext(lambda _done, _total: None))
+    trainer = dict(trainer or {})
     if settings.recipe in RECIPE_TAKES:
         # settings differing from RecipeSettings' defaults; the app also names those given at their
         # default value (check_recipe_settings with what the command line and --config set)
         default = RecipeSettings()
         check_recipe_settings(settings.recipe, settings,
                               [f.name for f in fields(RecipeSettings)
-                               if f.name not in ("recipe", "trainer") and getattr(settings, f.name) != getattr(default, f.name)],
-                              settings.trainer)
+                               if f.name != "recipe" and getattr(settings, f.name) != getattr(default, f.name)],
+                              trainer)
     if settings.recipe == "tiny-base":
         out = Path(settings.out) if settings.out else models_dir() / BASE_NAME
-        steps = settings.trainer.get("max_steps")
-        recipe = replace(tiny_base_settings(), time_budget_s=settings.time_budget,
-                         max_steps=None if steps == -1 else steps)  # -1: the option's "every step"
+        recipe = replace(tiny_base_settings(), time_budget_s=settings.time_budget_s,
+                         max_steps=trainer.get("max_steps", -1))
         return train_tiny_base(recipe, out, progress,
                                records_cache=Path(settings.records_cache) if settings.records_cache else None)
     if settings.recipe == "tiny-mvcl":
-        return _tiny_mvcl(settings, progress)
+        return _tiny_mvcl(settings, trainer, progress)
     raise ValueError(f"unknown recipe {settings.recipe!r}")
 
 
-def _tiny_mvcl(settings: RecipeSettings, progress: Progress) -> Path:
+def _tiny_mvcl(settings: RecipeSettings, trainer: Mapping[str, Any], progress: Progress) -> Path:
     """`xtvqa_train.run.train` on the bundled base model with TinyMVCL's settings (CLI trainer options on top);
     the run folder goes under runs/train/ (nothing is written into the repository's data/models/),
     and with --out the model is copied there too."""
@@ -69,16 +73,16 @@ def _tiny_mvcl(settings: RecipeSettings, progress: Progress) -> Path:
         raise FileNotFoundError(f"{base} does not exist: run `uv run apps/train --recipe tiny-base` first")
     target = Path(settings.out) if settings.out else None
     # With --out the run folder is named after it too: two ablations started in the same second
-    # (--no-kl, --no-cross-ce to two folders) must not share one (they did, by timestamp alone).
+    # (--no-use-kl, --no-cross-ce to two folders) must not share one (they did, by timestamp alone).
     stem = f"tiny-mvcl-{time.strftime('%Y%m%d-%H%M%S')}" + (f"-{slug(str(target))}" if settings.out else "")
     run_dir = default_run_dir().with_name(stem)
     own = RecipeSettings(model=settings.model or f"hf:{base}", synth_records=recipe.records,
                         synth_image_size=recipe.image_size, synth_resize_to=recipe.resize_to,
                         eval_records=settings.eval_records,
                         eval_langs=settings.eval_langs, eval_data=settings.eval_data, evaluate=settings.evaluate,
-                        out=str(run_dir), trainer={**recipe.trainer, **settings.trainer})
+                        out=str(run_dir))
     torch.set_num_threads(recipe.threads)
-    run = train(own, progress=progress)
+    run = train(own, trainer={**recipe.trainer, **trainer}, progress=progress)
     if target is None:
         return run
     if target.exists():

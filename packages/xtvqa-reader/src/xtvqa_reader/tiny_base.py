@@ -194,7 +194,7 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
         dataloader_num_workers=recipe.data_workers, dataloader_persistent_workers=recipe.data_workers > 0,
         remove_unused_columns=False, disable_tqdm=True,
         # the schedule runs over max_steps when given (HF: max_steps > 0 overrides the epoch)
-        max_steps=recipe.max_steps if recipe.max_steps is not None else -1,
+        max_steps=recipe.max_steps,
     )
     model.train()
     held_out = held_out_batches(_records(recipe.held_out_records, recipe.seed + 1, size.image_size, progress,
@@ -203,14 +203,14 @@ def train_tiny_base(recipe: TinyBase, out: Path, progress: Progress, *, records_
     # one SDPA call for the batch's images instead of one per image (vision_attention: same numbers)
     use_batched_vision_attention(model)
     # with max_steps the budget only stops training; the rate follows the steps (reproducible)
-    trainer = _BudgetedTrainer(deadline, follow_clock=recipe.max_steps is None, model=model, args=args,
+    trainer = _BudgetedTrainer(deadline, follow_clock=recipe.max_steps == -1, model=model, args=args,
                               train_dataset=dataset,
                               # positions built here: the reader's image is one token (see collate_answers)
                               data_collator=functools.partial(collate_answers, pad_id=pad_id, text_positions=True),
                               callbacks=[HeldOutCallback(held_out, recipe.eval_every)],
                               prompt_loss_weight=recipe.prompt_loss_weight)
     steps = len(dataset) // recipe.batch_size + (len(dataset) % recipe.batch_size > 0)
-    if recipe.max_steps is not None:
+    if recipe.max_steps != -1:
         if recipe.max_steps > steps:
             raise ValueError(f"max_steps {recipe.max_steps} is more than the recipe's data gives ({steps} steps "
                              f"of {recipe.batch_size}); it would run phases again out of order")

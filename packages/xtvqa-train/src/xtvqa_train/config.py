@@ -27,9 +27,8 @@ class MVCLMIConfig(MVCLFields, SFTConfig):
     def __post_init__(self) -> None:
         if self.bf16 is None:  # Table 5's bf16, where the hardware has it
             self.bf16 = bf16_supported() and not self.fp16
-        self.check_mvcl_fields()
         if self.packing or self.padding_free:
             raise ValueError(
                 "MVCL-MI batches hold four aligned views per record: packing and padding_free are not supported"
             )
-        super().__post_init__()
+        super().__post_init__()  # MVCLFields' checks, then SFTConfig's

@@ -1,7 +1,9 @@
 """The fields MVCL-MI adds to TRL's `SFTConfig`, declared once and importable without torch.
 
-`MVCLMIConfig` (config.py) is `MVCLFields` + `SFTConfig`; the CLI (`uv run apps/train --help`)
-reads these declarations without importing transformers. Besides the objective's own fields,
+`MVCLMIConfig` (config.py) is `MVCLFields` + `SFTConfig`, TRL's `<method>_config.py` pattern;
+the command line (`xtvqa_train.settings.parse_train_args`) reads these declarations, whose metadata
+are argparse's keywords (help, choices, aliases), without importing transformers' TrainingArguments,
+and `__post_init__` checks them (in `MVCLMIConfig` too). Besides the objective's own fields,
 this is where the paper's Table 5 (MiniCPM-V's own fine-tuning defaults, ANCHORS.md) overrides
 SFTConfig's defaults: lr 1e-6, weight decay 0.1, adam beta2 0.95, warmup ratio 0.01 (a float
 `warmup_steps` < 1 is a ratio in transformers 5), cosine schedule, max length 2048, 1 epoch, and
@@ -12,6 +14,7 @@ SFTConfig would switch bf16 on for a CPU too, where it is slow and not what the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from xtvqa_train.options import KL_KINDS, check_loss_options
 
@@ -19,6 +22,8 @@ from xtvqa_train.options import KL_KINDS, check_loss_options
 @dataclass
 class MVCLFields:
     """MVCL-MI's own training arguments and its Table 5 defaults."""
+
+    _argument_group_name: ClassVar[str] = "MVCL-MI and the paper's Table 5 (MVCLMIConfig fields)"
 
     alpha: float = field(default=1.0, metadata={"help": "Weight of KL(P_st || P_tt) in eq. 10."})
     beta: float = field(default=1.0, metadata={"help": "Weight of KL(P_ts || P_ss) in eq. 10."})
@@ -32,22 +37,20 @@ class MVCLFields:
     )
     cross_ce: bool = field(
         default=True,
-        metadata={"help": "Keep CE_ts and CE_st (False = Table 4's 'w/o Cross-CE').",
-                  "off": "Leave out the cross views' cross-entropy CE_ts and CE_st: the cross views learn from "
-                  "the KL terms alone (Table 4's 'w/o Cross-CE')."},
+        metadata={"help": "Keep the cross views' cross-entropy CE_ts and CE_st (--no-cross-ce: the cross views "
+                  "learn from the KL terms alone, Table 4's 'w/o Cross-CE')."},
     )
     use_kl: bool = field(
         default=True,
-        metadata={"help": "Keep both KL terms (False = Table 4's 'w/o KL-Loss').",
-                  "off": "Leave out both KL terms: cross-entropy on the four views alone (Table 4's 'w/o KL-Loss')."},
+        metadata={"help": "Keep both KL terms of eq. 10 (--no-use-kl: cross-entropy on the four views alone, "
+                  "Table 4's 'w/o KL-Loss')."},
     )
     answer_language_instruction: bool = field(
         default=True,
         metadata={"help": "The cross views ts and st ask for their answer's language (\"Answer in French.\", in "
                   "the question's language), as the paper's y^{src-tgt} asks the model to answer in the target "
-                  "language. False: ss and st (and ts and tt) share one prompt with two answers.",
-                  "off": "Ask the cross views ts and st without naming their answer's language: ss and st (and "
-                  "ts and tt) share one prompt with two answers."},
+                  "language (--no-answer-language-instruction: ss and st, and ts and tt, share one prompt "
+                  "with two answers)."},
     )
     view_seed: int = field(
         default=0, metadata={"help": "Seed of each record's target-language draw (a hash of seed and record id)."}
@@ -57,10 +60,12 @@ class MVCLFields:
         metadata={"help": "Encode each image once and reuse its features for the four views (off under FSDP)."},
     )
 
-    # TrainingArguments fields whose meaning MVCL-MI changes (a record is four rows), or that the
-    # CLI shows: re-declared here, with TrainingArguments' defaults, so `--help` needs no torch.
+    # Two TrainingArguments fields re-declared with its defaults: the batch size because MVCL-MI
+    # changes what it counts (a record is four rows), max_steps because the bundled model's
+    # tiny-base recipe reads it too; both are shown by `--help` without importing transformers.
     per_device_train_batch_size: int = field(
-        default=8, metadata={"help": "Records per device and step; the model sees four views (rows) of each."}
+        default=8, metadata={"help": "Records per device and step; the model sees four views (rows) of each.",
+                             "aliases": ["--batch-size"]}
     )
     max_steps: int = field(
         default=-1, metadata={"help": "Stop after this many optimizer steps (-1: run num_train_epochs). With recipe "
@@ -69,14 +74,18 @@ class MVCLFields:
     )
 
     # Table 5 where SFTConfig's defaults differ.
-    learning_rate: float = field(default=1e-6, metadata={"help": "Peak AdamW learning rate (Table 5)."})
+    learning_rate: float = field(
+        default=1e-6, metadata={"help": "Peak AdamW learning rate (Table 5).", "aliases": ["--lr"]}
+    )
     weight_decay: float = field(default=0.1, metadata={"help": "AdamW weight decay (Table 5)."})
     adam_beta2: float = field(default=0.95, metadata={"help": "AdamW beta2 (Table 5)."})
     warmup_steps: float = field(
         default=0.01, metadata={"help": "Warmup steps, or a ratio of all steps if < 1 (Table 5: 0.01)."}
     )
     lr_scheduler_type: str = field(default="cosine", metadata={"help": "Learning-rate schedule (Table 5)."})
-    num_train_epochs: float = field(default=1.0, metadata={"help": "Epochs over the training records."})
+    num_train_epochs: float = field(
+        default=1.0, metadata={"help": "Epochs over the training records.", "aliases": ["--epochs"]}
+    )
     max_length: int | None = field(
         default=2048, metadata={"help": "Longest view in tokens; answers are cut to fit, prompts never (Table 5)."}
     )
@@ -87,6 +96,11 @@ class MVCLFields:
     remove_unused_columns: bool = field(
         default=False, metadata={"help": "Must stay False: the MVCL-MI collator reads every record column."}
     )
+
+    def __post_init__(self) -> None:
+        self.check_mvcl_fields()
+        if hasattr(super(), "__post_init__"):  # in MVCLMIConfig: SFTConfig's, then TrainingArguments'
+            super().__post_init__()
 
     def check_mvcl_fields(self) -> None:
         """Raise ValueError naming the first bad MVCL-MI field."""

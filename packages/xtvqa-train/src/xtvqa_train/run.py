@@ -1,4 +1,4 @@
-"""`train(settings) -> Path`: one MVCL-MI run, from a spec string to a run folder.
+"""`train(settings, trainer=...) -> Path`: one MVCL-MI run, from a spec string to a run folder.
 
     <out>/bench-before/        the benchmark of the model as given (`xtvqa_models.evaluate`)
     <out>/checkpoints/         Trainer checkpoints (resume with resume_from_checkpoint)
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
@@ -75,7 +75,7 @@ def check_data(settings: TrainSettings) -> None:
         which = "--eval-data" if settings.eval_data else "the default --eval-data"
         raise ValueError(f"--data {settings.data} is also the benchmark's records ({which}): the before/after "
                          f"benchmark would score the records trained on; pass --eval-data with other records, "
-                         f"or --no-eval")
+                         f"or --no-evaluate")
 
 
 def training_records(settings: TrainSettings, progress: Progress = _no_progress):
@@ -169,8 +169,11 @@ def lora_config(settings: TrainSettings, model):
                       target_modules=targets, task_type="CAUSAL_LM")
 
 
-def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path:
-    """Run MVCL-MI fine-tuning as `settings` says; return the run folder (module docstring)."""
+def train(settings: TrainSettings, *, trainer: Mapping[str, Any] | None = None,
+          progress: Progress = _no_progress) -> Path:
+    """Run MVCL-MI fine-tuning as `settings` says, with `trainer`'s MVCLMIConfig fields (the rest:
+    its defaults, Table 5's where the paper gives them); return the run folder (module docstring)."""
+    trainer_settings = dict(trainer or {})
     check_data(settings)
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
@@ -193,7 +196,7 @@ def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path
                            "save_strategy": "steps", "save_steps": 200, "save_total_limit": 2,
                            # no CUDA: CPU processes (under a launcher, gloo DDP) and no pinned memory
                            "use_cpu": not torch.cuda.is_available(), "dataloader_pin_memory": torch.cuda.is_available(),
-                           **settings.trainer})
+                           **trainer_settings})
     started = time.perf_counter()
     records = training_records(settings, progress)
     test = eval_records(settings, progress) if settings.evaluate else None
@@ -223,7 +226,8 @@ def train(settings: TrainSettings, *, progress: Progress = _no_progress) -> Path
     after = benchmark(str(out / "model"), test, out / "bench-after", settings, progress,
                       resume=resuming) if test is not None else None
     if trainer.accelerator.is_main_process:
-        _write_summary(out, settings, spec, args, trainer, result, before, after, time.perf_counter() - started,
+        _write_summary(out, {**asdict(settings), "trainer": trainer_settings}, spec, args, trainer, result, before,
+                       after, time.perf_counter() - started,
                        records_per_process=seen.tolist())
     return out
 
@@ -255,7 +259,7 @@ def _write_summary(out, settings, spec, args, trainer, result, before, after, se
     logs = list(_losses(trainer.state.log_history))
     summary = {
         "model": spec,
-        "settings": asdict(settings),
+        "settings": settings,  # the run's, and the trainer settings given
         "trainer_args": {k: getattr(args, k) for k in ("alpha", "beta", "kl", "temperature", "cross_ce", "use_kl",
                                                         "learning_rate", "weight_decay", "adam_beta2", "warmup_steps",
                                                         "num_train_epochs", "max_steps", "max_length", "bf16", "seed",
@@ -265,7 +269,7 @@ def _write_summary(out, settings, spec, args, trainer, result, before, after, se
         "world_size": trainer.accelerator.num_processes,
         # this invocation's: after --resume-from-checkpoint, the records since the resume
         "records_per_process": records_per_process,
-        "resumed_from_checkpoint": settings.resume_from_checkpoint,
+        "resumed_from_checkpoint": settings["resume_from_checkpoint"],
         "train_runtime_s": result.metrics.get("train_runtime"),
         "wall_time_s": round(seconds, 1),
         "first_log": {k: logs[0][k] for k in LossParts.names()} if logs else None,

@@ -1,58 +1,40 @@
-"""`TrainSettings`: everything one MVCL-MI run needs, declared once.
+"""`TrainSettings` and the train command line, read the way TRL reads its own (`TrlParser`).
 
-Two kinds of fields, one declaration each:
-- the run's own (model, data, LoRA, evaluation, output), fields of `TrainSettings` below;
-- the trainer's, fields of `MVCLMIConfig` (alpha, beta, kl, learning_rate, ... and any other
-  `TrainingArguments` field), kept in `TrainSettings.trainer`.
+Every setting is declared once, as a dataclass field whose metadata is its help, and validated in
+its dataclass's `__post_init__`:
+- the run's own (model, data, LoRA, evaluation, output): the fields of `TrainSettings` below (a
+  package built on xtvqa-train subclasses it to add fields of its own);
+- the trainer's: the fields of `MVCLMIConfig`, i.e. MVCL-MI's own and the paper's Table 5
+  defaults (`xtvqa_train.fields.MVCLFields`) and every other `SFTConfig` / `TrainingArguments`
+  field.
 
-A `--config` file (YAML or JSON) is a flat mapping of either kind's field names (or a CLI
-option's name, e.g. `lr`, `epochs`); `uv run apps/train` builds its click options from
-`CLI_OPTIONS` below, taking each option's help text from the field it sets, and a flag given on
-the command line overrides the file. A file's values are read as the type of the field they set
-(`file_value`): YAML 1.1 reads `1e-6` as a string, which must reach the trainer as a float.
-
-A subclass of `TrainSettings` adds its own fields and command-line options (its `cli_options`);
-every function below that reads fields or options takes the settings class (`settings_class`,
-`TrainSettings` by default), so a config file and the options of the subclass are read as its
-fields' types and checked against its fields.
+`parse_train_args` reads them with transformers' `HfArgumentParser` (what `TrlParser` and the
+`trl` CLI are built on): `--name VALUE` or `--name-with-dashes VALUE` for any field, `--config
+run.yaml` (or .json) for a flat mapping of field names, the command line overriding the file,
+and types, choices and `--no-<name>` switches from the fields' annotations and defaults. Two
+parsers, not one: the settings and MVCLFields are read without importing torch (so `--help`, and
+an error in them, take a second), and only a setting that is neither, e.g. `--save_steps 500`, is
+read by a second parser over MVCLMIConfig, importing transformers' TrainingArguments (seconds).
 """
 
 from __future__ import annotations
 
-import dataclasses
+import argparse
 import difflib
-import functools
 import json
-import types
-import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
-# CLI option name -> the field it sets ("trainer.<name>" for an MVCLMIConfig field) and, for a
-# switch, the value it stores. The help text is the field's own; a switch that stores False (`--no-kl`)
-# shows its field's "off" text instead, which says what turning the field off does.
-CLI_OPTIONS: dict[str, tuple[str, Any]] = {
-    "model": ("model", None), "data": ("data", None), "data_split": ("data_split", None),
-    "eval_data": ("eval_data", None),
-    "eval_langs": ("eval_langs", None), "eval_records": ("eval_records", None),
-    "synth_records": ("synth_records", None),
-    "alpha": ("trainer.alpha", None), "beta": ("trainer.beta", None), "kl": ("trainer.kl", None),
-    "temperature": ("trainer.temperature", None),
-    "no_kl": ("trainer.use_kl", False), "no_cross_ce": ("trainer.cross_ce", False),
-    "no_answer_language_instruction": ("trainer.answer_language_instruction", False),
-    "lora": ("lora", True), "lora_r": ("lora_r", None), "lora_alpha": ("lora_alpha", None),
-    "epochs": ("trainer.num_train_epochs", None), "lr": ("trainer.learning_rate", None),
-    "max_steps": ("trainer.max_steps", None), "batch_size": ("trainer.per_device_train_batch_size", None),
-    "no_eval": ("evaluate", False), "out": ("out", None),
-    "resume_from_checkpoint": ("resume_from_checkpoint", None),
-}
+from xtvqa_train.fields import MVCLFields
 
 
 @dataclass
 class TrainSettings:
-    """A training run; `trainer` holds MVCLMIConfig fields (Table 5 defaults where unset)."""
+    """A training run's own settings; the trainer's are MVCLMIConfig fields (`train(settings, trainer=...)`)."""
+
+    _argument_group_name: ClassVar[str] = "run"  # HfArgumentParser: the heading of these options in --help
 
     model: str | None = field(
         default=None, metadata={"help": "Model to fine-tune: hf:<hub id or folder>. Default: the toolkit's default model."}
@@ -69,12 +51,12 @@ class TrainSettings:
     synth_resize_to: int | None = field(
         default=None,
         metadata={"help": "Downscale generated images to this side after drawing them at synth_image_size (the "
-                  "layout, e.g. how many table rows fit, follows the drawing size; None: keep it)."},
+                  "layout, e.g. how many table rows fit, follows the drawing size). Default: keep it."},
     )
     evaluate: bool = field(
         default=True,
-        metadata={"help": "Benchmark the model before and after training and print the gap table.",
-                  "off": "Skip the benchmarks before and after training (no gap table, no drops.png): train only."},
+        metadata={"help": "Benchmark the model before and after training and write the gap table "
+                  "(--no-evaluate: train only, no gap table and no gap.png)."},
     )
     eval_data: str | None = field(
         default=None,
@@ -95,10 +77,6 @@ class TrainSettings:
     resume_from_checkpoint: str | None = field(
         default=None, metadata={"help": "A checkpoint-<step> folder of an earlier run to continue from."}
     )
-    trainer: dict[str, Any] = field(default_factory=dict, metadata={"help": "MVCLMIConfig fields."})
-
-    # The command-line options of these settings (a subclass with fields of its own extends it).
-    cli_options: ClassVar[Mapping[str, tuple[str, Any]]] = CLI_OPTIONS
 
     def __post_init__(self) -> None:
         for name in ("synth_records", "synth_image_size", "eval_records", "lora_r", "lora_alpha"):
@@ -107,102 +85,118 @@ class TrainSettings:
         if self.synth_resize_to is not None and not 1 <= self.synth_resize_to <= self.synth_image_size:
             raise ValueError(f"synth_resize_to must be in 1..synth_image_size ({self.synth_image_size}), "
                              f"got {self.synth_resize_to}")
-        unknown = [k for k in self.trainer if k not in trainer_fields()]
-        if unknown:
-            raise ValueError(_unknown(unknown, type(self)))
-
-    def merged(self, values: Mapping[str, Any]) -> TrainSettings:
-        """A copy with `values` (settings fields, trainer fields or CLI names) applied on top."""
-        own, trainer = split_fields(values, type(self))
-        return dataclasses.replace(self, **own, trainer={**self.trainer, **trainer})
 
 
-def trainer_fields() -> dict[str, dataclasses.Field]:
-    """Every MVCLMIConfig field (imports TRL and transformers)."""
+@dataclass
+class ParsedTrainArgs:
+    """What `parse_train_args` read: the settings, the trainer's settings that were given (the rest
+    are MVCLMIConfig's defaults), and the names of every setting the file or the command line set."""
+
+    settings: TrainSettings
+    trainer: dict[str, Any]
+    given: set[str]
+
+
+CONFIG_HELP = ("YAML or JSON file: a mapping of setting names (the options below without --, and any other "
+               "SFTConfig / TrainingArguments field) to values; options given on the command line override it.")
+TRAINER_EPILOG = """\
+Any other field of TRL's SFTConfig / transformers' TrainingArguments is taken too, as --name VALUE
+or a --config key: e.g. --gradient_accumulation_steps 4, --save_steps 500, --seed 1,
+--gradient_checkpointing, --logging_steps 10 (see transformers' TrainingArguments)."""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Descriptions and epilogs as written (examples keep their lines), options with their defaults."""
+
+
+def parse_train_args(args: Sequence[str] | None = None, settings_class: type[TrainSettings] = TrainSettings,
+                     **parser_kwargs: Any) -> ParsedTrainArgs:
+    """Read `args` (default: sys.argv[1:]) and an optional `--config FILE` as `settings_class`
+    fields and MVCLMIConfig fields; `-h` prints the help and exits, like a malformed option
+    (argparse's usage error, exit code 2). ValueError for a bad config file or a value a
+    `__post_init__` refuses. `parser_kwargs` go to the parser (prog, description, ...)."""
+    import sys
+
+    args = list(sys.argv[1:] if args is None else args)
+    config_path = _config_option().parse_known_args(args)[0].config
+    config = load_config_file(config_path) if config_path else {}
+
+    parser = _parser((settings_class, MVCLFields), with_help=True, **{"epilog": TRAINER_EPILOG, **parser_kwargs})
+    own_names = {f.name for f in fields(settings_class) if f.init}
+    first = own_names | {f.name for f in fields(MVCLFields) if f.init}
+    parser.set_defaults(**{k: v for k, v in config.items() if k in first})
+    namespace, rest = parser.parse_known_args(args)
+    values = vars(namespace)
+    values.pop("config", None)
+
+    # which settings the command line gave, whatever their value: a parse with every default unset
+    seen = _parser((settings_class, MVCLFields), with_help=False)
+    seen.set_defaults(**dict.fromkeys(first | {"config"}, _UNSET))
+    given = {k for k, v in vars(seen.parse_known_args(args)[0]).items() if v is not _UNSET} - {"config"} | set(config)
+
+    settings = settings_class(**{k: values[k] for k in own_names})
+    mvcl_names = first - own_names
+    MVCLFields(**{k: values[k] for k in mvcl_names})  # its __post_init__ checks the objective's options
+    trainer = {k: values[k] for k in mvcl_names if k in given}
+    others = {k: v for k, v in config.items() if k not in first}
+    if rest or others:
+        trainer.update(_trainer_arguments(rest, others, parser.prog))
+    return ParsedTrainArgs(settings, trainer, given)
+
+
+# The default of every option in a parse that asks which were given (not a string: argparse would
+# parse a string default as if it had been typed).
+_UNSET = object()
+
+
+def _config_option() -> argparse.ArgumentParser:
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument("--config", default=None)
+    return config
+
+
+def _parser(dataclass_types: tuple[type, ...], *, with_help: bool, **kwargs: Any):
+    from transformers import HfArgumentParser  # transformers' lazy module: no torch for this
+
+    kwargs.setdefault("formatter_class", HelpFormatter)
+    # one short usage line: an error prints it, and the generated one lists every option
+    kwargs.setdefault("usage", "%(prog)s [--config FILE] [--name VALUE ...]   (--help lists the settings)")
+    # allow_abbrev off: `--save 5` must not be read as a prefix of an option of the first parser
+    parser = HfArgumentParser(dataclass_types, add_help=with_help, allow_abbrev=False, **kwargs)
+    parser.add_argument("--config", metavar="FILE", default=None, help=CONFIG_HELP)
+    return parser
+
+
+def _trainer_arguments(rest: list[str], from_file: Mapping[str, Any], prog: str) -> dict[str, Any]:
+    """The SFTConfig / TrainingArguments settings among `rest` (command-line strings) and
+    `from_file`, read by a parser over MVCLMIConfig (imports transformers' TrainingArguments)."""
     from xtvqa_train.config import MVCLMIConfig
 
-    return {f.name: f for f in fields(MVCLMIConfig) if f.init}
-
-
-def own_fields(settings_class: type[TrainSettings] = TrainSettings) -> dict[str, dataclasses.Field]:
-    return {f.name: f for f in fields(settings_class) if f.name != "trainer"}
-
-
-def switches(settings_class: type[TrainSettings] = TrainSettings) -> dict[str, Any]:
-    """CLI switches: the value a given flag stores (`--no-kl` stores use_kl = False)."""
-    return {name: value for name, (_, value) in settings_class.cli_options.items() if value is not None}
-
-
-SWITCHES = switches()
-
-
-def field_of(target: str, settings_class: type[TrainSettings] = TrainSettings) -> dataclasses.Field:
-    """The field a CLI option sets: a settings field, or "trainer.<name>" for MVCLMIConfig.
-    MVCL-MI's own fields resolve without importing TRL (fields.py); the rest import it."""
-    scope, _, name = target.rpartition(".")
-    if scope != "trainer":
-        return own_fields(settings_class)[name]
-    from xtvqa_train.fields import MVCLFields
-
-    mvcl = {f.name: f for f in fields(MVCLFields)}
-    return mvcl[name] if name in mvcl else trainer_fields()[name]
-
-
-def coerce(target: str, raw: str, settings_class: type[TrainSettings] = TrainSettings) -> Any:
-    """A CLI string as the type of the field's default (int, float or str), checked against choices."""
-    spec = field_of(target, settings_class)
-    choices = spec.metadata.get("choices")
-    if choices and raw not in choices:
-        raise ValueError(f"{raw!r} is not one of {', '.join(choices)}")
-    default = None if spec.default is dataclasses.MISSING else spec.default
-    if "type" in spec.metadata:  # a field whose default (None) does not say its type
-        return spec.metadata["type"](raw)
-    if isinstance(default, bool) or not isinstance(default, int | float):
-        return raw
-    return type(default)(raw)  # int("8"), float("1e-5"); a malformed number raises ValueError
-
-
-def split_fields(values: Mapping[str, Any], settings_class: type[TrainSettings] = TrainSettings,
-                 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Sort a flat mapping into (settings fields, MVCLMIConfig fields); CLI names accepted."""
-    own, trainer, unknown = {}, {}, []
-    own_names, options = own_fields(settings_class), settings_class.cli_options
-    trainer_names = _LazyTrainerFields()  # TRL only for a name that is no option and no own field
-    for key, value in values.items():
-        name = key.replace("-", "_")
-        if name in options:
-            target, switch = options[name]
-            if isinstance(switch, bool):  # a switch: `no_kl: true` stores use_kl = False
-                value = switch if value else not switch
-            scope, _, name = target.rpartition(".")
-            (trainer if scope == "trainer" else own)[name] = value
-        elif name in own_names:
-            own[name] = value
-        elif name in trainer_names:
-            trainer[name] = value
-        else:
-            unknown.append(key)
+    names = {f.name for f in fields(MVCLMIConfig) if f.init}
+    if unknown := [k for k in from_file if k not in names]:
+        raise ValueError(unknown_settings(unknown, names))
+    parser = _parser((MVCLMIConfig,), with_help=False, prog=prog)
+    parser.set_defaults(**dict.fromkeys(names, _UNSET))
+    parser.set_defaults(**from_file)
+    namespace, unknown = parser.parse_known_args(rest)  # a malformed value: argparse's error, exit code 2
     if unknown:
-        raise ValueError(_unknown(unknown, settings_class))
-    return own, trainer
+        options = [u.split("=", 1)[0].lstrip("-").replace("-", "_") for u in unknown if u.startswith("--")]
+        if not options:
+            raise ValueError(f"unexpected argument(s) {' '.join(unknown)}: settings are given as --name VALUE")
+        raise ValueError(unknown_settings(options, names | {"config"}))
+    return {k: v for k, v in vars(namespace).items() if v is not _UNSET and k != "config"}
 
 
-class _LazyTrainerFields:
-    """`name in trainer_fields()`, importing TRL at the first question (seconds), not before."""
-
-    def __contains__(self, name: str) -> bool:
-        return name in trainer_fields()
-
-
-def _unknown(keys: list[str], settings_class: type[TrainSettings]) -> str:
-    known = [*own_fields(settings_class), *trainer_fields(), *settings_class.cli_options]
-    hints = [f"{k!r}" + (f" (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(k, known, 1)) else "")
-             for k in keys]
+def unknown_settings(keys: Sequence[str], known: Sequence[str] | set[str]) -> str:
+    """'unknown training setting(s) ...' with the closest known name for each key."""
+    hints = [f"{k!r}" + (f" (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(k, list(known), 1))
+                         else "") for k in keys]
     return f"unknown training setting(s) {', '.join(hints)}; see `uv run apps/train --help` and MVCLMIConfig"
 
 
-def load_settings_file(path: str | Path, settings_class: type[TrainSettings] = TrainSettings) -> dict[str, Any]:
-    """A flat mapping from a YAML (.yaml/.yml) or JSON file, read as `settings_class`'s fields."""
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """A `--config` file's flat mapping of setting names to values (YAML: .yaml/.yml, or .json).
+    Names may be written with dashes (`learning-rate`); the values are typed by the parser."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"config file {str(path)!r} does not exist")
@@ -219,110 +213,4 @@ def load_settings_file(path: str | Path, settings_class: type[TrainSettings] = T
         raise ValueError(f"config file {str(path)!r} must hold a mapping of setting names to values")
     if bad := [key for key in data if not isinstance(key, str)]:
         raise ValueError(f"config file {str(path)!r}: setting names must be strings, got {bad}")
-    try:
-        return {key: file_value(key, value, settings_class) for key, value in data.items()}
-    except ValueError as error:
-        raise ValueError(f"config file {str(path)!r}: {error}") from None
-
-
-_SIMPLE = (bool, int, float, str)
-_BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
-
-
-@functools.cache
-def _annotations(scope: str, settings_class: type[TrainSettings] = TrainSettings) -> dict[str, Any]:
-    """The resolved type annotations of `settings_class` ("") or MVCLMIConfig ("trainer")."""
-    if scope == "trainer":
-        from xtvqa_train.config import MVCLMIConfig
-
-        return typing.get_type_hints(MVCLMIConfig)
-    return typing.get_type_hints(settings_class)
-
-
-def declared_types(target: str, settings_class: type[TrainSettings] = TrainSettings) -> tuple[Any, ...]:
-    """The types a field's annotation allows (`int | None` -> (int, NoneType)); target as in CLI_OPTIONS."""
-    scope, _, name = target.rpartition(".")
-    hint = _annotations(scope, settings_class)[name]
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        return typing.get_args(hint)
-    return (hint,)
-
-
-def file_value(key: str, value: Any, settings_class: type[TrainSettings] = TrainSettings) -> Any:
-    """A config file's `value` for setting `key` (a field or CLI name) as the field's declared type:
-    strings become int, float or bool where the field is one (`1e-6` -> 1e-06, `'true'` -> True), an
-    integral float an int for an int field. ValueError naming the setting, the value and the type
-    when the value is none of the types the field allows. Unknown keys are left to `split_fields`."""
-    name = key.replace("-", "_")
-    choices = None
-    if name in switches(settings_class):
-        allowed: tuple[Any, ...] = (bool,)
-    else:
-        if name in settings_class.cli_options:
-            target = settings_class.cli_options[name][0]
-        elif name in own_fields(settings_class):
-            target = name
-        elif name in trainer_fields():
-            target = f"trainer.{name}"
-        else:
-            return value
-        allowed = declared_types(target, settings_class)
-        choices = field_of(target, settings_class).metadata.get("choices")
-    return _as_declared(key, value, allowed, choices)
-
-
-def _as_declared(key: str, value: Any, allowed: tuple[Any, ...], choices: list[str] | None) -> Any:
-    simple = [t for t in _SIMPLE if t in allowed]
-    other = [t for t in allowed if t not in _SIMPLE and t is not type(None)]  # enums, dicts, lists: left as given
-    if value is None:
-        if type(None) in allowed or other:
-            return value
-    elif isinstance(value, str):
-        if choices and value not in choices:
-            raise ValueError(f"setting {key!r}: {value!r} is not one of {', '.join(choices)}")
-        if str in allowed:
-            return value
-        for kind in simple:
-            converted = _from_string(value, kind)
-            if converted is not None:
-                return converted
-        if other:
-            return value
-    elif isinstance(value, bool):
-        if bool in allowed or other:
-            return value
-    elif isinstance(value, int | float):
-        if isinstance(value, int) and (int in allowed or float in allowed):
-            return value  # an int is a valid float (`epochs: 2`)
-        if isinstance(value, float) and float in allowed:
-            return value
-        if isinstance(value, float) and int in allowed and value.is_integer():
-            return int(value)  # `max_steps: 1.0e3`
-        if bool in allowed and value in (0, 1):
-            return bool(value)
-        if other:
-            return value
-        if str in allowed:
-            return str(value)
-    elif other:
-        return value
-    expected = " or ".join("None" if t is type(None) else getattr(t, "__name__", str(t)) for t in allowed)
-    hint = " (YAML reads yes/no/on/off as true/false: quote the value)" if isinstance(value, bool) else ""
-    raise ValueError(f"setting {key!r}: cannot read {value!r} as {expected}{hint}")
-
-
-def _from_string(text: str, kind: type) -> Any:
-    """`text` as `kind` (bool, int or float), or None if it is not one."""
-    text = text.strip()
-    if kind is bool:
-        return _BOOL_WORDS.get(text.lower())
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    if kind is float:
-        return number
-    try:
-        return int(text)
-    except ValueError:
-        return int(number) if number.is_integer() else None  # `max_steps: 1e3`
+    return {key.replace("-", "_"): value for key, value in data.items()}
