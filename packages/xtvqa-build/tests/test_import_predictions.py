@@ -158,7 +158,7 @@ def test_an_earlier_run_folder_is_not_overwritten(tmp_path):
     logs = _log(tmp_path / "m")
     import_predictions("lmms-eval", logs, records(), tmp_path / "run", langs=("en", "zh"))
     before = (tmp_path / "run" / "predictions.jsonl").read_bytes()
-    with pytest.raises(FileExistsError):
+    with pytest.raises(FileExistsError, match="holds an earlier run"):
         import_predictions("lmms-eval", logs, records(), tmp_path / "run", langs=("en", "zh"))
     assert (tmp_path / "run" / "predictions.jsonl").read_bytes() == before
 

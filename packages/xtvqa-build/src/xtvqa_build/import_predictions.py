@@ -65,7 +65,7 @@ from typing import Any
 from xtvqa_data import EvalItem, Record, check_langs_present, iter_items
 from xtvqa_data.metrics import DEFAULT_CONVENTION, check_convention
 from xtvqa_data.report import scored_row, write_bench_results
-from xtvqa_data.runs import JsonlWriter, RunFolder
+from xtvqa_data.runs import PREDICTIONS, JsonlWriter, RunFolder
 
 from xtvqa_build.export import HARNESSES, items_by_language
 
@@ -306,6 +306,9 @@ def import_predictions(harness: str, files: Iterable[str | Path], records: Itera
     `langs`: the question languages of the table (answers in others are counted, not scored);
     `model`: the name of the model that answered (default: the files' own, which must agree)."""
     check_convention(convention)
+    out = Path(out)
+    if (out / PREDICTIONS).is_file():
+        raise FileExistsError(f"{out} holds an earlier run ({PREDICTIONS}); choose another --out")
     paths = [Path(f) for f in files]
     if not paths:
         raise ValueError("give at least one predictions file")
@@ -333,7 +336,7 @@ def import_predictions(harness: str, files: Iterable[str | Path], records: Itera
                "n_predictions": matched.n_answers, "n_scored": len(rows),
                "missing": _kind(matched.missing), "duplicates": _kind(matched.duplicates),
                "outside_langs": {**_kind(matched.outside), "langs": outside_langs}}
-    folder = RunFolder.start(out, resume=False)  # refuses an earlier run's folder
+    folder = RunFolder.start(out, resume=False)
     with JsonlWriter(folder.predictions_path) as writer:
         writer.write_many(rows)
     fields = {"model": {"spec": f"{harness}:{model}", "id": model, "revision": None, "harness": harness},
