@@ -163,12 +163,17 @@ def import_command(harness: str, files: tuple[Path, ...], data: str, split: str 
       uv run apps/bench import --from lmms-eval logs/<model>/*_samples_xtvqa_sample_*.jsonl
       uv run apps/bench import --from vlmevalkit outputs/<model>/<model>_XTVQA_SAMPLE_*.xlsx --langs en,zh,fr,de
     """
-    from xtvqa_build.import_predictions import import_predictions
+    from xtvqa_build.import_predictions import check_out, import_predictions, read_harness_files
 
+    try:  # the run folder and the files first: a wrong file is refused before the dataset loads
+        run_dir = check_out(out or default_run_dir(REPO, "bench"))
+        answers = read_harness_files(harness, files)
+    except (ValueError, OSError) as error:
+        raise fail(error) from None
     records = data_and_records(data, split)
     try:
-        done = import_predictions(harness, files, records, out or default_run_dir(REPO, "bench"), langs=langs,
-                                  convention=metric_convention, data_id=str(data), model=model_name)
+        done = import_predictions(answers, records, run_dir, langs=langs, convention=metric_convention,
+                                  data_id=str(data), model=model_name)
     except (ValueError, OSError) as error:
         raise fail(error) from None
     _show(done.results, f"{done.results['model']['spec']} on {data}", done.out)

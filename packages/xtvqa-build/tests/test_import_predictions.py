@@ -12,7 +12,12 @@ import pandas as pd
 import pytest
 from export_fixtures import records
 from xtvqa_build.export import export_lmms_eval, export_vlmevalkit, items_by_language
-from xtvqa_build.import_predictions import ImportMismatchError, import_predictions, model_name
+from xtvqa_build.import_predictions import (
+    ImportMismatchError,
+    import_predictions,
+    model_name,
+    read_harness_files,
+)
 from xtvqa_data import EvalItem
 from xtvqa_data.metrics import score_item
 
@@ -41,6 +46,10 @@ def _log(folder, langs=("en", "zh")):
     return [_samples_file(folder, lang, [_sample(lang, i, p) for i, p in enumerate(ANSWERS[lang])]) for lang in langs]
 
 
+def _import(harness, files, *args, **kwargs):
+    return import_predictions(read_harness_files(harness, files), *args, **kwargs)
+
+
 def _rows(out):
     return [json.loads(line) for line in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
 
@@ -57,7 +66,7 @@ def test_doc_ids_are_the_exported_rows(tmp_path):
 def test_lmms_eval_samples_become_a_bench_run(tmp_path):
     logs = _log(tmp_path / "logs" / "Qwen__Qwen2-VL-2B-Instruct")
     out = tmp_path / "run"
-    done = import_predictions("lmms-eval", logs, records(), out, langs=("en", "zh"), data_id="demo")
+    done = _import("lmms-eval", logs, records(), out, langs=("en", "zh"), data_id="demo")
     assert {"predictions.jsonl", "results.json", "table.md", "drops.png", "scores.png", "report.html"} <= {
         p.name for p in out.iterdir()}
     rows = _rows(out)
@@ -84,7 +93,7 @@ def test_mismatches_are_counted_and_named(tmp_path):
     en = _samples_file(folder, "en", [_sample("en", 0, "59"), _sample("en", 1, "yes")])  # doc-2:en missing
     zh = _log(folder, ["zh"])[0]
     fr = _log(folder, ["fr"])[0]
-    done = import_predictions("lmms-eval", [en, zh, zh, fr], records(), tmp_path / "run", langs=("en", "zh"))
+    done = _import("lmms-eval", [en, zh, zh, fr], records(), tmp_path / "run", langs=("en", "zh"))
     summary = done.summary
     assert summary["missing"] == {"n": 1, "first": ["doc-2:en"]}
     assert summary["duplicates"] == {"n": 3, "first": ["chart-0:zh", "paper-1:zh", "doc-2:zh"]}
@@ -104,7 +113,7 @@ def test_different_predictions_for_one_item_are_refused(tmp_path):
     first = _log(tmp_path / "a" / "m", ["zh"])[0]
     second = _samples_file(tmp_path / "b" / "m", "zh", [_sample("zh", 1, "是")])
     with pytest.raises(ImportMismatchError, match=r"1 items have different predictions.*'否'.*'是'"):
-        import_predictions("lmms-eval", [first, second], records(), tmp_path / "run", langs=("zh",))
+        _import("lmms-eval", [first, second], records(), tmp_path / "run", langs=("zh",))
     assert not (tmp_path / "run").exists()
 
 
@@ -116,7 +125,7 @@ def test_different_predictions_for_one_item_are_refused(tmp_path):
 def test_answers_of_another_dataset_are_refused(tmp_path, sample, message):
     log = _samples_file(tmp_path / "m", "zh", [sample])
     with pytest.raises(ImportMismatchError, match="match no item of the data") as error:
-        import_predictions("lmms-eval", [log], records(), tmp_path / "run", langs=("zh",))
+        _import("lmms-eval", [log], records(), tmp_path / "run", langs=("zh",))
     assert message in str(error.value)
     assert not (tmp_path / "run").exists()
 
@@ -124,7 +133,7 @@ def test_answers_of_another_dataset_are_refused(tmp_path, sample, message):
 def test_files_that_are_not_samples_logs_are_refused(tmp_path):
     def attempt(path, langs=("zh",)):
         with pytest.raises((ValueError, OSError)) as error:
-            import_predictions("lmms-eval", [path], records(), tmp_path / "run", langs=langs)
+            _import("lmms-eval", [path], records(), tmp_path / "run", langs=langs)
         assert not (tmp_path / "run").exists()
         return str(error.value)
 
@@ -139,33 +148,33 @@ def test_files_that_are_not_samples_logs_are_refused(tmp_path):
     repeats = _samples_file(tmp_path, "zh", [_sample("zh", 0, ["60", "59"])])
     assert "not one answer" in attempt(repeats)
     assert "no such file" in attempt(tmp_path / "absent.jsonl")
-    assert "no record has a question in ja" in attempt(repeats, langs=("ja",))
+    assert "no record has a question in ja" in attempt(_log(tmp_path / "m", ["zh"])[0], langs=("ja",))
 
 
 def test_none_in_langs_and_mixed_models_are_refused(tmp_path):
     fr = _log(tmp_path / "a", ["fr"])[0]
     with pytest.raises(ImportMismatchError, match=r"none of the 1 predictions is of an item in en, zh \(they are in fr\)"):
-        import_predictions("lmms-eval", [fr], records(), tmp_path / "run", langs=("en", "zh"))
+        _import("lmms-eval", [fr], records(), tmp_path / "run", langs=("en", "zh"))
     zh = _log(tmp_path / "b", ["zh"])[0]
     with pytest.raises(ImportMismatchError, match=r"the files name 2 models \(a, b\)"):
-        import_predictions("lmms-eval", [fr, zh], records(), tmp_path / "run", langs=("fr", "zh"))
+        _import("lmms-eval", [fr, zh], records(), tmp_path / "run", langs=("fr", "zh"))
     assert not (tmp_path / "run").exists()
-    done = import_predictions("lmms-eval", [fr, zh], records(), tmp_path / "run", langs=("fr", "zh"), model="m")
+    done = _import("lmms-eval", [fr, zh], records(), tmp_path / "run", langs=("fr", "zh"), model="m")
     assert done.results["model"]["spec"] == "lmms-eval:m"
 
 
 def test_an_earlier_run_folder_is_not_overwritten(tmp_path):
     logs = _log(tmp_path / "m")
-    import_predictions("lmms-eval", logs, records(), tmp_path / "run", langs=("en", "zh"))
+    _import("lmms-eval", logs, records(), tmp_path / "run", langs=("en", "zh"))
     before = (tmp_path / "run" / "predictions.jsonl").read_bytes()
     with pytest.raises(FileExistsError, match="holds an earlier run"):
-        import_predictions("lmms-eval", logs, records(), tmp_path / "run", langs=("en", "zh"))
+        _import("lmms-eval", logs, records(), tmp_path / "run", langs=("en", "zh"))
     assert (tmp_path / "run" / "predictions.jsonl").read_bytes() == before
 
 
 def test_metric_convention_keeps_the_paper_score_beside(tmp_path):
     logs = _log(tmp_path / "m")
-    done = import_predictions("lmms-eval", logs, records(), tmp_path / "run", langs=("en", "zh"),
+    done = _import("lmms-eval", logs, records(), tmp_path / "run", langs=("en", "zh"),
                               convention="lmms-eval")
     assert done.results["metric_convention"] == "lmms-eval" and "comparison" in done.results
     assert all("paper_score" in row for row in _rows(tmp_path / "run"))
@@ -200,7 +209,7 @@ def test_vlmevalkit_predictions_become_a_bench_run(tmp_path):
     predictions = {"en": ["59", "None", "Berlin"], "zh": ["60", "Failed to obtain answer via API.", "柏林"],
                    "fr": ["59.0"]}
     paths = _vlmevalkit_predictions(tmp_path, predictions)
-    done = import_predictions("vlmevalkit", paths, records(), tmp_path / "run", langs=("en", "zh", "fr"))
+    done = _import("vlmevalkit", paths, records(), tmp_path / "run", langs=("en", "zh", "fr"))
     rows = {r["key"]: r for r in _rows(tmp_path / "run")}
     originals = {r.id: r for r in records()}
     assert len(rows) == 7
@@ -217,19 +226,19 @@ def test_vlmevalkit_predictions_become_a_bench_run(tmp_path):
 
 def test_vlmevalkit_mismatches(tmp_path):
     paths = _vlmevalkit_predictions(tmp_path, {"en": ["59", "yes", "Berlin"], "zh": ["60", "否", "柏林"], "fr": ["59"]})
-    done = import_predictions("vlmevalkit", paths[:2], records(), tmp_path / "run", langs=("en", "zh", "fr"))
+    done = _import("vlmevalkit", paths[:2], records(), tmp_path / "run", langs=("en", "zh", "fr"))
     assert done.summary["missing"] == {"n": 1, "first": ["chart-0:fr"]}
     zh = pd.read_csv(paths[1], sep="\t", dtype=str, keep_default_na=False)
     zh.loc[0, "id"] = "chart-9"
     zh.to_csv(paths[1], sep="\t", index=False)
     with pytest.raises(ImportMismatchError, match="chart-9:zh: no such item in the data"):
-        import_predictions("vlmevalkit", paths[1:2], records(), tmp_path / "run2", langs=("zh",))
+        _import("vlmevalkit", paths[1:2], records(), tmp_path / "run2", langs=("zh",))
     zh.pop("question_lang")
     zh.to_csv(paths[1], sep="\t", index=False)
     with pytest.raises(ValueError, match="no question_lang column"):
-        import_predictions("vlmevalkit", paths[1:2], records(), tmp_path / "run2", langs=("zh",))
+        _import("vlmevalkit", paths[1:2], records(), tmp_path / "run2", langs=("zh",))
     with pytest.raises(ValueError, match="VLMEvalKit writes predictions as"):
-        import_predictions("vlmevalkit", [tmp_path / "LMUData" / "README.md"], records(), tmp_path / "run2",
+        _import("vlmevalkit", [tmp_path / "LMUData" / "README.md"], records(), tmp_path / "run2",
                            langs=("zh",))
     assert not (tmp_path / "run2").exists()
 

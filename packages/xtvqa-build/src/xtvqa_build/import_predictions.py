@@ -1,8 +1,9 @@
 """Another harness's answers scored by the toolkit: the other half of `export` (`apps/bench import`).
 
-`import_predictions(harness, files, records, out, langs=...)` reads the per-item answers that
-lmms-eval or VLMEvalKit wrote for a dataset exported by `export` (`export_lmms_eval`,
-`export_vlmevalkit`), matches each to its item of `records` (the dataset that was exported),
+`read_harness_files(harness, files)` reads the per-item answers that lmms-eval or VLMEvalKit
+wrote for a dataset exported by `export` (`export_lmms_eval`, `export_vlmevalkit`), refusing a
+file that is not the harness's before any dataset is loaded; `import_predictions(that, records,
+out, langs=...)` matches each answer to its item of `records` (the dataset that was exported),
 scores it with `xtvqa_data.metrics.score_item` under the chosen metric convention and writes a
 normal bench run folder (`xtvqa_data.report.bench`: predictions.jsonl, results.json, table.md,
 drops.png, scores.png, report.html): the same files and table `apps/bench` writes for the same
@@ -64,7 +65,6 @@ from typing import Any
 
 from xtvqa_data import EvalItem, Record, check_langs_present, iter_items
 from xtvqa_data.metrics import DEFAULT_CONVENTION, check_convention
-from xtvqa_data.report import scored_row, write_bench_results
 from xtvqa_data.runs import PREDICTIONS, JsonlWriter, RunFolder
 
 from xtvqa_build.export import HARNESSES, items_by_language
@@ -83,14 +83,27 @@ class ImportMismatchError(ValueError):
 
 @dataclass(frozen=True)
 class Answer:
-    """One answer read from a harness's file."""
+    """One answer as a harness's file gives it, before it is matched to the data."""
 
-    key: str | None  # the item's key in the data (`<id>:<lang>`); None: the data has no such item
     name: str  # how the file names the item: "xtvqa_demo_zh doc 3", "chart-0:zh"
+    lang: str  # its question language
     prediction: str
     where: str  # "<file>:<line>"
     error: str | None = None
-    problem: str | None = None  # why it matches no item (key None)
+    record_id: str | None = None  # VLMEvalKit: the `id` column
+    doc_id: int | None = None  # lmms-eval: the row of the language's task
+    target: str | None = None  # lmms-eval: the line's target (the item's exported `answer`)
+    asked: str | None = None  # lmms-eval: the line's input (the prompt, holding the question)
+
+
+@dataclass
+class HarnessFiles:
+    """A harness's files as read (`read_harness_files`): every answer, and the model each file names."""
+
+    harness: str
+    paths: list[Path]
+    answers: list[Answer]
+    models: list[str]
 
 
 def _first(kind: Mapping[str, Any]) -> str:
@@ -111,53 +124,53 @@ def _response(value: Any, where: str) -> str:
     return value
 
 
-def _sample_problem(sample: Mapping[str, Any], item: EvalItem, name: str) -> str | None:
-    """Why the sample is not of `item`: its target is not the item's exported `answer`, or its
-    input lacks the item's question (None: it is)."""
-    answer = item.record.answers[item.image_lang][0]  # export's `answer`, the tasks' doc_to_target
-    if "target" in sample and str(sample["target"]) != answer:
-        return f"{name} has target {sample['target']!r}, the data's {item.key} answer {answer!r}"
-    text = sample.get("input")
-    if isinstance(text, str) and item.question not in text:
-        return f"{name} does not ask the data's {item.key} question {item.question!r}"
-    return None
+def _samples_task(path: Path) -> tuple[str, str]:
+    """(task, question language) of an lmms-eval samples file, from its name."""
+    found = SAMPLES_FILE.search(path.name)
+    if found is None:
+        raise ValueError(f"{path}: not an lmms-eval samples file (--log_samples writes <date>_samples_<task>.jsonl)")
+    lang = TASK.fullmatch(found["task"])
+    if lang is None:
+        raise ValueError(f"{path}: task {found['task']!r} is not one that `apps/build export --to lmms-eval` "
+                         "writes (xtvqa_<name>_<lang>)")
+    return found["task"], lang["lang"]
 
 
-def read_lmms_eval(paths: Iterable[Path], items: Mapping[str, Sequence[EvalItem]]) -> list[Answer]:
-    """The answers in lmms-eval samples files; `items`: the export's items per language
-    (`items_by_language` of the dataset)."""
+def read_lmms_eval(path: Path) -> list[Answer]:
+    """The answers in one lmms-eval samples file."""
+    task, lang = _samples_task(path)
     answers = []
-    for path in paths:
-        found = SAMPLES_FILE.search(path.name)
-        if found is None:
-            raise ValueError(f"{path}: not an lmms-eval samples file (--log_samples writes <date>_samples_<task>.jsonl)")
-        task = found["task"]
-        lang = TASK.fullmatch(task)
-        if lang is None:
-            raise ValueError(f"{path}: task {task!r} is not one that `apps/build export --to lmms-eval` writes "
-                             "(xtvqa_<name>_<lang>)")
-        pool = items.get(lang["lang"], [])
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            where = f"{path.name}:{number}"
-            try:
-                sample = json.loads(line)
-            except json.JSONDecodeError:
-                raise ValueError(f"{where}: not a JSON line") from None
-            doc_id = sample.get("doc_id") if isinstance(sample, dict) else None
-            if not isinstance(doc_id, int) or isinstance(doc_id, bool) or "filtered_resps" not in sample:
-                raise ValueError(f"{where}: no doc_id and filtered_resps: not a line of lmms-eval's --log_samples")
-            name = f"{task} doc {doc_id}"
-            prediction = _response(sample["filtered_resps"], where)
-            if not 0 <= doc_id < len(pool):
-                answers.append(Answer(None, name, prediction, where,
-                                      problem=f"{name}: the data has {len(pool)} items in {lang['lang']}"))
-                continue
-            item = pool[doc_id]
-            problem = _sample_problem(sample, item, name)
-            answers.append(Answer(None if problem else item.key, name, prediction, where, problem=problem))
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path.name}:{number}"
+        try:
+            sample = json.loads(line)
+        except json.JSONDecodeError:
+            raise ValueError(f"{where}: not a JSON line") from None
+        doc_id = sample.get("doc_id") if isinstance(sample, dict) else None
+        if not isinstance(doc_id, int) or isinstance(doc_id, bool) or "filtered_resps" not in sample:
+            raise ValueError(f"{where}: no doc_id and filtered_resps: not a line of lmms-eval's --log_samples")
+        answers.append(Answer(f"{task} doc {doc_id}", lang, _response(sample["filtered_resps"], where), where,
+                              doc_id=doc_id, target=None if "target" not in sample else str(sample["target"]),
+                              asked=sample["input"] if isinstance(sample.get("input"), str) else None))
     return answers
+
+
+def _lmms_eval_item(answer: Answer, items: Mapping[str, Sequence[EvalItem]]) -> tuple[str | None, str | None]:
+    """(the item's key, None), or (None, why the answer is no item's): its doc is beyond the
+    language's items, its target is not the item's exported `answer` (the tasks' doc_to_target),
+    or its input lacks the item's question."""
+    pool = items.get(answer.lang, [])
+    if not 0 <= answer.doc_id < len(pool):  # type: ignore[operator]  # lmms-eval answers have a doc_id
+        return None, f"{answer.name}: the data has {len(pool)} items in {answer.lang}"
+    item = pool[answer.doc_id]  # type: ignore[index]
+    expected = item.record.answers[item.image_lang][0]
+    if answer.target is not None and answer.target != expected:
+        return None, f"{answer.name} has target {answer.target!r}, the data's {item.key} answer {expected!r}"
+    if answer.asked is not None and item.question not in answer.asked:
+        return None, f"{answer.name} does not ask the data's {item.key} question {item.question!r}"
+    return item.key, None
 
 
 # ----------------------------------------------------------------------------------- VLMEvalKit
@@ -182,23 +195,18 @@ def read_prediction_table(path: Path) -> list[dict[str, str]]:
     return [{k: "" if pd.isna(v) else str(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def read_vlmevalkit(paths: Iterable[Path], keys: set[str]) -> list[Answer]:
-    """The answers in VLMEvalKit predictions files; `keys`: the data's item keys."""
-    answers = []
-    for path in paths:
-        rows = read_prediction_table(path)
-        columns = set(rows[0]) if rows else set()
-        lacking = [c for c in ("id", "question_lang", "prediction") if c not in columns]
-        if lacking:
-            raise ValueError(f"{path}: no {', '.join(lacking)} column: not VLMEvalKit's predictions for a TSV that "
-                             "`apps/build export --to vlmevalkit` wrote")
-        for number, row in enumerate(rows, 2):  # line 1 is the header
-            name, prediction = f"{row['id']}:{row['question_lang']}", row["prediction"]
-            known = name in keys
-            answers.append(Answer(name if known else None, name, prediction, f"{path.name}:{number}",
-                                  error=prediction if prediction.startswith(VLMEVALKIT_FAILED) else None,
-                                  problem=None if known else f"{name}: no such item in the data"))
-    return answers
+def read_vlmevalkit(path: Path) -> list[Answer]:
+    """The answers in one VLMEvalKit predictions file."""
+    rows = read_prediction_table(path)
+    columns = set(rows[0]) if rows else set()
+    lacking = [c for c in ("id", "question_lang", "prediction") if c not in columns]
+    if lacking:
+        raise ValueError(f"{path}: no {', '.join(lacking)} column: not VLMEvalKit's predictions for a TSV that "
+                         "`apps/build export --to vlmevalkit` wrote")
+    return [Answer(f"{row['id']}:{row['question_lang']}", row["question_lang"], row["prediction"],
+                   f"{path.name}:{number}", record_id=row["id"],
+                   error=row["prediction"] if row["prediction"].startswith(VLMEVALKIT_FAILED) else None)
+            for number, row in enumerate(rows, 2)]  # line 1 is the header
 
 
 def model_name(harness: str, path: Path) -> str:
@@ -207,6 +215,26 @@ def model_name(harness: str, path: Path) -> str:
         return path.resolve().parent.name
     stem = path.stem
     return stem[:stem.index(DATASET_MARK)] if DATASET_MARK in stem[1:] else stem
+
+
+def read_harness_files(harness: str, files: Iterable[str | Path]) -> HarnessFiles:
+    """Read a harness's files, without the data: a file that is not the harness's is refused
+    here, before the dataset is loaded."""
+    if harness not in HARNESSES:
+        raise ValueError(f"unknown harness {harness!r}; choose one of {', '.join(HARNESSES)}")
+    paths = [Path(f) for f in files]
+    if not paths:
+        raise ValueError("give at least one predictions file")
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file")
+        if harness == "lmms-eval":
+            _samples_task(path)
+        elif path.suffix.lower() not in VLMEVALKIT_SUFFIXES:
+            raise ValueError(f"{path}: VLMEvalKit writes predictions as {', '.join(VLMEVALKIT_SUFFIXES)}")
+    read = read_lmms_eval if harness == "lmms-eval" else read_vlmevalkit
+    return HarnessFiles(harness, paths, [answer for path in paths for answer in read(path)],
+                        [model_name(harness, path) for path in paths])
 
 
 # ------------------------------------------------------------------------------------- matching
@@ -222,18 +250,25 @@ class Matched:
     outside: list[str] = field(default_factory=list)  # item keys answered in languages outside `langs`
 
 
-def match(answers: Sequence[Answer], records: Sequence[Record], langs: Sequence[str]) -> Matched:
-    """Match `answers` to `records`' items in `langs`; raise `ImportMismatchError` on an answer
-    that is no item's or an item answered differently twice."""
-    unknown = [a for a in answers if a.key is None]
+def match(files: HarnessFiles, records: Sequence[Record], langs: Sequence[str]) -> Matched:
+    """Match the answers in `files` to `records`' items in `langs`; raise `ImportMismatchError`
+    on an answer that is no item's or an item answered differently twice."""
+    if files.harness == "lmms-eval":
+        items = items_by_language(records)
+        resolved = [_lmms_eval_item(answer, items) for answer in files.answers]
+    else:
+        keys = {item.key for item in iter_items(records)}
+        resolved = [(answer.name, None) if answer.name in keys else (None, f"{answer.name}: no such item in the data")
+                    for answer in files.answers]
+    unknown = [(answer, problem) for answer, (key, problem) in zip(files.answers, resolved, strict=True) if key is None]
     if unknown:
         raise ImportMismatchError(
-            f"{len(unknown)} of {len(answers)} predictions match no item of the data ("
-            + "; ".join(f"{a.where}: {a.problem}" for a in unknown[:SHOWN]) + ("; ..." if len(unknown) > SHOWN else "")
-            + "): import with the --data (and --split) that was exported")
+            f"{len(unknown)} of {len(files.answers)} predictions match no item of the data ("
+            + "; ".join(f"{answer.where}: {problem}" for answer, problem in unknown[:SHOWN])
+            + ("; ..." if len(unknown) > SHOWN else "") + "): import with the --data (and --split) that was exported")
     by_key: dict[str, list[Answer]] = {}
-    for answer in answers:
-        by_key.setdefault(answer.key, []).append(answer)  # type: ignore[arg-type]  # no key is None now
+    for answer, (key, _) in zip(files.answers, resolved, strict=True):
+        by_key.setdefault(key, []).append(answer)  # type: ignore[arg-type]  # no key is None now
     conflicts = [group for group in by_key.values() if len({(a.prediction, a.error) for a in group}) > 1]
     if conflicts:
         shown = "; ".join(f"{g[0].name}: {g[0].prediction!r} ({g[0].where}) vs "
@@ -241,14 +276,14 @@ def match(answers: Sequence[Answer], records: Sequence[Record], langs: Sequence[
                           for g in conflicts[:SHOWN])
         raise ImportMismatchError(f"{len(conflicts)} items have different predictions in the files ({shown}"
                                   + ("; ..." if len(conflicts) > SHOWN else "") + "): give one run's files")
-    items = list(iter_items(records, langs))
-    wanted = {item.key for item in items}
+    wanted = list(iter_items(records, langs))
+    asked = {item.key for item in wanted}
     return Matched(
-        pairs=[(item, by_key[item.key][0]) for item in items if item.key in by_key],
-        n_answers=len(answers),
-        missing=[item.key for item in items if item.key not in by_key],
+        pairs=[(item, by_key[item.key][0]) for item in wanted if item.key in by_key],
+        n_answers=len(files.answers),
+        missing=[item.key for item in wanted if item.key not in by_key],
         duplicates=[key for key, group in by_key.items() if len(group) > 1],
-        outside=[key for key in by_key if key not in wanted],
+        outside=[key for key in by_key if key not in asked],
     )
 
 
@@ -286,60 +321,50 @@ def _kind(keys: Sequence[str]) -> dict[str, Any]:
     return {"n": len(keys), "first": list(keys[:SHOWN])}
 
 
-def read_answers(harness: str, paths: Sequence[Path], records: Sequence[Record]) -> list[Answer]:
-    """The answers in `paths`, each resolved to its item of `records` (module docstring)."""
-    if harness == "lmms-eval":
-        return read_lmms_eval(paths, items_by_language(records))
-    if harness == "vlmevalkit":
-        for path in paths:
-            if path.suffix.lower() not in VLMEVALKIT_SUFFIXES:
-                raise ValueError(f"{path}: VLMEvalKit writes predictions as {', '.join(VLMEVALKIT_SUFFIXES)}")
-        return read_vlmevalkit(paths, {item.key for item in iter_items(records)})
-    raise ValueError(f"unknown harness {harness!r}; choose one of {', '.join(HARNESSES)}")
-
-
-def import_predictions(harness: str, files: Iterable[str | Path], records: Iterable[Record], out: str | Path, *,
-                       langs: Sequence[str], convention: str = DEFAULT_CONVENTION, data_id: str = "",
-                       model: str | None = None) -> Imported:
-    """Score a harness's answers for `records` into the bench run folder `out` (module docstring).
-
-    `langs`: the question languages of the table (answers in others are counted, not scored);
-    `model`: the name of the model that answered (default: the files' own, which must agree)."""
-    check_convention(convention)
+def check_out(out: str | Path) -> Path:
+    """`out` as a Path; an error when it holds an earlier run (checked before anything is read)."""
     out = Path(out)
     if (out / PREDICTIONS).is_file():
         raise FileExistsError(f"{out} holds an earlier run ({PREDICTIONS}); choose another --out")
-    paths = [Path(f) for f in files]
-    if not paths:
-        raise ValueError("give at least one predictions file")
-    for path in paths:
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such file")
+    return out
+
+
+def import_predictions(files: HarnessFiles, records: Iterable[Record], out: str | Path, *, langs: Sequence[str],
+                       convention: str = DEFAULT_CONVENTION, data_id: str = "", model: str | None = None) -> Imported:
+    """Score the answers in `files` (`read_harness_files`) for `records` into the bench run folder
+    `out` (module docstring).
+
+    `langs`: the question languages of the table (answers in others are counted, not scored);
+    `model`: the name of the model that answered (default: the files' own, which must agree)."""
+    # imported here: matplotlib (the figures) is slow to import, and a refused file needs none of it
+    from xtvqa_data.report import scored_row, write_bench_results
+
+    check_convention(convention)
+    out = check_out(out)
     records = list(records)
     check_langs_present(records, langs)
-    answers = read_answers(harness, paths, records)
     if model is None:
-        names = list(dict.fromkeys(model_name(harness, path) for path in paths))
+        names = list(dict.fromkeys(files.models))
         if len(names) > 1:
             raise ImportMismatchError(f"the files name {len(names)} models ({', '.join(names)}): import one model's "
                                       "files at a time, or name the model with --model-name")
         model = names[0]
-    matched = match(answers, records, langs)
+    matched = match(files, records, langs)
     if not matched.pairs:
-        raise ImportMismatchError(f"none of the {len(answers)} predictions is of an item in {', '.join(langs)}"
+        raise ImportMismatchError(f"none of the {matched.n_answers} predictions is of an item in {', '.join(langs)}"
                                   + (f" (they are in {', '.join(sorted({k.rsplit(':', 1)[1] for k in matched.outside}))}): "
                                      "choose --langs" if matched.outside else ""))
     rows = [scored_row(item, answer.prediction, convention=convention, error=answer.error)
             for item, answer in matched.pairs]  # scored before anything is written
     outside_langs = list(dict.fromkeys(key.rsplit(":", 1)[1] for key in matched.outside))
-    summary = {"harness": harness, "files": [str(p) for p in paths], "langs": list(langs),
+    summary = {"harness": files.harness, "files": [str(p) for p in files.paths], "langs": list(langs),
                "n_predictions": matched.n_answers, "n_scored": len(rows),
                "missing": _kind(matched.missing), "duplicates": _kind(matched.duplicates),
                "outside_langs": {**_kind(matched.outside), "langs": outside_langs}}
     folder = RunFolder.start(out, resume=False)
     with JsonlWriter(folder.predictions_path) as writer:
         writer.write_many(rows)
-    fields = {"model": {"spec": f"{harness}:{model}", "id": model, "revision": None, "harness": harness},
+    fields = {"model": {"spec": f"{files.harness}:{model}", "id": model, "revision": None, "harness": files.harness},
               "data": data_id, "settings": {"langs": list(langs), "metric_convention": convention},
               "prompt": None, "import": summary}
     results = write_bench_results(folder, rows, records, fields, convention=convention)

@@ -21,7 +21,7 @@ from pathlib import Path  # noqa: E402
 
 from PIL import Image  # noqa: E402
 from xtvqa_build.export import export_lmms_eval  # noqa: E402
-from xtvqa_build.import_predictions import import_predictions  # noqa: E402
+from xtvqa_build.import_predictions import import_predictions, read_harness_files  # noqa: E402
 from xtvqa_data import EvalItem, iter_items  # noqa: E402
 from xtvqa_data.metrics import score_item  # noqa: E402
 from xtvqa_data.report import aggregate, render_table_markdown, scored_row  # noqa: E402
@@ -167,7 +167,8 @@ def test_samples_logged_by_lmms_eval_import_as_the_benchmark_scores_them(tasks, 
     files = sorted((tmp_path / "logs").glob("*/*_samples_*.jsonl"))
     assert [f.name.split("_samples_")[1] for f in files] == [f"{task}.jsonl" for task in sorted(SCRIPT)]
 
-    done = import_predictions("lmms-eval", files, records(), tmp_path / "run", langs=("en", "zh", "fr"))
+    done = import_predictions(read_harness_files("lmms-eval", files), records(), tmp_path / "run",
+                              langs=("en", "zh", "fr"))
     assert done.summary["n_predictions"] == 7 and done.summary["missing"]["n"] == 0
     assert done.results["model"]["spec"] == f"lmms-eval:{files[0].parent.name}"
     rows = [json.loads(line) for line in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
