@@ -86,7 +86,8 @@ VLMEVALKIT_DATASET_DEPS = ("termcolor", "portalocker", "validators", "xlsxwriter
 def interop(session: nox.Session) -> None:
     """The exporter against the real harnesses: xtvqa-build with lmms-eval from PyPI (not a
     workspace dependency: it pins torch and many model libraries), then the exported task group
-    loaded by lmms-eval's own TaskManager (packages/xtvqa-build/tests/interop). With
+    loaded by lmms-eval's own TaskManager, and the samples files its evaluator and logger write
+    imported back into a bench run folder (packages/xtvqa-build/tests/interop). With
     VLMEVALKIT_SRC=<a VLMEvalKit checkout> it also installs that and builds the exported TSV with
     VLMEvalKit's own dataset code. lmms-eval and its dependencies are downloaded on the first run
     (uv caches them: 30 s after that)."""

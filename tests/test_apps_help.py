@@ -6,7 +6,7 @@ from conftest import run_app
 
 
 @pytest.mark.parametrize(("app", "words"), [
-    ("bench", ["--model", "--langs", "--resume", "--ocr-tokens"]),
+    ("bench", ["--model", "--langs", "--resume", "--ocr-tokens", "import"]),
     ("analysis", ["--noise", "--draws", "--answer"]),
     ("train", ["--model"]),
     ("build", ["synth", "convert"]),
@@ -14,4 +14,10 @@ from conftest import run_app
 def test_help(app, words):
     done = run_app(app, "--help")
     for word in words:
+        assert word in done.stdout
+
+
+def test_bench_import_help():
+    done = run_app("bench", "import", "--help")
+    for word in ["--from", "lmms-eval", "vlmevalkit", "--data", "--langs", "--metric-convention", "_samples_"]:
         assert word in done.stdout

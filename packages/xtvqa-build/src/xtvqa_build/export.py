@@ -137,18 +137,15 @@ def _row(item: EvalItem, prompt: Prompt, index: int) -> dict[str, Any]:
     }
 
 
-def _by_language(records: Iterable[Record], prompt: Prompt,
-                 langs: Iterable[str] | None) -> dict[str, list[tuple[dict[str, Any], bytes]]]:
-    """Rows (with the image's encoded bytes) per question language, in record order."""
+def items_by_language(records: Iterable[Record], langs: Iterable[str] | None = None) -> dict[str, list[EvalItem]]:
+    """The items an export writes, per question language, in its order: row k of a language's
+    task or TSV (lmms-eval's `doc_id`, the `index` column) is the k-th item of that language,
+    records in dataset order. `langs=None`: every question language of each record."""
     wanted = None if langs is None else list(langs)
-    out: dict[str, list[tuple[dict[str, Any], bytes]]] = {}
+    out: dict[str, list[EvalItem]] = {}
     for record in records:
-        raw = None
         for lang in record.languages if wanted is None else [x for x in wanted if x in record.question]:
-            if raw is None:
-                raw, _ = encode_image(record.image, record_id=record.id)
-            rows = out.setdefault(lang, [])
-            rows.append((_row(EvalItem(record, lang), prompt, len(rows)), raw))
+            out.setdefault(lang, []).append(EvalItem(record, lang))
     if not out:
         raise ValueError("no items to export" + (f" in languages {wanted}" if wanted else ""))
     if wanted is not None:
@@ -156,6 +153,20 @@ def _by_language(records: Iterable[Record], prompt: Prompt,
         if missing:
             raise ValueError(f"no record has a question in {', '.join(missing)}")
     return out
+
+
+def _by_language(records: Iterable[Record], prompt: Prompt,
+                 langs: Iterable[str] | None) -> dict[str, list[tuple[dict[str, Any], bytes]]]:
+    """Rows (with the image's encoded bytes, encoded once per record) per question language."""
+    encoded: dict[int, bytes] = {}
+
+    def raw(record: Record) -> bytes:
+        if id(record) not in encoded:
+            encoded[id(record)], _ = encode_image(record.image, record_id=record.id)
+        return encoded[id(record)]
+
+    return {lang: [(_row(item, prompt, index), raw(item.record)) for index, item in enumerate(items)]
+            for lang, items in items_by_language(records, langs).items()}
 
 
 def record_from_doc(doc: Mapping[str, Any]) -> Record:
@@ -282,6 +293,18 @@ def _readme_lmms(group: str, tasks: Mapping[str, int], out: Path, convention: st
 
         A single language: `--tasks {next(iter(tasks))}`.
 
+        ## The benchmark's tables from lmms-eval's answers
+
+        With `--log_samples --output_path logs`, lmms-eval writes each task's answers to
+        `logs/<model>/<date>_samples_<task>.jsonl`. The toolkit scores them as `apps/bench`
+        scores its own (per source, question type and language of the image's text, with the
+        cross-lingual drops and their intervals) into a run folder; from the toolkit's
+        repository, with the dataset that was exported:
+
+        ```
+        uv run apps/bench import --from lmms-eval logs/<model>/*_samples_{group}_*.jsonl --data <dataset> --langs <languages>
+        ```
+
         ## Files
 
         - `_{group}.yaml`: the group; `{group}_<lang>.yaml`: one task each.
@@ -366,6 +389,7 @@ VLMEVALKIT_COLUMNS = ("index", "image", "question", "answer", "category", "split
 def _readme_vlmevalkit(names: Mapping[str, int], out: Path) -> str:
     lines = "\n".join(f"| `{name}` | {count} |" for name, count in names.items())
     first = next(iter(names))
+    prefix = first.rsplit("_", 1)[0]
     return textwrap.dedent(f"""\
         # An XT-VQA dataset in VLMEvalKit's TSV layout
 
@@ -396,8 +420,17 @@ def _readme_vlmevalkit(names: Mapping[str, int], out: Path) -> str:
         python run.py --data {first} --model <model> --mode infer
         ```
 
-        That dataset class does not score. Score its predictions file with the toolkit's
-        metrics (xtvqa-data and xtvqa-build installed):
+        That dataset class does not score. The toolkit scores its predictions files
+        (`<work_dir>/<model>_<dataset>.xlsx`) as `apps/bench` scores its own (per source,
+        question type and language of the image's text, with the cross-lingual drops and their
+        intervals) into a run folder; from the toolkit's repository, with the dataset that was
+        exported:
+
+        ```
+        uv run apps/bench import --from vlmevalkit <work_dir>/<model>_{prefix}_*.xlsx --data <dataset> --langs <languages>
+        ```
+
+        Or one file's mean scores in Python (xtvqa-data and xtvqa-build installed):
 
         ```
         python -c "from xtvqa_build.export import score_vlmevalkit_predictions as s; print(s('<model>_{first}.xlsx', '{out}/{first}.tsv'))"
@@ -448,19 +481,18 @@ def _write_vlmevalkit(folder: Path, by_lang, result: Export, base: str, out: Pat
 
 def score_vlmevalkit_predictions(predictions: str | Path, tsv: str | Path,
                                  convention: str = "paper") -> dict[str, float]:
-    """Mean `score_item` of a VLMEvalKit predictions file (xlsx/tsv/csv with `index` and
-    `prediction`) against the exported TSV, overall and per `category`."""
+    """Mean `score_item` of a VLMEvalKit predictions file (xlsx/tsv/json with `index` and
+    `prediction`) against the exported TSV, overall and per `category` (a quick look without the
+    dataset; `import_predictions` writes the full run folder)."""
     import pandas as pd
 
+    from xtvqa_build.import_predictions import read_prediction_table
+
     data = pd.read_csv(tsv, sep="\t", keep_default_na=False, usecols=lambda c: c != "image")
-    path = Path(predictions)
-    preds = (pd.read_excel(path) if path.suffix == ".xlsx"
-             else pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",", keep_default_na=False))
-    by_index = {index: "" if pd.isna(prediction) else str(prediction)
-                for index, prediction in zip(preds["index"], preds["prediction"], strict=True)}
+    by_index = {row["index"]: row["prediction"] for row in read_prediction_table(Path(predictions))}
     scores: dict[str, list[float]] = {"Overall": []}
     for _, row in data.iterrows():
-        score = score_doc(row, by_index.get(row["index"], ""), convention)
+        score = score_doc(row, by_index.get(str(row["index"]), ""), convention)
         scores["Overall"].append(score)
         scores.setdefault(row["category"], []).append(score)
     return {key: sum(v) / len(v) for key, v in scores.items() if v}

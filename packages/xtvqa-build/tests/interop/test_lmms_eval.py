@@ -1,7 +1,9 @@
 """The exported task group loaded by lmms-eval itself: its TaskManager finds the group and its
 tasks under --include_path, builds them (the parquet files through `datasets`), and its Task
 objects yield the docs, prompts and visuals, and score known predictions with the exported
-`process_results`, which must equal `xtvqa_data.metrics.score_item`.
+`process_results`, which must equal `xtvqa_data.metrics.score_item`. Then the samples files
+lmms-eval's own evaluator and logger write for scripted answers are imported back
+(`xtvqa_build.import_predictions`) into the run folder the benchmark writes for those answers.
 
 Runs in `uv run nox -s interop`, which installs lmms-eval from PyPI; elsewhere it is skipped.
 """
@@ -13,16 +15,42 @@ import pytest
 lmms_eval_tasks = pytest.importorskip(
     "lmms_eval.tasks", reason="lmms-eval is not installed here; `uv run nox -s interop` installs it")
 
+import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from PIL import Image  # noqa: E402
 from xtvqa_build.export import export_lmms_eval  # noqa: E402
-from xtvqa_data import EvalItem  # noqa: E402
+from xtvqa_build.import_predictions import import_predictions, read_harness_files  # noqa: E402
+from xtvqa_data import EvalItem, iter_items  # noqa: E402
 from xtvqa_data.metrics import score_item  # noqa: E402
+from xtvqa_data.report import aggregate, render_table_markdown, scored_row  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from export_fixtures import PREDICTIONS, records  # noqa: E402
+
+# A scripted model's answer to each doc of each task, in doc order.
+SCRIPT = {"xtvqa_demo_en": ["59", "no", "Berlin"], "xtvqa_demo_fr": ["59"], "xtvqa_demo_zh": ["60", "是", "Paris"]}
+
+
+class _Scripted:
+    """An lmms-eval model (built on its `lmms` base when called) that answers from SCRIPT."""
+
+    def __new__(cls):
+        from lmms_eval.api.model import lmms
+
+        class Scripted(lmms):
+            def generate_until(self, requests):
+                # args: context, generation kwargs, doc_to_visual, doc id, task, split
+                return [SCRIPT[request.args[4]][request.args[3]] for request in requests]
+
+            def loglikelihood(self, requests):
+                raise NotImplementedError
+
+            def generate_until_multi_round(self, requests):
+                raise NotImplementedError
+
+        return Scripted()
 
 
 def _leaves(task_dict):
@@ -99,23 +127,9 @@ def test_evaluate_end_to_end_with_a_scripted_model(tasks, exported):
     """lmms-eval's own evaluation loop (requests built from the docs, results processed, tasks
     aggregated, the group averaged by size) with a model that answers from a script."""
     from lmms_eval import evaluator
-    from lmms_eval.api.model import lmms
 
-    answers = {"xtvqa_demo_en": ["59", "no", "Berlin"], "xtvqa_demo_fr": ["59"],
-               "xtvqa_demo_zh": ["60", "是", "Paris"]}
-
-    class Scripted(lmms):
-        def generate_until(self, requests):
-            # args: context, generation kwargs, doc_to_visual, doc id, task, split
-            return [answers[request.args[4]][request.args[3]] for request in requests]
-
-        def loglikelihood(self, requests):
-            raise NotImplementedError
-
-        def generate_until_multi_round(self, requests):
-            raise NotImplementedError
-
-    results = evaluator.evaluate(Scripted(), lmms_eval_tasks.get_task_dict(
+    answers = SCRIPT
+    results = evaluator.evaluate(_Scripted(), lmms_eval_tasks.get_task_dict(
         ["xtvqa_demo"], lmms_eval_tasks.TaskManager(include_path=str(exported.parent), include_defaults=False)),
         bootstrap_iters=0, log_samples=False)["results"]
     originals = {record.id: record for record in records()}
@@ -128,3 +142,55 @@ def test_evaluate_end_to_end_with_a_scripted_model(tasks, exported):
         all_scores += scores
     assert 0 < sum(all_scores) < len(all_scores)
     assert results["xtvqa_demo"]["xtvqa_score,none"] == pytest.approx(sum(all_scores) / len(all_scores))
+
+
+def test_samples_logged_by_lmms_eval_import_as_the_benchmark_scores_them(tasks, exported, tmp_path):
+    """lmms-eval's evaluator with --log_samples' path: `evaluate(log_samples=True)`, then its
+    EvaluationTracker writes <output_path>/<model>/<date>_samples_<task>.jsonl as its CLI does.
+    Imported, each answer lands on its item, scored as lmms-eval scored it with the exported
+    `process_results`, and the run folder's rows and table are those the benchmark writes for
+    the same answers (`scored_row` item by item in its order, aggregated)."""
+    from lmms_eval import evaluator
+    from lmms_eval.loggers.evaluation_tracker import EvaluationTracker
+
+    manager = lmms_eval_tasks.TaskManager(include_path=str(exported.parent), include_defaults=False)
+    results = evaluator.evaluate(_Scripted(), lmms_eval_tasks.get_task_dict(["xtvqa_demo"], manager),
+                                 bootstrap_iters=0, log_samples=True)
+    samples = results.pop("samples")
+    tracker = EvaluationTracker(output_path=str(tmp_path / "logs"))
+    tracker.general_config_tracker.log_experiment_args(
+        model_source="scripted", model_args="pretrained=org/scripted-vlm", system_instruction=None,
+        chat_template=None, fewshot_as_multiturn=False)
+    tracker.save_results_aggregated(results=results, samples=samples, datetime_str="2025-01-01T00:00:00")
+    for task_name in results["configs"]:
+        tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
+    files = sorted((tmp_path / "logs").glob("*/*_samples_*.jsonl"))
+    assert [f.name.split("_samples_")[1] for f in files] == [f"{task}.jsonl" for task in sorted(SCRIPT)]
+
+    done = import_predictions(read_harness_files("lmms-eval", files), records(), tmp_path / "run",
+                              langs=("en", "zh", "fr"))
+    assert done.summary["n_predictions"] == 7 and done.summary["missing"]["n"] == 0
+    assert done.results["model"]["spec"] == f"lmms-eval:{files[0].parent.name}"
+    rows = [json.loads(line) for line in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
+
+    # what lmms-eval logged per doc: its answer and its own score (the exported process_results)
+    logged = {}
+    for path in files:
+        task = path.name.split("_samples_")[1].removesuffix(".jsonl")
+        docs = tasks[task].test_docs()
+        for line in path.read_text(encoding="utf-8").splitlines():
+            sample = json.loads(line)
+            logged[f"{docs[sample['doc_id']]['id']}:{task.rsplit('_', 1)[1]}"] = sample
+    assert {row["key"]: row["prediction"] for row in rows} == {k: s["filtered_resps"] for k, s in logged.items()}
+    assert {row["key"]: row["score"] for row in rows} == {k: s["xtvqa_score"] for k, s in logged.items()}
+
+    # the benchmark's rows and table for the same answers
+    answer = {}
+    for task, script in SCRIPT.items():
+        for doc, text in zip(tasks[task].test_docs(), script, strict=True):
+            answer[f"{doc['id']}:{task.rsplit('_', 1)[1]}"] = text
+    expected = [scored_row(item, answer[item.key]) for item in iter_items(records(), ("en", "zh", "fr"))]
+    assert rows == expected
+    assert 0 < sum(row["score"] for row in rows) < len(rows)
+    table = (tmp_path / "run" / "table.md").read_text(encoding="utf-8")
+    assert table == render_table_markdown(aggregate(expected))

@@ -23,15 +23,7 @@ from typing import Any
 
 from PIL import Image
 from xtvqa_data import EvalItem, Record, check_langs_present, iter_items
-from xtvqa_data.metrics import DEFAULT_CONVENTION, default_metric, score_item
-from xtvqa_data.report import (
-    aggregate,
-    convention_comparison,
-    plot_drops,
-    plot_scores,
-    render_table_markdown,
-    write_report,
-)
+from xtvqa_data.report import scored_row, write_bench_results
 from xtvqa_data.runs import (
     JsonlWriter,
     RunFolder,
@@ -39,12 +31,10 @@ from xtvqa_data.runs import (
     merge_rows,
     merge_shards,
     read_jsonl,
-    run_metadata,
     shard,
 )
-from xtvqa_data.runs.folder import RESULTS, TABLE
 
-from xtvqa_models.base import Generation, VisionLanguageModel
+from xtvqa_models.base import VisionLanguageModel
 from xtvqa_models.distributed import process_info
 from xtvqa_models.settings import BenchSettings
 
@@ -63,40 +53,6 @@ def select_records(records: Sequence[Record], limit: int | None) -> list[Record]
 def build_items(records: Sequence[Record], langs: Sequence[str]) -> list[EvalItem]:
     check_langs_present(records, langs)
     return list(iter_items(records, langs))
-
-
-def prediction_row(item: EvalItem, generation: Generation, score: float,
-                   paper_score: float | None = None) -> dict[str, Any]:
-    """One `predictions.jsonl` line; `id, source, question_lang, image_lang, prediction, score` are fixed keys.
-
-    `paper_score`: the paper-convention score beside a harness convention's `score` (None: not kept)."""
-    row: dict[str, Any] = {
-        "key": item.key,
-        "id": item.id,
-        "source": item.record.source,
-        "question_lang": item.question_lang,
-        "image_lang": item.image_lang,
-        "question_type": item.record.question_type,
-        "metric": default_metric(item.record),
-        "question": item.question,
-        "answers": list(item.record.answers[item.image_lang]),
-        "prediction": generation.text,
-        "score": float(score),
-        "error": generation.error,
-    }
-    if paper_score is not None:
-        row["paper_score"] = float(paper_score)
-    return row
-
-
-def _scored_row(item: EvalItem, generation: Generation, convention: str,
-                translator: TranslateFn | None) -> dict[str, Any]:
-    """The row with `score` under `convention`, and `paper_score` too when that is a harness's."""
-    def score(under: str) -> float:
-        return score_item(item, generation.text, translator=translator, convention=under) if generation.ok else 0.0
-
-    paper = None if convention == DEFAULT_CONVENTION else score(DEFAULT_CONVENTION)
-    return prediction_row(item, generation, score(convention), paper)
 
 
 def apply_ocr_setting(model: VisionLanguageModel, ocr_tokens: bool) -> bool:
@@ -182,7 +138,8 @@ def run_benchmark(
             generations = model.generate(batch, max_new_tokens=settings.max_new_tokens, batch_size=settings.batch_size)
             if len(generations) != len(batch):
                 raise RuntimeError(f"{model.spec}: returned {len(generations)} answers for {len(batch)} items")
-            writer.write_many(_scored_row(item, gen, settings.metric_convention, translator)
+            writer.write_many(scored_row(item, gen.text, convention=settings.metric_convention, error=gen.error,
+                                         translator=translator)
                               for item, gen in zip(batch, generations, strict=True))
             n_done += len(batch)
             if on_progress:
@@ -201,31 +158,17 @@ def run_benchmark(
     if len(rows) != len(items):
         raise RuntimeError(f"{folder.path}: {len(rows)} predictions for {len(items)} items; rerun with --resume")
 
-    results = aggregate(rows)
-    results.update(
-        {
-            "model": {"spec": model.spec, "id": model.model_id, "revision": model.revision,
-                      **model.describe()},
-            "data": data_id,
-            "settings": asdict(settings),
-            "prompt": model.prompt.to_dict() if getattr(model, "prompt", None) is not None else None,
-            "n_items": len(rows),
-            "n_errors": sum(1 for r in rows if r.get("error")),
-            "timings": {"seconds_this_process": round(elapsed, 3), "items_this_process": len(todo),
-                        "items_per_second": round(len(todo) / elapsed, 3) if elapsed > 0 and todo else None,
-                        "world_size": proc.world_size},
-            "translator": None if translator is None else getattr(translator, "spec", repr(translator)),
-            "run": run_metadata(),
-            "metric_convention": settings.metric_convention,
-        }
-    )
-    if settings.metric_convention != DEFAULT_CONVENTION:
-        results["comparison"] = convention_comparison(rows, settings.metric_convention)
-    folder.write_json(RESULTS, results)
-    folder.write_text(TABLE, render_table_markdown(results))
-    plot_drops(results, folder.file("drops.png"))
-    plot_scores(results, folder.figure_path)
-    write_report(folder.path, selected)
+    fields = {
+        "model": {"spec": model.spec, "id": model.model_id, "revision": model.revision, **model.describe()},
+        "data": data_id,
+        "settings": asdict(settings),
+        "prompt": model.prompt.to_dict() if getattr(model, "prompt", None) is not None else None,
+        "timings": {"seconds_this_process": round(elapsed, 3), "items_this_process": len(todo),
+                    "items_per_second": round(len(todo) / elapsed, 3) if elapsed > 0 and todo else None,
+                    "world_size": proc.world_size},
+        "translator": None if translator is None else getattr(translator, "spec", repr(translator)),
+    }
+    results = write_bench_results(folder, rows, selected, fields, convention=settings.metric_convention)
     return results
 
 

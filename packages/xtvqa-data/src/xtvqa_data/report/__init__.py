@@ -9,7 +9,9 @@ paired intervals); `compare_folders` does it for two bench run folders (overall 
 language), `change_line` / `change_markdown` say it, `write_comparison` writes comparison.md and
 `plot_change` draws it (gap.png);
 `convention_comparison` puts paper scores beside a harness convention's (results.json `comparison`);
-`plot_drops` draws drops.png, the headline; `write_report` writes a run folder's report.html.
+`plot_drops` draws drops.png, the headline; `write_report` writes a run folder's report.html;
+`scored_row` / `write_bench_results` turn a bench run's answers into its predictions.jsonl lines
+and the rest of its folder (however the answers came: generated, or another harness's).
 """
 
 from xtvqa_data.report.aggregate import (
@@ -19,6 +21,7 @@ from xtvqa_data.report.aggregate import (
     aggregate,
     resample_counts,
 )
+from xtvqa_data.report.bench import prediction_row, scored_row, write_bench_results
 from xtvqa_data.report.compare import (
     change_line,
     change_markdown,
@@ -59,12 +62,15 @@ __all__ = [
     "plot_change",
     "plot_drops",
     "plot_scores",
+    "prediction_row",
     "render_rich_drop_intervals",
     "render_rich_table",
     "render_table_markdown",
     "resample_counts",
+    "scored_row",
     "table_rows",
     "with_interval",
+    "write_bench_results",
     "write_comparison",
     "write_report",
 ]

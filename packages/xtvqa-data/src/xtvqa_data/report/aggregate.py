@@ -52,7 +52,7 @@ cross-lingual items or none defined. Measured with the bundled model: a cell of 
 (data/sample's per image language) is about +-12 points wide, one of 1,000 records about +-3.
 
 A row whose item failed (a truthy `error`) is counted in `n_failed`, whether it carries the
-evaluator's `score: 0.0` (xtvqa_models.evaluate.prediction_row) or no score (then it counts as
+evaluator's `score: 0.0` (xtvqa_data.report.bench.scored_row) or no score (then it counts as
 0); any other row without a score in [0, 1] raises.
 """
 
