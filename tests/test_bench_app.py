@@ -158,3 +158,15 @@ def test_several_models_get_a_folder_each_and_a_paired_comparison(tiny_model, sm
     assert (out / "gap.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the change, drawn
     assert "source-language change +0.0 [+0.0, +0.0] points (95 % paired bootstrap over 6 test records)" in comparison
     assert "paired bootstrap over 6 test records" in " ".join(done.stdout.split())  # printed too
+
+
+@pytest.mark.parametrize("app", ["bench", "analysis"])
+def test_resume_of_a_folder_that_holds_no_run_is_refused_before_any_model_loads(app, tmp_path):
+    import time
+
+    started = time.perf_counter()
+    done = run_app(app, "--resume", "--out", str(tmp_path / "typo"), check=False)
+    seconds = time.perf_counter() - started
+    assert done.returncode == 1 and "nothing to resume in" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "typo").exists() and not done.stdout
+    assert seconds < 5, seconds  # about a second alone (no torch, no model); the margin is for a busy machine

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from xtvqa_apps.kit import (
     backend_options,
+    check_resume,
     common_options,
     console,
     data_and_records,
@@ -57,6 +58,7 @@ def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resu
       uv run apps/analysis --model hf:Qwen/Qwen2-VL-2B-Instruct --data lmms-lab/ChartQA --limit 100
       uv run apps/analysis --noise diffusion:500 --answer gold
     """
+    check_resume(resume, out)  # in a second: before torch and the model
     from xtvqa_data.report import write_report
     from xtvqa_data.runs import atomic_write_json
     from xtvqa_models import default_model_spec, load_model
@@ -70,8 +72,6 @@ def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resu
         summarize_rows,
     )
 
-    if resume and out is None:
-        raise click.UsageError("--resume needs --out: the run folder to finish")
     try:
         settings = AnalysisSettings(langs=langs, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
                                     seed=seed, noise=noise, draws=draws, answer=answer, ocr_tokens=ocr_tokens,

@@ -18,6 +18,7 @@ import click
 from click.core import ParameterSource
 from xtvqa_apps.kit import (
     backend_options,
+    check_resume,
     common_options,
     console,
     data_and_records,
@@ -94,13 +95,12 @@ def main(ctx: click.Context, models, data, split, langs, limit, batch_size, max_
     from xtvqa_models.distributed import process_info
     from xtvqa_models.evaluate import BenchSettings, run_benchmark
 
-    if resume and out is None:
-        raise click.UsageError("--resume needs --out: the run folder to finish")
+    specs = list(models) or [default_model_spec()]
+    check_resume(resume, out, [out / slug(spec) for spec in specs] if out is not None and len(specs) > 1 else [])
     settings = BenchSettings(langs=langs, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
                              seed=seed, ocr_tokens=ocr_tokens, metric_convention=metric_convention)
     dataset = data_and_records(data, split)
     translate = translator_function(translator)
-    specs = list(models) or [default_model_spec()]
     root = out or default_run_dir(REPO, "bench")
     is_main = process_info().is_main
     for spec in specs:

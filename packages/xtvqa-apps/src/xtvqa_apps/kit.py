@@ -150,6 +150,22 @@ def _update(bar: Progress, task: int, done: int, total: int) -> None:
     bar.update(task, completed=done, total=total)
 
 
+def check_resume(resume: bool, out: Path | None, run_dirs: Sequence[Path] = ()) -> None:
+    """--resume needs --out, and every run folder it would finish (`run_dirs`, default `out`) must
+    hold a run: refused in a second, before data or a model is loaded."""
+    if not resume:
+        return
+    if out is None:
+        raise click.UsageError("--resume needs --out: the run folder to finish")
+    from xtvqa_data.runs import check_resumable
+
+    for run_dir in run_dirs or [out]:
+        try:
+            check_resumable(run_dir)
+        except FileNotFoundError as error:
+            raise fail(error) from None
+
+
 def fail(error: BaseException) -> click.ClickException:
     """An expected error (bad input, missing file) as a one-line CLI error, exit code 1."""
     return click.ClickException(str(error))

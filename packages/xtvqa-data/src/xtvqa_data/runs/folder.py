@@ -32,6 +32,16 @@ TABLE = "table.md"
 FIGURE = "scores.png"
 
 
+def check_resumable(path: str | os.PathLike[str]) -> None:
+    """FileNotFoundError unless `path` holds a run to resume (its config.json): a mistyped --out
+    with --resume must not start a fresh run. The apps call it before loading a model."""
+    if not (Path(path) / CONFIG).is_file():
+        raise FileNotFoundError(
+            f"nothing to resume in {path}: it holds no run ({CONFIG} is missing); check --out, "
+            "or drop --resume to start a run there"
+        )
+
+
 class RunFolder:
     """A folder holding one run's outputs; created (with parents) on construction."""
 
@@ -45,11 +55,8 @@ class RunFolder:
     def start(cls, path: str | os.PathLike[str], *, resume: bool, guarded: tuple[str, ...] = (PREDICTIONS,)) -> RunFolder:
         """Open `path` for a run; without `resume`, refuse a folder that already has output; with
         it, refuse a folder that holds no run (a mistyped --out would start a fresh one)."""
-        if resume and not (Path(path) / CONFIG).is_file():  # before the folder is made
-            raise FileNotFoundError(
-                f"nothing to resume in {path}: it holds no run ({CONFIG} is missing); check --out, "
-                "or drop --resume to start a run there"
-            )
+        if resume:
+            check_resumable(path)  # before the folder is made
         folder = cls(path)
         if not resume:
             for name in guarded:
