@@ -6,7 +6,15 @@ does every item exactly once; `shard` / `merge_shards` split items across proces
 outputs in the original order; `run_metadata` and `atomic_write_json` record the rest.
 """
 
-from xtvqa_data.runs.folder import CONFIG, FIGURE, PREDICTIONS, RESULTS, TABLE, RunFolder, check_resumable
+from xtvqa_data.runs.folder import (
+    CONFIG,
+    FIGURE,
+    PREDICTIONS,
+    RESULTS,
+    TABLE,
+    RunFolder,
+    check_resumable,
+)
 from xtvqa_data.runs.jsonl import JsonlWriter, Row, done_keys, iter_jsonl, read_jsonl, row_key
 from xtvqa_data.runs.meta import (
     atomic_write_json,
