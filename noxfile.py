@@ -22,7 +22,8 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "infotheory": ("xtvqa-infotheory", ()),
     "providers": ("xtvqa-providers", ("openai", "gemini")),
     "models": ("xtvqa-models", ("openai", "gemini")),
-    "train": ("xtvqa-train", ()),
+    # deepspeed: the DeepSpeed configs are validated with DeepSpeed's own code (test_configs.py)
+    "train": ("xtvqa-train", ("deepspeed",)),
     # the bundled model's code, and the tests of the repository's experiments/ scripts (its probes)
     "reader": ("xtvqa-reader", ()),
     "build": ("xtvqa-build", ("openai", "gemini")),
@@ -69,8 +70,10 @@ def integration(session: nox.Session) -> None:
     those imports from source every time: 34 s for a six-item `apps/bench` run on a 2-core
     machine, 13.6 s with the bytecode compiled once at install (51 s for the environment). The
     package sessions start few processes, so for them compiling everything costs more than it saves.
+    With xtvqa-train's `deepspeed` extra: the ZeRO configs are launched on two CPU processes
+    (test_train_configs.py).
     """
-    _sync(session, "--all-packages", "--compile-bytecode")
+    _sync(session, "--all-packages", "--extra=deepspeed", "--compile-bytecode")
     _pytest(session, "tests")
 
 
