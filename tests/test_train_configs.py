@@ -34,7 +34,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +41,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import REPO, free_port
 
 CONFIGS = REPO / "apps" / "train" / "configs"
 LAUNCHED = ("ddp", "fsdp", "zero2", "zero3")  # accelerate configs: apps/train/configs/<name>.yaml
@@ -83,12 +82,6 @@ def _answers_of_one_length(folder: Path) -> Path:
     return folder
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Runs:
     """The training runs, each made once per module: one process per mode (LoRA, full), and
     each (config, mode) launched on two processes."""
@@ -127,7 +120,7 @@ class Runs:
             out = self.root / f"{config}-{'lora' if lora else 'full'}"
             command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(CONFIGS / f"{config}.yaml"),
                        "--num_processes", str(PROCESSES), "--mixed_precision", "no",
-                       "--main_process_port", str(_free_port()),
+                       "--main_process_port", str(free_port()),
                        str(REPO / "apps" / "train"), *self.args(lora, PER_PROCESS, out, evaluate=(config, lora) == ("zero3", False))]
             env = {**os.environ, "XTVQA_HOME": str(REPO), "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
             done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env, cwd=REPO)
