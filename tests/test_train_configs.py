@@ -118,6 +118,8 @@ class Runs:
         key = (config, lora)
         if key not in self._done:
             out = self.root / f"{config}-{'lora' if lora else 'full'}"
+            if out.exists():  # a test that needed it already launched it, and the launch failed
+                pytest.fail(f"the {out.name} launch failed (see the first test that used it)")
             command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(CONFIGS / f"{config}.yaml"),
                        "--num_processes", str(PROCESSES), "--mixed_precision", "no",
                        "--main_process_port", str(free_port()),
