@@ -8,6 +8,8 @@ so what is tested is what users get. Run all: `uv run nox`; one: `uv run nox -s 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import nox
@@ -22,13 +24,14 @@ PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "infotheory": ("xtvqa-infotheory", ()),
     "providers": ("xtvqa-providers", ("openai", "gemini")),
     "models": ("xtvqa-models", ("openai", "gemini")),
-    "train": ("xtvqa-train", ()),
+    # deepspeed: the DeepSpeed configs are validated with DeepSpeed's own code (test_configs.py)
+    "train": ("xtvqa-train", ("deepspeed",)),
     # the bundled model's code, and the tests of the repository's experiments/ scripts (its probes)
     "reader": ("xtvqa-reader", ()),
     "build": ("xtvqa-build", ("openai", "gemini")),
     "apps": ("xtvqa-apps", ()),
 }
-nox.options.sessions = ["lint", *PACKAGES, "integration", "interop"]
+nox.options.sessions = ["lint", *PACKAGES, "integration", "interop", "vllm"]
 
 TEST_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "TRANSFORMERS_OFFLINE": "1",
             "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "MPLBACKEND": "Agg"}
@@ -69,8 +72,10 @@ def integration(session: nox.Session) -> None:
     those imports from source every time: 34 s for a six-item `apps/bench` run on a 2-core
     machine, 13.6 s with the bytecode compiled once at install (51 s for the environment). The
     package sessions start few processes, so for them compiling everything costs more than it saves.
+    With xtvqa-train's `deepspeed` extra: the ZeRO configs are launched on two CPU processes
+    (test_train_configs.py).
     """
-    _sync(session, "--all-packages", "--compile-bytecode")
+    _sync(session, "--all-packages", "--extra=deepspeed", "--compile-bytecode")
     _pytest(session, "tests")
 
 
@@ -100,6 +105,32 @@ def interop(session: nox.Session) -> None:
         session.run_install("uv", "pip", "install", "--no-progress", *VLMEVALKIT_DATASET_DEPS, env=venv,
                             external=True)
     _pytest(session, "packages/xtvqa-build/tests/interop")
+
+
+def cuda_gpus() -> list[str]:
+    """The GPUs `nvidia-smi -L` lists (none without the driver, or with CUDA_VISIBLE_DEVICES
+    empty): asked without importing torch, before anything is installed."""
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1") or shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [line for line in listed.stdout.splitlines() if line.startswith("GPU ")] if listed.returncode == 0 else []
+
+
+@nox.session
+def vllm(session: nox.Session) -> None:
+    """The vllm: backend on a GPU: xtvqa-models with its `vllm` extra (the locked vLLM, a wheel of
+    about 340 MB with CUDA kernels, and the torch it pins), then test_vllm.py, whose engine test
+    generates with vLLM on the tiny Qwen2-VL. Skipped before anything is installed where
+    `nvidia-smi -L` lists no GPU (vLLM's engine needs CUDA); the file's CPU test, with vllm faked,
+    runs in the models session."""
+    if not cuda_gpus():
+        session.skip("no CUDA GPU (`nvidia-smi -L` lists none): the vLLM engine test needs one, so the "
+                     "vllm extra is not installed; test_vllm.py's CPU test runs in the models session")
+    _sync(session, "--package", "xtvqa-models", "--extra=vllm", "--extra=openai", "--extra=gemini")
+    _pytest(session, "packages/xtvqa-models/tests/test_vllm.py")
 
 
 @nox.session

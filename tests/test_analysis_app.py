@@ -1,4 +1,5 @@
-"""`apps/analysis` end to end on a tiny model: mi.jsonl, summary, figures, resume, bad input.
+"""`apps/analysis` end to end on a tiny model: mi.jsonl, summary, figures, resume, bad input,
+two processes under `accelerate launch`.
 
 Run: uv run nox -s integration -- -k analysis
 """
@@ -10,7 +11,7 @@ import math
 
 import pytest
 
-from conftest import run_app
+from conftest import finish, kill_rank_midway, launch_app, run_app
 
 
 def test_analysis_writes_rows_summary_and_figures(tiny_model, small_data, tmp_path):
@@ -67,3 +68,33 @@ def test_analysis_bad_input(args, message, small_data, tmp_path):
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert message in done.stderr
+
+
+@pytest.mark.slow
+def test_two_processes_killed_and_resumed_equal_one_process(tiny_model, small_data, tmp_path):
+    # Each rank scores its shard into mi.rank<r>.jsonl; one rank is killed mid-run (the launcher
+    # then stops the other), and the same launch with --resume finishes every item exactly once.
+    args = ["--model", tiny_model, "--data", str(small_data), "--langs", "en,zh,fr", "--batch-size", "1",
+            "--draws", "2", "--max-new-tokens", "4"]
+    run_app("analysis", *args, "--out", str(tmp_path / "one"))
+    out = tmp_path / "two"
+    written = kill_rank_midway(launch_app("analysis", *args, "--out", str(out)), 1, out / "mi.rank1.jsonl")
+    assert 2 <= written < 12 * 3 / 2, "rank 1 should have been killed midway through its 18 items"
+    assert not (out / "summary.json").exists()
+    done = finish(launch_app("analysis", *args, "--out", str(out), "--resume"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    one = [json.loads(x) for x in (tmp_path / "one" / "mi.jsonl").read_text().splitlines()]
+    two = [json.loads(x) for x in (out / "mi.jsonl").read_text().splitlines()]
+    assert [r["key"] for r in two] == [r["key"] for r in one]  # every item once, in item order
+    for a, b in zip(one, two, strict=True):
+        assert (a["answer"], a["correct"], a["n_tokens"]) == (b["answer"], b["correct"], b["n_tokens"])
+        for name in ("h_clean", "h_noised", "mi", "pmi"):  # batches of other items: float noise only
+            assert (b[name] is None) if a[name] is None else a[name] == pytest.approx(b[name], abs=1e-4), (a["key"], name)
+    summary_one = json.loads((tmp_path / "one" / "summary.json").read_text())
+    summary_two = json.loads((out / "summary.json").read_text())
+    assert summary_two["by_lang"].keys() == summary_one["by_lang"].keys()
+    for lang, group in summary_one["by_lang"].items():
+        assert group["n"] == summary_two["by_lang"][lang]["n"]
+        assert group["accuracy"] == pytest.approx(summary_two["by_lang"][lang]["accuracy"])
+    config = json.loads((out / "config.json").read_text())
+    assert config["processes"] == 2  # a resume with another process count is refused

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import REPO, run_app
+from conftest import REPO, finish, kill_rank_midway, launch_app, run_app
 
 FIXED_ROW_KEYS = {"id", "source", "question_lang", "image_lang", "prediction", "score"}
 
@@ -120,28 +120,26 @@ def test_bench_empty_language_is_an_error(tiny_model, tmp_path):
 
 
 @pytest.mark.slow
-def test_accelerate_two_processes_equal_one(tiny_model, small_data, tmp_path):
-    common = ["--model", tiny_model, "--data", str(small_data), "--langs", "en,zh", "--limit", "6",
+def test_accelerate_two_processes_killed_and_resumed_equal_one(tiny_model, small_data, tmp_path):
+    # Each rank writes its shard (predictions.rank<r>.jsonl); rank 1 is killed mid-run (the
+    # launcher then stops rank 0), and the same launch with --resume finishes every item exactly
+    # once, with the predictions and scores of one process.
+    common = ["--model", tiny_model, "--data", str(small_data), "--langs", "en,zh,fr,de", "--batch-size", "1",
               "--max-new-tokens", "4"]
     run_app("bench", *common, "--out", str(tmp_path / "single"))
-    # --multi_gpu selects accelerate's torchrun launcher; with no CUDA visible it runs two CPU
-    # processes over gloo (`--cpu` alone starts a single process).
-    env = {**os.environ, "XTVQA_HOME": str(REPO), "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-         "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
-         "--main_process_port", "29519",
-         str(REPO / "apps" / "bench"), *common, "--out", str(tmp_path / "multi")],
-        env=env, capture_output=True, text=True, timeout=600, cwd=REPO,
-    )
+    out = tmp_path / "multi"
+    written = kill_rank_midway(launch_app("bench", *common, "--out", str(out)), 1, out / "predictions.rank1.jsonl")
+    assert 2 <= written < 12 * 4 / 2, "rank 1 should have been killed midway through its 24 items"
+    assert not (out / "results.json").exists()
+    done = finish(launch_app("bench", *common, "--out", str(out), "--resume"))
     assert done.returncode == 0, done.stderr[-3000:]
-    assert (tmp_path / "multi" / "predictions.rank1.jsonl").exists()
     single = _rows(tmp_path / "single" / "predictions.jsonl")
-    multi = _rows(tmp_path / "multi" / "predictions.jsonl")
+    multi = _rows(out / "predictions.jsonl")
     assert [(r["key"], r["prediction"], r["score"]) for r in multi] == [(r["key"], r["prediction"], r["score"]) for r in single]
     a = json.loads((tmp_path / "single" / "results.json").read_text())
-    b = json.loads((tmp_path / "multi" / "results.json").read_text())
+    b = json.loads((out / "results.json").read_text())
     assert a["overall"] == b["overall"] and a["scores"] == b["scores"] and a["drops"] == b["drops"]
+    assert b["timings"]["world_size"] == 2
 
 
 def test_several_models_get_a_folder_each_and_a_paired_comparison(tiny_model, small_data, tmp_path):

@@ -1,20 +1,14 @@
-"""`uv run apps/train` end to end on a tiny model, and two CPU processes under `accelerate launch`.
+"""`uv run apps/train` end to end on a tiny model (two processes under `accelerate launch`, per
+shipped config: test_train_configs.py).
 
-Run: uv run nox -s integration -- -k train_app   (the launch test is marked slow)
+Run: uv run nox -s integration -- -k train_app
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import shutil
-import subprocess
-import sys
 import time
-from pathlib import Path
-
-import pytest
 
 from conftest import REPO, run_app
 
@@ -144,24 +138,3 @@ def test_a_recipe_refuses_options_given_at_their_default_value(tmp_path, capsys)
     text = " ".join(output.split())
     assert code == 1 and "takes no synth_records=96" in text and "eval_records" not in text.split(";")[0]
 
-
-@pytest.mark.slow
-def test_two_cpu_processes_under_accelerate_launch(tmp_path, tiny_model):
-    accelerate = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or shutil.which("accelerate")
-    if accelerate is None:
-        pytest.skip("the accelerate CLI is not installed")
-    out = tmp_path / "ddp"
-    # --multi_gpu selects accelerate's torchrun launcher; with no CUDA the run uses CPU processes
-    # and gloo (`--cpu` alone would start a single process).
-    command = [accelerate, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-               "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29517",
-               str(APP), "--model", tiny_model, "--no-evaluate", "--synth-records", "8",
-               "--batch-size", "2", "--max-steps", "2", "--out", str(out)]
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    summary = json.loads((out / "train_summary.json").read_text())
-    assert summary["world_size"] == 2 and summary["global_step"] == 2
-    # each rank trained on its own shard: 2 steps x 2 records
-    assert summary["records_per_process"] == [4, 4]
-    assert (out / "model" / "model.safetensors").is_file()

@@ -71,6 +71,7 @@ def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resu
         run_analysis,
         summarize_rows,
     )
+    from xtvqa_models.distributed import process_info
 
     try:
         settings = AnalysisSettings(langs=langs, limit=limit, batch_size=batch_size, max_new_tokens=max_new_tokens,
@@ -81,18 +82,23 @@ def main(model, data, split, langs, limit, batch_size, max_new_tokens, out, resu
     dataset = data_and_records(data, split)
     spec = model or default_model_spec()
     run_dir = out or default_run_dir(REPO, "analysis")
+    # Under `accelerate launch` each process scores its shard of the items; the main process
+    # merges them and writes the summary, figures and report (before the model: it picks the device).
+    is_main = process_info().is_main
     try:
         vlm = load_model(spec, **backend_options(spec, backend_params))
     except (ValueError, FileNotFoundError, ImportError, OSError) as error:
         raise fail(error) from None
     try:
-        with progress_bar("analysis") as on_progress:
+        with progress_bar("analysis", enabled=is_main) as on_progress:
             rows = run_analysis(vlm, dataset, run_dir, settings, resume=resume, data_id=str(data), ocr=lazy_ocr,
                                 on_progress=on_progress)
     except (FileExistsError, FileNotFoundError, ValueError) as error:
         raise fail(error) from None
     finally:
         vlm.close()
+    if rows is None:  # not the main process
+        return
     summary = summarize_rows(rows, seed=seed)
     atomic_write_json(run_dir / "summary.json", summary)
     (run_dir / "table.md").write_text(render_markdown(summary), encoding="utf-8")

@@ -11,6 +11,11 @@
 
 Under `accelerate launch` every process runs this function; the Trainer shards the batches, the
 benchmark shards the items, and only the main process writes the summary and the merged model.
+Under DeepSpeed ZeRO-3 (apps/train/configs/zero3.yaml) transformers builds every model that
+`from_pretrained` loads already partitioned over the processes (`zero.Init`) for as long as
+training arguments with a ZeRO-3 config exist: the benchmark's models and the LoRA merge load
+whole models inside `whole_models()`. With the parameters sharded (ZeRO-3, FSDP) the LoRA
+adapter is merged into a freshly loaded base instead of the sharded one in memory.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -120,6 +125,26 @@ def eval_records(settings: TrainSettings, progress: Progress = _no_progress):
                       resize_to=settings.synth_resize_to)
 
 
+@contextmanager
+def whole_models() -> Iterator[None]:
+    """`from_pretrained` builds whole models inside, even while a DeepSpeed ZeRO-3 config is
+    registered with transformers (by the training arguments), under which it partitions every
+    model it loads (`zero.Init`)."""
+    from transformers.integrations import deepspeed as hf_deepspeed
+
+    if not hf_deepspeed.is_deepspeed_zero3_enabled():
+        yield
+        return
+    # transformers keeps the config it consults in this module global (a weak reference, set by
+    # set_hf_deepspeed_config); it has no public getter to restore it with.
+    registered = hf_deepspeed._hf_deepspeed_config_weak_ref
+    hf_deepspeed.unset_hf_deepspeed_config()
+    try:
+        yield
+    finally:
+        hf_deepspeed._hf_deepspeed_config_weak_ref = registered
+
+
 def benchmark(model_path: str, records, out_dir: Path, settings: TrainSettings, progress: Progress, *,
               resume: bool = False) -> dict | None:
     """Greedy benchmark of `hf:<model_path>` (xtvqa_models.evaluate); results on the main process."""
@@ -131,7 +156,8 @@ def benchmark(model_path: str, records, out_dir: Path, settings: TrainSettings, 
     langs = tuple(check_lang(lang.strip(), field_name="eval_langs") for lang in settings.eval_langs.split(",") if lang.strip())
     resume = resume and (out_dir / "config.json").is_file()  # a resumed training run whose bench never began
     device = process_info().device
-    model = load_model(f"hf:{model_path}", **({"device": device} if device else {}))
+    with whole_models():
+        model = load_model(f"hf:{model_path}", **({"device": device} if device else {}))
     try:
         with progress(f"benchmark {out_dir.name}") as on_progress:
             return run_benchmark(model, records, out_dir, BenchSettings(langs=langs), resume=resume,
@@ -165,7 +191,7 @@ def lora_config(settings: TrainSettings, model):
         targets = language_model_attention(model)
     elif "," in targets or targets.isidentifier():  # a list of module names, else a regex
         targets = [t.strip() for t in targets.split(",") if t.strip()]
-    return LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=0.05,
+    return LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=settings.lora_dropout,
                       target_modules=targets, task_type="CAUSAL_LM")
 
 
@@ -232,11 +258,34 @@ def train(settings: TrainSettings, *, trainer: Mapping[str, Any] | None = None,
     return out
 
 
+def _sharded(trainer) -> bool:
+    """Whether each process holds only a shard of the parameters (ZeRO-3, FSDP)."""
+    plugin = trainer.accelerator.state.deepspeed_plugin if trainer.is_deepspeed_enabled else None
+    return trainer.is_fsdp_enabled or (plugin is not None and plugin.zero_stage == 3)
+
+
+def _merged_from_saved_adapter(adapter_dir: Path, dtype):
+    """The saved adapter merged into a whole base model loaded afresh: a sharded model's merge
+    would merge into its shards (ZeRO-3 keeps empty placeholders outside its forward)."""
+    from peft import PeftConfig, PeftModel
+    from transformers import AutoModelForImageTextToText
+
+    base_path = PeftConfig.from_pretrained(adapter_dir).base_model_name_or_path
+    with whole_models():
+        base = AutoModelForImageTextToText.from_pretrained(base_path, dtype=dtype)
+        return PeftModel.from_pretrained(base, adapter_dir).merge_and_unload()
+
+
 def _save_model(trainer, processor, out: Path, *, lora: bool) -> None:
     if lora:
-        trainer.save_model(str(out / "adapter"))  # the adapter alone
+        trainer.save_model(str(out / "adapter"))  # the adapter alone (gathered where sharded)
         if trainer.accelerator.is_main_process:
-            merged = trainer.accelerator.unwrap_model(trainer.model).merge_and_unload()
+            model = trainer.accelerator.unwrap_model(trainer.model)
+            if _sharded(trainer):
+                frozen = next(p for p in model.parameters() if not p.requires_grad)
+                merged = _merged_from_saved_adapter(out / "adapter", frozen.dtype)
+            else:
+                merged = model.merge_and_unload()
             merged.save_pretrained(out / "model")
     else:
         trainer.save_model(str(out / "model"))
@@ -267,6 +316,9 @@ def _write_summary(out, settings, spec, args, trainer, result, before, after, se
         "lr_scheduler_type": str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)),
         "global_step": trainer.state.global_step,
         "world_size": trainer.accelerator.num_processes,
+        # what accelerate ran (a launch config it cannot honour falls back silently: FSDP on CPU is DDP)
+        "distributed_type": str(getattr(trainer.accelerator.distributed_type, "value", trainer.accelerator.distributed_type)),
+        "zero_stage": trainer.accelerator.state.deepspeed_plugin.zero_stage if trainer.is_deepspeed_enabled else None,
         # this invocation's: after --resume-from-checkpoint, the records since the resume
         "records_per_process": records_per_process,
         "resumed_from_checkpoint": settings["resume_from_checkpoint"],

@@ -67,6 +67,10 @@ class TrainSettings:
     lora: bool = field(default=False, metadata={"help": "Train LoRA adapters (PEFT) instead of every weight."})
     lora_r: int = field(default=64, metadata={"help": "LoRA rank (MiniCPM-V's fine-tuning default: 64)."})
     lora_alpha: int = field(default=64, metadata={"help": "LoRA alpha (MiniCPM-V's default: 64)."})
+    lora_dropout: float = field(
+        default=0.05, metadata={"help": "Dropout on the LoRA adapters' input (PEFT's lora_dropout). Each process "
+                                "draws its own masks, so only 0 gives the same run on any number of processes."}
+    )
     lora_target_modules: str | None = field(
         default=None,
         metadata={"help": "Modules that get adapters: a regex over module names, or a comma-separated list. "
@@ -82,6 +86,8 @@ class TrainSettings:
         for name in ("synth_records", "synth_image_size", "eval_records", "lora_r", "lora_alpha"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0 <= self.lora_dropout < 1:
+            raise ValueError(f"lora_dropout must be in [0, 1), got {self.lora_dropout}")
         if self.synth_resize_to is not None and not 1 <= self.synth_resize_to <= self.synth_image_size:
             raise ValueError(f"synth_resize_to must be in 1..synth_image_size ({self.synth_image_size}), "
                              f"got {self.synth_resize_to}")

@@ -6,6 +6,10 @@ from K passes on independently noised images (seeded by record and draw, so a re
 resumed run draws the same noise, and every question language of a record sees the same noise). Both conditions are batched forward passes, not re-generation
 (the authors' two free-running `generate` calls per item can score different answers).
 
+Under `accelerate launch` every rank scores a strided shard of the items into `mi.rank<r>.jsonl`
+(resumable per rank, as the benchmark's shards are); rank 0 merges them in item order into
+`mi.jsonl` and returns the rows (the other ranks return None).
+
 Noise at the `image` stage (Gaussian, on 0-255 pixels) noises the PIL image before the
 processor; when the model reads OCR tokens, the OCR runs again on the noised image, so the noise
 passes through the model's whole perception. Noise at the `pixel_values` stage (VCD diffusion)
@@ -25,11 +29,20 @@ import numpy as np
 from PIL import Image
 from xtvqa_data import EvalItem, Record
 from xtvqa_data.metrics import score_item
-from xtvqa_data.runs import JsonlWriter, RunFolder, done_keys, read_jsonl, run_metadata
+from xtvqa_data.runs import (
+    JsonlWriter,
+    RunFolder,
+    done_keys,
+    merge_shards,
+    read_jsonl,
+    run_metadata,
+    shard,
+)
 from xtvqa_infotheory import mutual_information, parse_noise, pointwise_mutual_information
 
 from xtvqa_models.base import TokenScores, VisionLanguageModel
 from xtvqa_models.chat import rgb_image
+from xtvqa_models.distributed import process_info
 from xtvqa_models.evaluate import apply_ocr_setting, build_items, run_config, select_records
 from xtvqa_models.settings import AnalysisSettings
 
@@ -142,8 +155,9 @@ def run_analysis(
     data_id: str = "",
     ocr: OcrFn | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-) -> list[dict[str, Any]]:
-    """Score every item into `out_dir/mi.jsonl` (appended, resumable); return all rows in item order."""
+) -> list[dict[str, Any]] | None:
+    """Score every item into `out_dir/mi.jsonl` (appended, resumable); return all rows in item
+    order (on the main process; None on the others)."""
     if not model.can_score:
         raise ValueError(f"{model.spec} cannot score answers (no logits): use an hf: model for the analysis")
     spec = parse_noise(settings.noise)
@@ -153,17 +167,22 @@ def run_analysis(
                          "or Gaussian noise for a model that reads OCR tokens")
     perception = Perception(settings, reads_ocr, ocr)
     items = build_items(select_records(records, settings.limit), settings.langs)
+    proc = process_info()
     folder = RunFolder.start(out_dir, resume=resume, guarded=(MI_FILE,))
-    folder.bind_config(run_config(model, data_id, settings), resume=resume)
-    path = folder.file(MI_FILE)
+    proc.barrier()  # every rank has checked before any rank appends
+    if proc.is_main:  # the process count too: each rank resumes its own shard file
+        folder.bind_config({**run_config(model, data_id, settings), "processes": proc.world_size}, resume=resume)
+    proc.barrier()
+    mine = shard(items, proc.rank, proc.world_size)
+    path = folder.file(MI_FILE) if proc.world_size == 1 else folder.shard_path(proc.rank, MI_FILE)
     done = done_keys(path) if resume else set()
-    todo = [item for item in items if item.key not in done]
+    todo = [item for item in mine if item.key not in done]
     pixel_noise = spec.stage == "pixel_values"
 
     started = time.perf_counter()
-    finished = len(items) - len(todo)
+    finished = len(mine) - len(todo)
     if on_progress:
-        on_progress(finished, len(items))
+        on_progress(finished, len(mine))
     with JsonlWriter(path) as writer:
         for start in range(0, len(todo), settings.batch_size):
             raw = todo[start : start + settings.batch_size]
@@ -195,10 +214,16 @@ def run_analysis(
             )
             finished += len(batch)
             if on_progress:
-                on_progress(finished, len(items))
+                on_progress(finished, len(mine))
     elapsed = time.perf_counter() - started
 
-    rows = {row["key"]: row for row in read_jsonl(path)}
+    proc.barrier()
+    if not proc.is_main:
+        return None
+    if proc.world_size > 1:
+        shards = [folder.shard_path(r, MI_FILE) for r in range(proc.world_size)]
+        merge_shards(shards, folder.file(MI_FILE), order=[item.key for item in items])
+    rows = {row["key"]: row for row in read_jsonl(folder.file(MI_FILE))}
     ordered = [rows[item.key] for item in items if item.key in rows]
     if len(ordered) != len(items):
         raise RuntimeError(f"{path}: {len(ordered)} rows for {len(items)} items; rerun with --resume")
@@ -206,7 +231,8 @@ def run_analysis(
         "model": {"spec": model.spec, "id": model.model_id, "revision": model.revision, **model.describe()},
         "noise": str(spec),
         "timings": {"seconds_this_process": round(elapsed, 3), "items_this_process": len(todo),
-                    "items_per_second": round(len(todo) / elapsed, 3) if todo and elapsed > 0 else None},
+                    "items_per_second": round(len(todo) / elapsed, 3) if todo and elapsed > 0 else None,
+                    "world_size": proc.world_size},
         "run": run_metadata(),
     })
     return ordered
