@@ -80,3 +80,23 @@ def test_gaussian_noise_takes_palette_and_cmyk_images(hf_models, tmp_path):
     settings = AnalysisSettings(langs=("en",), draws=1, batch_size=2, max_new_tokens=3)
     rows = run_analysis(model, records, tmp_path / "run", settings)
     assert len(rows) == 2 and all(row["h_noised"] is not None for row in rows)
+
+
+def test_an_answer_holding_an_image_placeholder_is_recorded_as_skipped_not_a_crash(hf_models, tmp_path, monkeypatch):
+    # A greedy answer with the model's image placeholder id (a random model generates one now and
+    # then): generation fed it as a plain token, a teacher-forced forward with the image would
+    # count it as an image slot ("Image features and image tokens do not match").
+    from xtvqa_models import Generation
+
+    model = hf_models["qwen2-vl"]
+    image_token = model.model.config.image_token_id
+    assert image_token in model.placeholder_token_ids
+    plain = model.tokenizer("12", add_special_tokens=False)["input_ids"]
+    monkeypatch.setattr(model, "generate", lambda items, **_: [
+        Generation(text="12", n_tokens=len(plain), token_ids=tuple(plain)) if i % 2 == 0 else
+        Generation(text="12", n_tokens=len(plain) + 1, token_ids=(*plain, image_token)) for i in range(len(items))])
+    settings = AnalysisSettings(langs=("en", "zh"), draws=1, batch_size=2, max_new_tokens=3)
+    rows = run_analysis(model, [make_record(0)], tmp_path / "run", settings)
+    assert [r["skipped"] if "skipped" in r else None for r in rows] == [
+        None, "the answer holds an image placeholder token"]
+    assert rows[0]["mi"] is not None and rows[1]["mi"] is None and rows[1]["prediction"] == "12"

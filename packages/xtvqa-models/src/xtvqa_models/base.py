@@ -103,6 +103,13 @@ class VisionLanguageModel(ABC):
         )
 
     @property
+    def placeholder_token_ids(self) -> frozenset[int]:
+        """Token ids that stand for image or video features in a prompt. A generated answer that
+        holds one cannot be teacher-forced with the image (the forward would take it for an image
+        slot), so the analysis records such an answer as skipped. None here: API backends."""
+        return frozenset()
+
+    @property
     def can_score(self) -> bool:
         return type(self).score is not VisionLanguageModel.score
 

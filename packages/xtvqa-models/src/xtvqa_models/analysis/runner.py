@@ -65,8 +65,9 @@ def _logmeanexp(values: Sequence[float]) -> float:
 
 
 def analysis_row(item: EvalItem, answer: str, prediction: str, correct: float,
-                 clean: TokenScores, noised: Sequence[TokenScores]) -> dict[str, Any]:
-    """One `mi.jsonl` line: entropies (nats, sum over answer tokens and per-token mean), MI, PMI."""
+                 clean: TokenScores, noised: Sequence[TokenScores], *, skipped: str | None = None) -> dict[str, Any]:
+    """One `mi.jsonl` line: entropies (nats, sum over answer tokens and per-token mean), MI, PMI;
+    `skipped`: why the answer was not scored (its row keeps the prediction, without MI)."""
     n = clean.n_tokens
     row: dict[str, Any] = {
         "key": item.key, "id": item.id, "source": item.record.source,
@@ -74,8 +75,8 @@ def analysis_row(item: EvalItem, answer: str, prediction: str, correct: float,
         "question_type": item.record.question_type,
         "prediction": prediction, "answer": answer, "correct": float(correct), "n_tokens": n,
     }
-    if n == 0:  # an empty answer has no tokens to score: recorded, excluded from the means
-        row.update(h_clean=None, h_noised=None, mi=None, pmi=None, skipped="empty answer")
+    if n == 0 or skipped:  # an empty answer has no tokens to score: recorded, excluded from the means
+        row.update(h_clean=None, h_noised=None, mi=None, pmi=None, skipped=skipped or "empty answer")
         return row
     h_clean = clean.sum_entropy
     h_noised = float(np.mean([s.sum_entropy for s in noised]))
@@ -198,6 +199,12 @@ def run_analysis(
             ids = [g.token_ids if g.text else () for g in gens] if greedy else None
             if ids is not None and any(i is None for i in ids):
                 ids = None
+            # an answer holding an image placeholder id: generation fed it as a plain token, a
+            # teacher-forced forward with the image would take it for an image slot; not scored
+            placeholders = model.placeholder_token_ids
+            held = [ids is not None and bool(placeholders.intersection(i)) for i in (ids or [()] * len(batch))]
+            if any(held):
+                ids = [() if h else i for i, h in zip(ids, held, strict=True)]
             clean = model.score(batch, answers, batch_size=settings.batch_size, target_ids=ids)
             noised_draws = []
             for draw in range(settings.draws):
@@ -209,7 +216,8 @@ def run_analysis(
                     noised_draws.append(model.score(perception.items(batch, draw), answers,
                                                     batch_size=settings.batch_size, target_ids=ids))
             writer.write_many(
-                analysis_row(item, answers[j], predictions[j], correct[j], clean[j], [d[j] for d in noised_draws])
+                analysis_row(item, answers[j], predictions[j], correct[j], clean[j], [d[j] for d in noised_draws],
+                             skipped="the answer holds an image placeholder token" if held[j] else None)
                 for j, item in enumerate(batch)
             )
             finished += len(batch)

@@ -14,6 +14,7 @@ float32 (xtvqa_infotheory); only the [B, T] results are copied to the CPU.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -252,6 +253,14 @@ class HFModel(VisionLanguageModel):
         return results
 
     # ---- teacher-forced scoring ---------------------------------------------------------
+
+    @functools.cached_property
+    def placeholder_token_ids(self) -> frozenset[int]:
+        """The image/video placeholder ids the model's config and processor name (transformers'
+        `image_token_id` / `image_token_index` / `video_token_id` / `video_token_index`)."""
+        names = ("image_token_id", "image_token_index", "video_token_id", "video_token_index")
+        found = {getattr(source, name, None) for source in (self.model.config, self.processor) for name in names}
+        return frozenset(i for i in found if isinstance(i, int) and not isinstance(i, bool) and i >= 0)
 
     @torch.inference_mode()
     def score(
