@@ -25,17 +25,19 @@ CONFIGS = Path(__file__).resolve().parents[3] / "apps" / "train" / "configs"
 
 
 def _example_settings():
-    from xtvqa_train.settings import TrainSettings, load_settings_file
+    """example.yaml read as `uv run apps/train --config` reads it: (settings, trainer settings)."""
+    from xtvqa_train.settings import parse_train_args
 
-    return TrainSettings().merged(load_settings_file(CONFIGS / "example.yaml"))
+    parsed = parse_train_args(["--config", str(CONFIGS / "example.yaml")])
+    return parsed.settings, parsed.trainer
 
 
 def test_the_example_config_file_loads_and_the_trainer_accepts_it(tmp_path):
     from xtvqa_train.config import MVCLMIConfig
 
-    settings = _example_settings()
+    settings, trainer = _example_settings()
     assert (settings.model, settings.lora, settings.lora_r, settings.lora_alpha) == ("hf:Qwen/Qwen2-VL-2B-Instruct", True, 64, 64)
-    args = MVCLMIConfig(output_dir=str(tmp_path), report_to="none", use_cpu=True, **settings.trainer)
+    args = MVCLMIConfig(output_dir=str(tmp_path), report_to="none", use_cpu=True, **trainer)
     # Table 5, as the file says
     assert (args.learning_rate, args.weight_decay, args.adam_beta2, args.gradient_accumulation_steps) == (1e-6, 0.1, 0.95, 4)
     assert (args.alpha, args.beta, args.kl, args.max_length, args.gradient_checkpointing) == (1.0, 1.0, "reverse", 2048, True)
@@ -105,7 +107,7 @@ def test_deepspeed_config_with_the_trainers_values_passes_deepspeeds_validation(
     model, _ = qwen  # loaded before a ZeRO-3 config is registered (transformers would partition it)
     # example.yaml's settings (gradient accumulation 4) on a GPU with bf16, where the configs are used
     args = MVCLMIConfig(output_dir=str(tmp_path), report_to="none", use_cpu=True,
-                        **{**_example_settings().trainer, "bf16": True})
+                        **{**_example_settings()[1], "bf16": True})
     try:
         ds = HfTrainerDeepSpeedConfig(args.deepspeed_plugin.deepspeed_config)  # as the Trainer does
         ds.trainer_config_process(args)
