@@ -18,7 +18,7 @@ run with --batch-size 4 (2 processes x 2), and its saved model must reload, hold
 weights and give the same benchmark predictions (2 records of data/sample, en and zh). The ZeRO-3
 full fine-tuning run keeps the app's own before/after benchmark under the launch (transformers
 partitions every model it loads while a ZeRO-3 config is registered, which the benchmark must
-undo); the others run with --no-eval and are benchmarked here, at a fraction of the app's cost.
+undo); the others run with --no-evaluate and are benchmarked here, at a fraction of the app's cost.
 
 LoRA runs with --lora-dropout 0: the adapters' dropout draws its masks per process, so with the
 default 0.05 the runs differ after the first update (about 0.3 % at most, measured) and only a
