@@ -97,6 +97,6 @@ def test_an_answer_holding_an_image_placeholder_is_recorded_as_skipped_not_a_cra
         Generation(text="12", n_tokens=len(plain) + 1, token_ids=(*plain, image_token)) for i in range(len(items))])
     settings = AnalysisSettings(langs=("en", "zh"), draws=1, batch_size=2, max_new_tokens=3)
     rows = run_analysis(model, [make_record(0)], tmp_path / "run", settings)
-    assert [r["skipped"] if "skipped" in r else None for r in rows] == [
+    assert [r.get("skipped") for r in rows] == [
         None, "the answer holds an image placeholder token"]
     assert rows[0]["mi"] is not None and rows[1]["mi"] is None and rows[1]["prediction"] == "12"

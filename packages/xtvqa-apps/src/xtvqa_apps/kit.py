@@ -13,7 +13,6 @@ import dataclasses
 import functools
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,7 +62,10 @@ def _langs_callback(_ctx: click.Context, _param: click.Parameter, value: str) ->
 
 
 def default_run_dir(repo: Path, app: str) -> Path:
-    return repo / "runs" / app / time.strftime("%Y%m%d-%H%M%S")
+    """`<repo>/runs/<app>/<time>`, the same folder on every process of an accelerate launch."""
+    from xtvqa_models.distributed import run_stamp
+
+    return repo / "runs" / app / run_stamp()
 
 
 def settings_option(settings: type, name: str, *decls: str, **kwargs: Any) -> Callable:

@@ -46,6 +46,21 @@ def process_info() -> ProcessInfo:
     )
 
 
+def run_stamp() -> str:
+    """A time stamp (`%Y%m%d-%H%M%S`) for a default run folder, the same on every process of a
+    launch: rank 0's, broadcast (each rank's own clock could name another second, and the ranks
+    would write two run folders)."""
+    import time
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return stamp
+    process_info()  # the process group, which the broadcast needs
+    from accelerate.utils import broadcast_object_list
+
+    return broadcast_object_list([stamp], from_process=0)[0]
+
+
 def shutdown() -> None:
     """Destroy the process group, if one was started, before the interpreter exits.
 

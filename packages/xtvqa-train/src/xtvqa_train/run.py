@@ -99,10 +99,12 @@ def training_records(settings: TrainSettings, progress: Progress = _no_progress)
 
 
 def default_run_dir() -> Path:
-    """`<repo>/runs/train/<timestamp>` (beside apps/bench's runs), else under the working directory."""
+    """`<repo>/runs/train/<timestamp>` (beside apps/bench's runs), else under the working directory;
+    the same folder on every process of a launch."""
     from xtvqa_models.defaults import find_repo_root
+    from xtvqa_models.distributed import run_stamp
 
-    return (find_repo_root() or Path.cwd()) / "runs" / "train" / time.strftime("%Y%m%d-%H%M%S")
+    return (find_repo_root() or Path.cwd()) / "runs" / "train" / run_stamp()
 
 
 def sample_dir() -> Path | None:
