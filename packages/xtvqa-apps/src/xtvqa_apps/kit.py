@@ -134,16 +134,28 @@ def backend_options(spec: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 class ItemsPerSecond(ProgressColumn):
+    """Units done per second so far ("- items/s" before the first)."""
+
+    def __init__(self, unit: str = "items"):
+        super().__init__()
+        self.unit = unit
+
     def render(self, task) -> Text:  # type: ignore[override]
         speed = task.finished_speed or task.speed
-        return Text(f"{speed:.2f} items/s" if speed else "- items/s", style="progress.data.speed")
+        return Text(f"{speed:.2f} {self.unit}/s" if speed else f"- {self.unit}/s", style="progress.data.speed")
+
+
+def progress_display(*, unit: str = "items", enabled: bool = True) -> Progress:
+    """The apps' one progress display (stderr): each task's description, bar, done/total,
+    `unit`/s, elapsed and remaining time. Add tasks to it (`add_task`, `advance`)."""
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), ItemsPerSecond(unit),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=not enabled)
 
 
 @contextmanager
 def progress_bar(label: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar with items/s; yields the `on_progress(done, total)` callback."""
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), ItemsPerSecond(),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=not enabled) as bar:
+    """A progress display of one task; yields the `on_progress(done, total)` callback."""
+    with progress_display(enabled=enabled) as bar:
         task = bar.add_task(label, total=None)
         yield functools.partial(_update, bar, task)
 

@@ -6,13 +6,11 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from xtvqa_data import RecordError, StorageError, save
 from xtvqa_data.sources import SOURCES, SourceFormatError
 
-from xtvqa_apps.kit import output
+from xtvqa_apps.kit import output, progress_display
 
 _DEFAULT_HUB = "<default>"
 
@@ -51,10 +49,8 @@ def convert(source: str, local: Path | None, hub: str | None, config: str | None
             kwargs = {"config": config} if config is not None else {}
             hub_id = module.DEFAULT_HUB_ID if hub == _DEFAULT_HUB else hub
             conversion = module.from_hub(hub_id, split, limit=limit, quarantine_path=quarantine, **kwargs)
-        console = Console(stderr=True)
         start = time.perf_counter()
-        with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed} records"),
-                      TaskProgressColumn(show_speed=True), TimeElapsedColumn(), console=console) as progress:
+        with progress_display(unit="records") as progress:
             task = progress.add_task(f"{source} {conversion.split}", total=limit)
 
             def tracked():

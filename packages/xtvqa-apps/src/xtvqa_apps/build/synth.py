@@ -11,30 +11,14 @@ from pathlib import Path
 import click
 import xtvqa_data
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
-from rich.text import Text
 from xtvqa_data.synth import IMAGE_LANGS, SCENARIOS, SynthConfig, generate
 from xtvqa_data.synth.card import synth_card
 from xtvqa_data.synth.generator import resolve_scenarios
 
+from xtvqa_apps.kit import console, progress_display
+
 CONFIG_FIELDS = list(dataclasses.fields(SynthConfig))
-
-
-class RateColumn(ProgressColumn):
-    """Images per second so far."""
-
-    def render(self, task: Task) -> Text:
-        return Text(f"{task.speed or 0:.1f} images/s", style="progress.data.speed")
 
 
 def _split_list(value: str) -> tuple[str, ...]:
@@ -76,12 +60,10 @@ def synth(n, seed, out, scenarios, image_langs, split, workers, **options) -> No
         raise click.UsageError(str(error)) from error
     card = synth_card(command=_command(n, seed, out, scenarios, image_langs, split, options), n=n, seed=seed,
                       split=split, scenarios=chosen, image_langs=_split_list(image_langs), config=config)
-    console = Console(stderr=True)
     counts: Counter[tuple[str, str]] = Counter()
     types: Counter[str] = Counter()
-    columns = (TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     start = time.perf_counter()
-    with Progress(*columns, console=console) as progress:
+    with progress_display(unit="images") as progress:
         task = progress.add_task("synth", total=n)
 
         def tracked():

@@ -7,15 +7,6 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 from xtvqa_build.cache import ResponseCache
 from xtvqa_build.dataset_translation import (
@@ -31,12 +22,11 @@ from xtvqa_build.specs import TRANSLATOR_BACKENDS, load_translator, parse_spec
 from xtvqa_build.translators import TRANSLATION_LANGS, check_translation_langs
 from xtvqa_data import RecordError
 
-from xtvqa_apps.kit import output
+from xtvqa_apps.kit import output, progress_display
 
 # xtvqa_data's storage (load, save, StorageError) imports `datasets` (about 2 s): imported in the
 # commands, after the options are checked, so a bad option is refused at once.
 
-console = Console(stderr=True)
 
 
 def _targets(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
@@ -107,9 +97,8 @@ def translate(data: Path, langs: list[str], translator: str, base_url: str | Non
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--to'") from None
         sim = load_scorer(scorer)
-        with Progress(TextColumn("[bold]translate"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(show_speed=True),
-                      TimeElapsedColumn(), console=console) as progress:
-            task = progress.add_task("records", total=len(records))
+        with progress_display(unit="records") as progress:
+            task = progress.add_task("translate", total=len(records))
             stream = translate_records(records, langs, backend, sim, report, threshold=threshold,
                                        progress=lambda n: progress.advance(task, n))
             save(stream, out, card=f"Questions translated into {', '.join(langs)} with {backend.name}; "

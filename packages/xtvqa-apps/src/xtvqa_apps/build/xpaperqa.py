@@ -8,15 +8,6 @@ from dataclasses import fields
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 from xtvqa_build.llm import LLMConfigError
 from xtvqa_build.ocr import BACKENDS as OCR_BACKENDS
@@ -27,15 +18,9 @@ from xtvqa_build.xpaperqa_en import EnReport, build_records, load_qasper
 from xtvqa_build.xpaperqa_zh import XPaperQAZh, ZhConfig
 from xtvqa_data import RecordError, StorageError, save
 
-from xtvqa_apps.kit import output
+from xtvqa_apps.kit import console, output, progress_display
 
-console = Console(stderr=True)
 _ZH_DEFAULTS = {f.name: f.default for f in fields(ZhConfig)}  # options declare these once
-
-
-def _progress() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TaskProgressColumn(show_speed=True), TimeElapsedColumn(), console=console)
 
 
 @click.command("xpaperqa-en")
@@ -57,7 +42,7 @@ def xpaperqa_en(qasper_json: Path, pdf_dir: Path, out: Path, split: str, zoom: f
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        with _progress() as progress:
+        with progress_display() as progress:
             task = progress.add_task("papers", total=len(qasper))
             save(build_records(qasper, pdf_dir, report, zoom=zoom, split=split,
                                progress=lambda n: progress.advance(task, n)),
@@ -127,7 +112,7 @@ def xpaperqa_zh(pdf_dir: Path, out: Path, **options) -> None:
         raise click.BadParameter(f"{pdf_dir} has no *.pdf file{hint}", param_hint="PDF_DIR")
     config = ZhConfig(pdf_dir=pdf_dir, out_dir=out, **options)
     pipeline = None
-    with _progress() as progress:
+    with progress_display() as progress:
         def factory(stage: str, total: int):
             task = progress.add_task(stage, total=total)
             return lambda n: progress.advance(task, n)
