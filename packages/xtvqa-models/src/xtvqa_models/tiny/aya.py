@@ -14,7 +14,13 @@ from transformers import (
     SiglipVisionConfig,
 )
 
-from xtvqa_models.tiny.common import Builder, TinySize, set_generation_ids, tiny_tokenizer
+from xtvqa_models.tiny.common import (
+    MESSAGE_PARTS,
+    Builder,
+    TinySize,
+    set_generation_ids,
+    tiny_tokenizer,
+)
 
 # CohereLabs/aya-vision-*: "<BOS_TOKEN><|START_OF_TURN_TOKEN|><|USER_TOKEN|><image>...<|END_OF_TURN_TOKEN|>"
 # (images first, then the text), the answer as "<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>
@@ -23,8 +29,7 @@ from xtvqa_models.tiny.common import Builder, TinySize, set_generation_ids, tiny
 AYA_VISION_CHAT_TEMPLATE = (
     "{{ bos_token }}"
     "{%- for message in messages -%}"
-    "{%- if message['content'] is string -%}{%- set parts = [{'type': 'text', 'text': message['content']}] -%}"
-    "{%- else -%}{%- set parts = message['content'] -%}{%- endif -%}"
+    + MESSAGE_PARTS +
     "{{ '<|START_OF_TURN_TOKEN|>' }}"
     "{%- if message['role'] == 'assistant' -%}"
     "{{ '<|CHATBOT_TOKEN|>' }}{% generation %}{{ '<|START_RESPONSE|>' }}"

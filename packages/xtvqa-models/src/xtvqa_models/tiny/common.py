@@ -44,6 +44,14 @@ class TinySize:
 Builder = Callable[[TinySize, int], tuple[PreTrainedModel, ProcessorMixin]]
 
 
+# Jinja: a message's content as a list of parts, whether the message gives a string or a list
+# (the opening of most published templates' message loop; `parts` is what the rest iterates).
+MESSAGE_PARTS = (
+    "{%- if message['content'] is string -%}{%- set parts = [{'type': 'text', 'text': message['content']}] -%}"
+    "{%- else -%}{%- set parts = message['content'] -%}{%- endif -%}"
+)
+
+
 def tiny_tokenizer(
     size: TinySize, seed: int, specials: Sequence[str], *, eos_token: str, pad_token: str,
     bos_token: str | None = None, extra_special_tokens: dict[str, str] | None = None,

@@ -19,7 +19,13 @@ from transformers import (
     SiglipVisionConfig,
 )
 
-from xtvqa_models.tiny.common import Builder, TinySize, set_generation_ids, tiny_tokenizer
+from xtvqa_models.tiny.common import (
+    MESSAGE_PARTS,
+    Builder,
+    TinySize,
+    set_generation_ids,
+    tiny_tokenizer,
+)
 
 # Gemma 3's published template (google/gemma-3-4b-it, chat_template.json): a system message is
 # folded into the first user turn, the assistant is "model", text parts are trimmed and an image
@@ -39,8 +45,7 @@ GEMMA3_CHAT_TEMPLATE = (
     "{%- endif -%}"
     "{%- set role = 'model' if message['role'] == 'assistant' else message['role'] -%}"
     "{{ '<start_of_turn>' + role + '\n' + (first_user_prefix if loop.first else '') }}"
-    "{%- if message['content'] is string -%}{%- set parts = [{'type': 'text', 'text': message['content']}] -%}"
-    "{%- else -%}{%- set parts = message['content'] -%}{%- endif -%}"
+    + MESSAGE_PARTS +
     "{%- if role == 'model' -%}{% generation %}"
     "{%- for part in parts if part['type'] == 'text' -%}{{ part['text'] | trim }}{%- endfor -%}"
     "{{ '<end_of_turn>' }}{% endgeneration %}"
@@ -65,8 +70,7 @@ GEMMA3_CHAT_TEMPLATE = (
 # suffix as PaliGemma is trained on it), with no separator: the "\n" is the processor's.
 PALIGEMMA_CHAT_TEMPLATE = (
     "{%- for message in messages -%}"
-    "{%- if message['content'] is string -%}{%- set parts = [{'type': 'text', 'text': message['content']}] -%}"
-    "{%- else -%}{%- set parts = message['content'] -%}{%- endif -%}"
+    + MESSAGE_PARTS +
     "{%- if message['role'] == 'assistant' -%}"
     "{% generation %}"
     "{%- for part in parts if part['type'] == 'text' -%}{{ part['text'] }}{%- endfor -%}"

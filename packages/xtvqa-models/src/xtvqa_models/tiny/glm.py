@@ -13,7 +13,13 @@ from transformers import (
     ProcessorMixin,
 )
 
-from xtvqa_models.tiny.common import Builder, TinySize, set_generation_ids, tiny_tokenizer
+from xtvqa_models.tiny.common import (
+    MESSAGE_PARTS,
+    Builder,
+    TinySize,
+    set_generation_ids,
+    tiny_tokenizer,
+)
 
 # GLM-4.1V-9B-Thinking's published template, as transformers renders it (trim_blocks): every turn
 # opens with its role token and nothing closes it; the next turn's role token does.
@@ -21,8 +27,7 @@ from xtvqa_models.tiny.common import Builder, TinySize, set_generation_ids, tiny
 GLM4V_CHAT_TEMPLATE = (
     "[gMASK]<sop>"
     "{%- for message in messages -%}"
-    "{%- if message['content'] is string -%}{%- set parts = [{'type': 'text', 'text': message['content']}] -%}"
-    "{%- else -%}{%- set parts = message['content'] -%}{%- endif -%}"
+    + MESSAGE_PARTS +
     "{%- if message['role'] == 'assistant' -%}"
     "{{ '<|assistant|>\n' }}{% generation %}"
     "{%- for part in parts if part['type'] == 'text' -%}{{ part['text'] }}{%- endfor -%}"

@@ -17,7 +17,13 @@ from transformers import (
     SmolVLMVideoProcessor,
 )
 
-from xtvqa_models.tiny.common import Builder, TinySize, set_generation_ids, tiny_tokenizer
+from xtvqa_models.tiny.common import (
+    MESSAGE_PARTS,
+    Builder,
+    TinySize,
+    set_generation_ids,
+    tiny_tokenizer,
+)
 
 
 def _idefics_template(bos: str) -> str:
@@ -28,8 +34,7 @@ def _idefics_template(bos: str) -> str:
     return (
         "{{ '" + bos + "' }}"
         "{%- for message in messages -%}"
-        "{%- if message['content'] is string -%}{%- set parts = [{'type': 'text', 'text': message['content']}] -%}"
-        "{%- else -%}{%- set parts = message['content'] -%}{%- endif -%}"
+        + MESSAGE_PARTS +
         "{{ message['role'] | capitalize + ':' }}"
         "{%- set space = '' if parts[0]['type'] == 'image' else ' ' -%}"
         "{%- if message['role'] == 'assistant' -%}{% generation %}{{ space }}"

@@ -26,14 +26,19 @@ from transformers import (
     SiglipVisionConfig,
 )
 
-from xtvqa_models.tiny.common import Builder, TinySize, set_generation_ids, tiny_tokenizer
+from xtvqa_models.tiny.common import (
+    MESSAGE_PARTS,
+    Builder,
+    TinySize,
+    set_generation_ids,
+    tiny_tokenizer,
+)
 
 # LLaVA-1.5 style ("USER: <image>\n... ASSISTANT:"), images first as llava-hf renders them.
 LLAVA_CHAT_TEMPLATE = (
     "{{ bos_token }}"
     "{%- for message in messages -%}"
-    "{%- if message['content'] is string -%}{%- set parts = [{'type': 'text', 'text': message['content']}] -%}"
-    "{%- else -%}{%- set parts = message['content'] -%}{%- endif -%}"
+    + MESSAGE_PARTS +
     "{%- if message['role'] == 'assistant' -%}"
     "{{ 'ASSISTANT:\n' }}{% generation %}"
     "{%- for part in parts if part['type'] == 'text' -%}{{ part['text'] }}{%- endfor -%}"
@@ -48,6 +53,16 @@ LLAVA_CHAT_TEMPLATE = (
     "{%- if add_generation_prompt -%}{{ 'ASSISTANT:\n' }}{%- endif -%}"
 )
 
+
+
+def _clip_vision(size: TinySize, image_size: int) -> CLIPVisionConfig:
+    """The CLIP ViT of LLaVA and LLaVA-NeXT, on images (or tiles) of `image_size` pixels."""
+    return CLIPVisionConfig(
+        hidden_size=size.vision_hidden_size, intermediate_size=2 * size.vision_hidden_size,
+        num_hidden_layers=size.vision_depth, num_attention_heads=2,
+        image_size=image_size, patch_size=size.patch_size, projection_dim=size.vision_hidden_size,
+        initializer_range=size.init_std, initializer_factor=size.init_std / 0.02,
+    )
 
 def build_llava(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorMixin]:
     """A LLaVA-1.5: CLIP ViT, MLP projector, Llama decoder (Liu et al., 2023)."""
@@ -67,12 +82,7 @@ def build_llava(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorMi
         chat_template=LLAVA_CHAT_TEMPLATE, image_token="<image>",
     )
     config = LlavaConfig(
-        vision_config=CLIPVisionConfig(
-            hidden_size=size.vision_hidden_size, intermediate_size=2 * size.vision_hidden_size,
-            num_hidden_layers=size.vision_depth, num_attention_heads=2,
-            image_size=size.image_size, patch_size=size.patch_size, projection_dim=size.vision_hidden_size,
-            initializer_range=size.init_std, initializer_factor=size.init_std / 0.02,
-        ),
+        vision_config=_clip_vision(size, size.image_size),
         text_config=LlamaConfig(
             vocab_size=len(tokenizer), hidden_size=size.hidden_size,
             intermediate_size=2 * size.hidden_size, num_hidden_layers=size.num_layers,
@@ -99,8 +109,7 @@ def build_llava(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorMi
 LLAVA_NEXT_CHAT_TEMPLATE = (
     "{{ bos_token }}"
     "{%- for message in messages -%}"
-    "{%- if message['content'] is string -%}{%- set parts = [{'type': 'text', 'text': message['content']}] -%}"
-    "{%- else -%}{%- set parts = message['content'] -%}{%- endif -%}"
+    + MESSAGE_PARTS +
     "{%- if message['role'] == 'assistant' -%}"
     "{% generation %}{{ ' ' }}"
     "{%- for part in parts if part['type'] == 'text' -%}{{ part['text'] }}{%- endfor -%}"
@@ -120,8 +129,7 @@ LLAVA_NEXT_CHAT_TEMPLATE = (
 # NOT a prefix of its assistant turn "<|im_start|>assistant \n...<|im_end|>".
 LLAVA_ONEVISION_CHAT_TEMPLATE = (
     "{%- for message in messages -%}"
-    "{%- if message['content'] is string -%}{%- set parts = [{'type': 'text', 'text': message['content']}] -%}"
-    "{%- else -%}{%- set parts = message['content'] -%}{%- endif -%}"
+    + MESSAGE_PARTS +
     "{{ '<|im_start|>' + message['role'] + ' ' }}"
     "{%- for part in parts if part['type'] == 'image' -%}{{ '<image>' }}{%- endfor -%}"
     "{%- if message['role'] == 'assistant' -%}"
@@ -168,12 +176,7 @@ def build_llava_next(size: TinySize, seed: int) -> tuple[PreTrainedModel, Proces
         chat_template=LLAVA_NEXT_CHAT_TEMPLATE, image_token="<image>",
     )
     config = LlavaNextConfig(
-        vision_config=CLIPVisionConfig(
-            hidden_size=size.vision_hidden_size, intermediate_size=2 * size.vision_hidden_size,
-            num_hidden_layers=size.vision_depth, num_attention_heads=2,
-            image_size=tile, patch_size=size.patch_size, projection_dim=size.vision_hidden_size,
-            initializer_range=size.init_std, initializer_factor=size.init_std / 0.02,
-        ),
+        vision_config=_clip_vision(size, tile),
         text_config=MistralConfig(
             vocab_size=len(tokenizer), hidden_size=size.hidden_size,
             intermediate_size=2 * size.hidden_size, num_hidden_layers=size.num_layers,

@@ -14,15 +14,20 @@ from transformers import (
     ProcessorMixin,
 )
 
-from xtvqa_models.tiny.common import Builder, TinySize, set_generation_ids, tiny_tokenizer
+from xtvqa_models.tiny.common import (
+    MESSAGE_PARTS,
+    Builder,
+    TinySize,
+    set_generation_ids,
+    tiny_tokenizer,
+)
 
 # Mistral-Small-3.1-24B-Instruct-2503: "<s>[INST][IMG]...[/INST]answer</s>", parts in content
 # order, no generation prompt (the user turn's "[/INST]" ends the prompt), no newlines.
 MISTRAL3_CHAT_TEMPLATE = (
     "{{ bos_token }}"
     "{%- for message in messages -%}"
-    "{%- if message['content'] is string -%}{%- set parts = [{'type': 'text', 'text': message['content']}] -%}"
-    "{%- else -%}{%- set parts = message['content'] -%}{%- endif -%}"
+    + MESSAGE_PARTS +
     "{%- if message['role'] == 'assistant' -%}"
     "{% generation %}"
     "{%- for part in parts if part['type'] == 'text' -%}{{ part['text'] }}{%- endfor -%}"

@@ -16,7 +16,13 @@ from transformers import (
     ProcessorMixin,
 )
 
-from xtvqa_models.tiny.common import Builder, TinySize, set_generation_ids, tiny_tokenizer
+from xtvqa_models.tiny.common import (
+    MESSAGE_PARTS,
+    Builder,
+    TinySize,
+    set_generation_ids,
+    tiny_tokenizer,
+)
 
 # Llama 3.2 Vision Instruct's template (meta-llama/Llama-3.2-11B-Vision-Instruct), tools removed:
 # "<|image|>" where the image part is, no system block when a message holds an image (and an
@@ -43,8 +49,7 @@ MLLAMA_CHAT_TEMPLATE = (
     "{%- endif -%}"
     "{%- for message in messages -%}"
     "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' }}"
-    "{%- if message['content'] is string -%}{%- set parts = [{'type': 'text', 'text': message['content']}] -%}"
-    "{%- else -%}{%- set parts = message['content'] -%}{%- endif -%}"
+    + MESSAGE_PARTS +
     "{%- if message['role'] == 'assistant' -%}{% generation %}"
     "{%- for part in parts if part['type'] == 'text' -%}{{ part['text'] }}{%- endfor -%}"
     "{{ '<|eot_id|>' }}{% endgeneration %}"

@@ -39,15 +39,7 @@ _QWEN_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start
 
 def build_qwen2_vl(size: TinySize, seed: int) -> tuple[PreTrainedModel, ProcessorMixin]:
     """A Qwen2-VL: ViT with 2x2 patch merging, M-RoPE text decoder (Qwen2-VL paper, 2024)."""
-    tokenizer, ids = tiny_tokenizer(size, seed, _QWEN_SPECIALS, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                    chat_template=QWEN2_VL_CHAT_TEMPLATE)
-    pixels = _qwen_pixels(size)
-    processor = Qwen2VLProcessor(
-        image_processor=Qwen2VLImageProcessor(**pixels),
-        video_processor=Qwen2VLVideoProcessor(**pixels),
-        tokenizer=tokenizer,
-        chat_template=QWEN2_VL_CHAT_TEMPLATE,
-    )
+    tokenizer, ids, processor = _qwen2_processor(Qwen2VLProcessor, size, seed)
     config = Qwen2VLConfig(
         text_config=_qwen_text(size, len(tokenizer), ids, bos_token_id=None, eos_token_id=ids["<|im_end|>"],
                                tie_word_embeddings=True),
@@ -63,6 +55,26 @@ def build_qwen2_vl(size: TinySize, seed: int) -> tuple[PreTrainedModel, Processo
     return model, processor
 
 
+
+
+def _qwen_tokenizer(size: TinySize, seed: int):
+    """The Qwen tokenizer every Qwen builder uses, and its special tokens' ids."""
+    return tiny_tokenizer(size, seed, _QWEN_SPECIALS, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                          chat_template=QWEN2_VL_CHAT_TEMPLATE)
+
+
+def _qwen2_processor(processor_class: type[ProcessorMixin], size: TinySize, seed: int):
+    """(tokenizer, special ids, processor) of Qwen2-VL and Qwen2.5-VL: the same image and video
+    processors, each family's processor class."""
+    tokenizer, ids = _qwen_tokenizer(size, seed)
+    pixels = _qwen_pixels(size)
+    processor = processor_class(
+        image_processor=Qwen2VLImageProcessor(**pixels),
+        video_processor=Qwen2VLVideoProcessor(**pixels),
+        tokenizer=tokenizer,
+        chat_template=QWEN2_VL_CHAT_TEMPLATE,
+    )
+    return tokenizer, ids, processor
 
 
 def _mrope_section(head_dim: int) -> list[int]:
@@ -121,15 +133,7 @@ def build_qwen2_5_vl(size: TinySize, seed: int) -> tuple[PreTrainedModel, Proces
     windows of 2x2 merged tokens (`window_size` = 4 patches), so a wide image is split into
     several windows in the first block.
     """
-    tokenizer, ids = tiny_tokenizer(size, seed, _QWEN_SPECIALS, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                    chat_template=QWEN2_VL_CHAT_TEMPLATE)
-    pixels = _qwen_pixels(size)
-    processor = Qwen2_5_VLProcessor(
-        image_processor=Qwen2VLImageProcessor(**pixels),
-        video_processor=Qwen2VLVideoProcessor(**pixels),
-        tokenizer=tokenizer,
-        chat_template=QWEN2_VL_CHAT_TEMPLATE,
-    )
+    tokenizer, ids, processor = _qwen2_processor(Qwen2_5_VLProcessor, size, seed)
     depth = max(2, size.vision_depth)
     config = Qwen2_5_VLConfig(
         text_config=_qwen_text(size, len(tokenizer), ids, bos_token_id=None, eos_token_id=ids["<|im_end|>"],
@@ -167,8 +171,7 @@ def build_qwen3_vl(size: TinySize, seed: int) -> tuple[PreTrainedModel, Processo
     Patches of `size.patch_size` px (the released checkpoints use 16) keep the token budget of
     the other Qwen builders; the image processor normalises to [-1, 1] as Qwen3-VL's does.
     """
-    tokenizer, ids = tiny_tokenizer(size, seed, _QWEN_SPECIALS, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                    chat_template=QWEN2_VL_CHAT_TEMPLATE)
+    tokenizer, ids = _qwen_tokenizer(size, seed)
     pixels = _qwen_pixels(size)
     half = {"image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}
     budget = {"shortest_edge": pixels["min_pixels"], "longest_edge": pixels["max_pixels"]}
