@@ -23,11 +23,17 @@ pytestmark = pytest.mark.skipif(not (MODEL / "config.json").is_file(), reason="t
 
 
 @pytest.fixture(scope="module")
-def cells(tmp_path_factory):
-    """Mean score per (image language, question language): the bench app's image-text rows."""
+def bench_run(tmp_path_factory):
+    """`uv run apps/bench`'s run folder (its default langs en, zh, fr; batches of 32)."""
     out = tmp_path_factory.mktemp("bench") / "run"
     run_app("bench", "--langs", "en,zh,fr", "--batch-size", "32", "--out", str(out))
-    results = json.loads((out / "results.json").read_text())
+    return out
+
+
+@pytest.fixture(scope="module")
+def cells(bench_run):
+    """Mean score per (image language, question language): the bench app's image-text rows."""
+    results = json.loads((bench_run / "results.json").read_text())
     assert results["model"]["spec"] == f"hf:{MODEL}"  # the default model is the bundled one
     return {(image, question): score for image, row in results["by_image_text"].items()
             for question, score in row.items()}
@@ -62,3 +68,15 @@ def test_the_bundled_model_reads_ocr_lines_whole():
     prompt = PromptConfig.from_model_dir(MODEL)
     assert prompt.use_ocr_tokens and prompt.ocr_separator == "\n" and prompt.ocr_granularity == "line"
     assert prompt.ocr_strings(["IC 9538", "Hot chocolate"]) == ["IC 9538", "Hot chocolate"]
+
+
+def test_the_readme_s_bench_rows_are_what_the_bench_prints(bench_run):
+    # README quotes rows of `uv run apps/bench`'s table (its section "`uv run apps/bench` (15 s
+    # ..."): each must be a row of the table.md that command writes, digit for digit.
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("`uv run apps/bench` (")
+    quoted = readme[start:readme.index("`uv run apps/analysis`", start)]  # the analysis's rows follow
+    rows = [line for line in quoted.splitlines() if line.startswith("| ") and not line.startswith(("| source", "| image text"))]
+    assert len(rows) >= 3, quoted[:500]
+    table = (bench_run / "table.md").read_text(encoding="utf-8").splitlines()
+    assert [row for row in rows if row not in table] == []
